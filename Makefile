@@ -1,0 +1,51 @@
+# Mock interviewer: `make help` lists the targets.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.DEFAULT_GOAL := help
+.PHONY: help install run index test test-fast lint bench screenshots clean
+
+help: ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the project with its dev extras
+
+run: install ## build the index if needed and serve the app at http://127.0.0.1:7860
+	$(BIN)/interviewer index
+	$(BIN)/python app.py
+
+index: install ## validate corpus/ and rubrics/ and update the Chroma index
+	$(BIN)/interviewer index
+
+test: install ## every test tier: unit, server, concurrency, sandbox and browser (what CI runs)
+	bash scripts/setup-browser.sh
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: install ## the unit tier for the edit loop (under 2 minutes)
+	$(BIN)/pytest -m "not slow" -n 2 -q
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check interviewer tests app.py benchmarks
+	$(BIN)/ruff format --check interviewer tests app.py benchmarks
+	$(BIN)/mypy interviewer
+
+bench: install ## measure speed and memory (prints a table and JSON)
+	$(BIN)/interviewer bench
+
+screenshots: install ## save a screenshot of each view of the app under screenshots/
+	bash scripts/setup-browser.sh
+	$(BIN)/python scripts/screenshots.py
+
+clean: ## remove the venv, the index and caches
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Commands that grade, evaluate, simulate and benchmark; registered into the CLI."""

@@ -1,0 +1,101 @@
+"""The scorer's learned part: a regularised logistic model over FEATURES, fitted on train rows only.
+
+Fitting lives here (not in a notebook) so that `benchmarks/fit_grader.py` and recalibration share it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .features import FEATURES
+
+
+@dataclass
+class ScoreModel:
+    """p(correct) = sigmoid(coef . (x - mean) / scale + bias)."""
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    bias: float
+    cuts: dict[str, list[float]] = field(default_factory=dict)
+    """Shipped score thresholds (0-5 scale) that cut scores into label sets, e.g. '2way' or '3way'."""
+    trained_on: str = ""
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        idx = [FEATURES.index(f) for f in self.features]
+        z = (x[:, idx] - np.array(self.mean)) / np.array(self.scale)
+        return 1.0 / (1.0 + np.exp(-(z @ np.array(self.coef) + self.bias)))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> ScoreModel:
+        if path is None:
+            text = resources.files("interviewer.data").joinpath("score_model.json").read_text()
+        else:
+            text = Path(path).read_text()
+        return cls(**json.loads(text))
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = 1.0, features: list[str] | None = None
+) -> ScoreModel:
+    """Weighted logistic regression with soft targets in [0, 1] and an L2 penalty (L-BFGS)."""
+    from scipy.optimize import minimize
+
+    features = features or list(FEATURES)
+    idx = [FEATURES.index(f) for f in features]
+    x = np.asarray(x, dtype=np.float64)[:, idx]
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    w = w / w.sum()
+    mu, sd = x.mean(0), x.std(0) + 1e-6
+    z = (x - mu) / sd
+    n = len(y)
+
+    def loss(b: np.ndarray) -> tuple[float, np.ndarray]:
+        p = 1.0 / (1.0 + np.exp(-(z @ b[:-1] + b[-1])))
+        ll = -(w * (y * np.log(p + 1e-9) + (1 - y) * np.log(1 - p + 1e-9))).sum()
+        grad = np.r_[z.T @ (w * (p - y)), (w * (p - y)).sum()]
+        grad[:-1] += 2 * l2 * b[:-1] / n
+        return ll + l2 * float(b[:-1] @ b[:-1]) / n, grad
+
+    b = minimize(loss, np.zeros(len(idx) + 1), jac=True, method="L-BFGS-B").x
+    return ScoreModel(features, mu.tolist(), sd.tolist(), b[:-1].tolist(), float(b[-1]))
+
+
+def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    scores = []
+    for label in np.unique(y):
+        tp = float(((pred == label) & (y == label)).sum())
+        fp = float(((pred == label) & (y != label)).sum())
+        fn = float(((pred != label) & (y == label)).sum())
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(scores))
+
+
+def fit_cuts(scores: np.ndarray, labels: np.ndarray) -> list[float]:
+    """Thresholds on the score that cut it into ordered labels 0..k-1, maximising macro-F1 (coordinate search)."""
+    k = int(labels.max()) + 1
+    grid = np.unique(np.quantile(scores, np.linspace(0.01, 0.99, 99)))
+    cuts = list(np.quantile(scores, np.linspace(0, 1, k + 1)[1:-1]))
+    for _ in range(3):
+        for j in range(k - 1):
+            lo = cuts[j - 1] if j else -np.inf
+            hi = cuts[j + 1] if j + 1 < k - 1 else np.inf
+            options = [g for g in grid if lo <= g <= hi] or [cuts[j]]
+            cuts[j] = max(options, key=lambda t: macro_f1(labels, apply_cuts(scores, [*cuts[:j], t, *cuts[j + 1 :]])))
+    return [float(c) for c in cuts]
+
+
+def apply_cuts(scores: np.ndarray, cuts: list[float]) -> np.ndarray:
+    return np.searchsorted(np.asarray(cuts), np.asarray(scores), side="right")

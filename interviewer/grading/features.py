@@ -1,0 +1,115 @@
+"""Features of an answer against one reference text (a key point or a reference answer).
+
+Token alignment over MiniLM's contextual vectors (a BERTScore-like soft match) with the question's own words
+demoted, content-word overlap, sentence similarity, length and negation. The same features serve the eval rows
+(reference answer only) and corpus questions (each key point is a short reference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..text import STOPWORDS, content_stems, negation_count, stem, words
+
+FEATURES = (
+    "sem_recall",
+    "sem_precision",
+    "align_recall",
+    "lex_recall",
+    "lex_precision",
+    "sent_cos",
+    "best_span_cos",
+    "question_cos",
+    "novelty",
+    "log_len",
+    "len_ratio",
+    "neg_mismatch",
+)
+QUESTION_WEIGHT = 0.25  # a word the question already uses says little about the answer
+ALIGN_AT = 0.72
+
+
+@dataclass
+class Encoded:
+    """A text with its pooled vector, word-piece vectors and per-piece content weights."""
+
+    text: str
+    vec: np.ndarray
+    pieces: np.ndarray
+    weights: np.ndarray
+    stems: frozenset[str]
+    n_words: int
+
+
+def piece_words(pieces: list[str]) -> list[str]:
+    """The whole word each word piece belongs to (pieces starting with ## continue the previous word)."""
+    out, current, starts = [], "", []
+    for i, p in enumerate(pieces):
+        if p.startswith("##") and i:
+            current += p[2:]
+        else:
+            if starts:
+                out.extend([current] * starts[-1])
+            current = p
+            starts.append(0)
+        starts[-1] += 1
+    if starts:
+        out.extend([current] * starts[-1])
+    return out
+
+
+def encode(embedder, text: str, question_stems: frozenset[str] = frozenset()) -> Encoded:
+    toks, vecs = embedder.tokens([text])[0]
+    weights = np.zeros(len(toks), dtype=np.float32)
+    for i, w in enumerate(piece_words(toks)):
+        if not any(c.isalnum() for c in w) or w in STOPWORDS:
+            continue
+        weights[i] = QUESTION_WEIGHT if stem(w) in question_stems else 1.0
+    vec = embedder.embed([text])[0]
+    stems = frozenset(content_stems(text))
+    return Encoded(text, vec, vecs, weights, stems, len(words(text)))
+
+
+def _soft(sim: np.ndarray, w: np.ndarray, axis: int) -> tuple[float, float]:
+    best = sim.max(axis=axis)
+    total = float(w.sum())
+    if total <= 0:
+        return 0.0, 0.0
+    return float((best * w).sum() / total), float(((best >= ALIGN_AT) * w).sum() / total)
+
+
+def pair_features(
+    answer: Encoded, ref: Encoded, question: Encoded, answer_spans: list[np.ndarray]
+) -> np.ndarray:
+    """Feature vector of `answer` against one reference; see FEATURES for the order."""
+    if len(answer.pieces) == 0 or len(ref.pieces) == 0:
+        sem_r = sem_p = align_r = 0.0
+    else:
+        sim = ref.pieces @ answer.pieces.T
+        sem_r, align_r = _soft(sim, ref.weights, axis=1)
+        sem_p, _ = _soft(sim.T, answer.weights, axis=1)
+    ref_new = ref.stems - question.stems
+    ans_new = answer.stems - question.stems
+    lex_r = len(ref_new & answer.stems) / len(ref_new) if ref_new else 0.0
+    lex_p = len(ans_new & ref.stems) / len(ans_new) if ans_new else 0.0
+    best_span = max((float(v @ ref.vec) for v in answer_spans), default=0.0)
+    novelty = len(ans_new) / len(answer.stems) if answer.stems else 0.0
+    return np.array(
+        [
+            sem_r,
+            sem_p,
+            align_r,
+            lex_r,
+            lex_p,
+            float(answer.vec @ ref.vec),
+            best_span,
+            float(answer.vec @ question.vec),
+            novelty,
+            np.log1p(answer.n_words),
+            np.log((1 + answer.n_words) / (1 + ref.n_words)),
+            float((negation_count(answer.text) > 0) != (negation_count(ref.text) > 0)),
+        ],
+        dtype=np.float32,
+    )

@@ -1,0 +1,119 @@
+"""Feedback a candidate can act on: what was good, what was missing, what the next level adds.
+
+Missing points are described through their probe questions and technical terms, never by reciting the key point.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..models import LEVELS, Rubric
+from ..text import spans
+
+if TYPE_CHECKING:
+    from ..embeddings import Embedder
+    from .grader import Target
+    from .models import Grade, Star
+
+_STAR_CUES = {
+    "situation": r"\b(at my (last|previous|current)|when i was|we were|our team|the (project|company|team) (was|had)|"
+    r"context|background|there was a|a few (months|years) ago|last (year|quarter))\b",
+    "task": r"\b(my (goal|task|job|role|responsibility) was|i was (asked|responsible|tasked)|i needed to|we needed to|"
+    r"had to|the goal was|objective)\b",
+    "action": r"\b(i (decided|built|wrote|led|proposed|set up|designed|implemented|organi[sz]ed|talked|met|asked|"
+    r"created|started|introduced|ran|reviewed|paired|changed|moved|added|spoke|escalated|mentored))\b",
+    "result": r"\b(as a result|in the end|eventually|resulted|the outcome|we (shipped|launched|reduced|improved|cut)|"
+    r"reduced|improved|increased|saved|learned|lesson|\d+\s?%|afterwards)\b",
+}
+_LEVEL_WORD = {"junior": "junior", "mid": "mid-level", "senior": "senior"}
+
+
+def read_star(text: str) -> Star:
+    from .models import Star
+
+    low = text.lower()
+    found = {part: bool(re.search(pat, low)) for part, pat in _STAR_CUES.items()}
+    return Star(**found)
+
+
+def dimension_scores(
+    embedder: Embedder, rubric: Rubric | None, kind: str, topic: str, text: str, grade: Grade
+) -> dict[str, float]:
+    """Per-competency scores: how strongly the answer shows each applicable dimension, scaled by its quality."""
+    if rubric is None or not text.strip() or grade.score == 0:
+        return {}
+    parts = [s.text for s in spans(text, clauses=False)] or [text]
+    part_vecs = embedder.embed(parts)
+    out: dict[str, float] = {}
+    for dim in rubric.dimensions:
+        if (dim.kinds and kind not in dim.kinds) or (dim.topics and topic not in dim.topics):
+            continue
+        if dim.id == "star":
+            out[dim.id] = round(5 * grade.star.score, 2) if grade.star else 0.0
+            continue
+        sig = embedder.embed(dim.signals)
+        strength = float(np.clip((np.max(part_vecs @ sig.T) - 0.15) / 0.35, 0, 1))
+        out[dim.id] = round(grade.score * (0.5 + 0.5 * strength), 2)
+    return out
+
+
+def _hint(target: Target, point_id: str) -> str:
+    for text, targets in target.probes:
+        if point_id in targets:
+            return text
+    kp = next((k for k in target.key_points if k.id == point_id), None)
+    if kp and kp.terms:
+        return "think about " + ", ".join(kp.terms[:3])
+    return ""
+
+
+def build_feedback(grade: Grade, target: Target, rubric: Rubric | None) -> None:
+    """Fill grade.strengths, grade.gaps and grade.feedback."""
+    if {"empty", "dont_know"} & set(grade.flags):
+        grade.feedback = "No answer to grade. Saying what you do know, or how you would find out, earns partial credit."
+        grade.gaps = ["no answer given"]
+        return
+    if "gibberish" in grade.flags:
+        grade.feedback = "The answer could not be read as text about the question."
+        return
+    notes = []
+    if "off_topic" in grade.flags:
+        notes.append("The answer does not address this question; it reads like an answer to a different one.")
+    if "keyword_list" in grade.flags:
+        notes.append("Naming terms is not explaining them: say what each does and why it matters here.")
+    if "injection" in grade.flags:
+        notes.append("Text addressed to the grader was ignored; only the answer itself is graded.")
+    if "too_short" in grade.flags:
+        notes.append("The answer is too short for what the question asks.")
+
+    met = sorted((c for c in grade.criteria if c.evidence), key=lambda c: -c.met)
+    grade.strengths = [f'"{c.evidence}"' for c in met[:3]]
+    by_id = {c.id: c for c in grade.criteria}
+    missing_hints = []
+    for pid in grade.missed[:3]:
+        hint = _hint(target, pid)
+        if hint:
+            missing_hints.append(hint)
+    grade.gaps = missing_hints
+
+    if grade.strengths:
+        notes.append("Good: " + "; ".join(grade.strengths[:2]) + ".")
+    if missing_hints:
+        notes.append("Missing, for example: " + " / ".join(missing_hints) + ".")
+    current = grade.level
+    nxt = LEVELS[LEVELS.index(current) + 1] if current in LEVELS[:-1] else ("junior" if current == "none" else None)
+    if nxt:
+        pending = [c for c in grade.criteria if c.level == nxt and by_id[c.id].met < 0.5]
+        terms: list[str] = []
+        for c in pending:
+            kp = next((k for k in target.key_points if k.id == c.id), None)
+            terms += kp.terms[:2] if kp else []
+        if terms:
+            notes.append(f"A {_LEVEL_WORD[nxt]} answer would also bring in {', '.join(dict.fromkeys(terms))}.")
+    if rubric and rubric.tips and grade.score < 3:
+        notes.append("Tip: " + rubric.tips[zlib.crc32(target.id.encode()) % len(rubric.tips)])
+    grade.feedback = " ".join(notes)

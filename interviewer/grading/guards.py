@@ -1,0 +1,120 @@
+"""Checks that run before scoring. Each is aware of the question; a flag can only lower a grade, never raise it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..text import HIDDEN_CHARS, STOPWORDS, Span, spans, words
+
+IDK = re.compile(
+    r"^\W*(i\s+(really\s+)?(do\s*n[o']?t|dont|have\s+no)\s+(know|idea|remember)|no\s+idea|not\s+sure|idk|pass|"
+    r"skip|dunno|i\s+can'?t\s+answer|no\s+clue|\?+|n/?a|-+)\W*$",
+    re.I,
+)
+
+# Text aimed at the grader or interviewer rather than at the question.
+_INJECTION = [
+    r"\bignore\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|preceding)\b",
+    r"\bdisregard\s+(all\s+|any\s+|the\s+|your\s+)?(previous|prior|above|instructions|rules|guidelines)",
+    r"\b(forget|override|bypass)\s+(all\s+|your\s+|the\s+)?(previous\s+)?(instructions|rules|guidelines|prompt|programming)",
+    r"\b(give|award|assign|grade|score|rate|mark)\s+(me|this|this\s+answer|the\s+answer|it)\b.{0,30}?"
+    r"(\d+\s*/\s*\d+|full\s+(marks|score|points)|perfect|maximum|highest|senior|correct|pass)",
+    r"\b\d\s*/\s*5\b.{0,20}\b(score|grade|rating)\b|\b(score|grade|rating)\b.{0,20}\b[45](\.\d)?\s*/\s*5\b",
+    r"\b(you\s+are|you're|act\s+as|pretend\s+(to\s+be|you\s+are)|from\s+now\s+on\s+you)\b.{0,40}"
+    r"\b(DAN|grader|evaluator|jailbr|unrestricted|developer\s+mode|no\s+(rules|restrictions|filters))",
+    r"\b(system|developer|admin)\s*(prompt|message|note|override|instruction)s?\s*[:\]>]",
+    r"^\s*[\[<(]?\s*(system|assistant|grader|evaluator|admin)\s*[\]>):]",
+    r"\b(reveal|print|show|repeat|output)\s+(me\s+)?(your|the)\s+(system\s+prompt|instructions|rubric|reference\s+answer|key\s+points|hidden)",
+    r"\bDAN\b|\bdo\s+anything\s+now\b|\bjailbreak|\bdeveloper\s+mode\b|\bSTAN\b|\bDUDE\b",
+    r"\"(score|level|grade|met|verdict|criteria)\"\s*:",
+    r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<</?SYS>>",
+    r"\bas\s+an?\s+(ai|language\s+model|grader)\b.{0,40}\b(must|should|will)\b",
+    r"\bthis\s+(answer|response)\s+(is|should\s+be)\s+(graded|scored|marked|rated|considered)\b",
+    r"\b(the\s+)?(grader|evaluator|interviewer|assistant|model|ai)\s+(must|should|will|shall)\s+"
+    r"(give|grade|score|award|mark|rate|output|respond|ignore)",
+]
+INJECTION = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.I | re.M)
+
+_VOWELS = set("aeiouyäöüéèàáíóú")
+
+
+@dataclass
+class GuardResult:
+    flags: list[str] = field(default_factory=list)
+    graded_text: str = ""
+    """The text that is scored: the answer less the segments aimed at the grader."""
+    hidden_chars: int = 0
+    cap: float = 5.0
+    """Highest score the answer may get after the guards."""
+
+
+def is_idk(text: str) -> bool:
+    return not text.strip() or bool(IDK.match(text.strip()))
+
+
+def gibberish_ratio(text: str) -> float:
+    """Share of words that look like keyboard mashing: no vowels, long consonant runs, or repeated chunks."""
+    ws = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) > 2]
+    if not ws:
+        return 1.0 if text.strip() else 0.0
+    bad = 0
+    for w in ws:
+        vowels = sum(c in _VOWELS for c in w)
+        if (
+            vowels == 0
+            or vowels / len(w) < 0.15
+            or re.search(r"[^aeiouy\W]{6,}", w)
+            or re.search(r"(.{2,4})\1{2,}", w)
+            or (len(w) > 20 and "-" not in w)
+        ):
+            bad += 1
+    return bad / len(ws)
+
+
+def injection_segments(text: str) -> list[Span]:
+    return [s for s in spans(text, clauses=False) if INJECTION.search(s.text)]
+
+
+def looks_like_keyword_list(text: str) -> bool:
+    """Terms separated by commas or lines, with hardly any sentence around them."""
+    items = [i.strip() for i in re.split(r"[,;\n/|]+|\s+-\s+", text) if i.strip()]
+    ws = words(text)
+    if len(items) < 4 or len(ws) < 4:
+        return False
+    short_items = sum(1 for i in items if len(i.split()) <= 3) / len(items)
+    function_share = sum(1 for w in ws if w in STOPWORDS) / len(ws)
+    return short_items >= 0.8 and function_share < 0.12
+
+
+def run_guards(
+    answer: str, raw_answer: str, question_text: str, reference_words: int, about_injection: bool = False
+) -> GuardResult:
+    """Flags for `answer` (already cleaned); `raw_answer` is kept to count hidden characters."""
+    res = GuardResult(graded_text=answer)
+    res.hidden_chars = len(HIDDEN_CHARS.findall(raw_answer or ""))
+    if is_idk(answer):
+        res.flags.append("empty" if not answer.strip() else "dont_know")
+        res.cap = 0.0
+        return res
+    if gibberish_ratio(answer) > 0.5:
+        res.flags.append("gibberish")
+        res.cap = 0.0
+        return res
+    found = injection_segments(answer)
+    if res.hidden_chars >= 3 or found:
+        res.flags.append("injection")
+        if found and not about_injection:
+            keep = [s for s in spans(answer, clauses=False) if s not in found]
+            res.graded_text = " ".join(s.text for s in keep)
+        elif found:
+            # On a question about prompt injection, quoting an attack is content; orders to the grader are not.
+            grader_orders = [s for s in found if re.search(r"\b(grade|score|award|mark|rate|/\s*5)\b", s.text, re.I)]
+            res.graded_text = " ".join(s.text for s in spans(answer, clauses=False) if s not in grader_orders)
+    n = len(words(res.graded_text))
+    if looks_like_keyword_list(res.graded_text):
+        res.flags.append("keyword_list")
+        res.cap = min(res.cap, 1.5)
+    if reference_words >= 8 and n < min(6, max(3, reference_words // 5)) and n < 4:
+        res.flags.append("too_short")
+    return res

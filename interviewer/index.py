@@ -1,0 +1,187 @@
+"""The Chroma index of questions, scenario stages and rubric criteria, rebuilt incrementally by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Settings
+from .corpus import Corpus
+from .embeddings import ChromaEmbedding, Embedder
+
+COLLECTIONS = ("questions", "scenarios", "criteria")
+
+
+class IndexError_(RuntimeError):
+    """The vector store cannot be reached or written; the message says what to check."""
+
+
+@dataclass
+class Doc:
+    id: str
+    text: str
+    meta: dict[str, Any]
+
+    @property
+    def hash(self) -> str:
+        raw = json.dumps([self.text, self.meta], sort_keys=True).encode()
+        return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def corpus_docs(corpus: Corpus) -> dict[str, list[Doc]]:
+    """What goes into each collection: the text that is embedded and the metadata to filter by."""
+    questions = [
+        Doc(q.id, q.text, {"level": q.level, "topic": q.topic, "kind": q.kind}) for q in corpus.questions
+    ]
+    stages = [
+        Doc(f"{s.id}#{st.id}", f"{s.title}: {st.text}", {"scenario": s.id, "stage": st.id, "topic": s.topic})
+        for s in corpus.scenarios
+        for st in s.stages
+    ]
+    criteria = [
+        Doc(f"{q.id}#{k.id}", k.text, {"question": q.id, "level": k.level, "topic": q.topic, "kind": q.kind})
+        for q in corpus.questions
+        for k in q.key_points
+    ]
+    criteria += [
+        Doc(f"dimension#{d.id}", f"{d.name}: {d.description}", {"dimension": d.id, "level": "", "topic": ""})
+        for d in corpus.rubric.dimensions
+    ]
+    return {"questions": questions, "scenarios": stages, "criteria": criteria}
+
+
+def make_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    try:
+        if settings.chroma_mode == "server":
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except Exception as exc:
+        where = (
+            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} (is `chroma run` up?)"
+            if settings.chroma_mode == "server"
+            else f"the index folder {settings.chroma_path} (is it writable?)"
+        )
+        raise IndexError_(f"cannot open {where}: {exc}") from exc
+
+
+class VectorIndex:
+    """Owns the Chroma collections; one writer at a time per process (Chroma is not process-safe)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder):
+        self.settings = settings
+        self.embedder = embedder
+        self.ef = ChromaEmbedding(embedder)
+        self._client: Any = None
+        self._cols: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return self._client
+
+    def collection(self, name: str) -> Any:
+        if name not in self._cols:
+            full = f"{self.settings.collection_prefix}-{name}"
+            try:
+                self._cols[name] = self.client.get_or_create_collection(
+                    full, embedding_function=self.ef, metadata={"hnsw:space": "cosine"}
+                )
+            except Exception as exc:
+                raise IndexError_(f"cannot open collection {full}: {exc}") from exc
+        return self._cols[name]
+
+    def count(self, name: str = "questions") -> int:
+        return int(self.collection(name).count())
+
+    def sync(
+        self,
+        corpus: Corpus,
+        rebuild: bool = False,
+        progress: bool = True,
+        before_write: Callable[[], None] | None = None,
+    ) -> dict[str, int]:
+        """Bring every collection in line with the corpus; only changed documents are embedded.
+
+        `before_write` runs once when something is about to change (validation that needs embeddings);
+        when it raises, nothing is written and the last good index stays in use.
+        """
+        stats = {"added": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+        with self._lock:
+            if before_write is not None and (rebuild or self._changed(corpus)):
+                before_write()
+            if rebuild:
+                for name in COLLECTIONS:
+                    full = f"{self.settings.collection_prefix}-{name}"
+                    try:
+                        self.client.delete_collection(full)
+                    except Exception:  # noqa: S110 - absent is fine
+                        pass
+                    self._cols.pop(name, None)
+            for name, docs in corpus_docs(corpus).items():
+                self._sync_one(name, docs, stats, progress)
+        return stats
+
+    def _changed(self, corpus: Corpus) -> bool:
+        for name, docs in corpus_docs(corpus).items():
+            existing = self.collection(name).get(include=["metadatas"])
+            have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"], strict=True)}
+            if have != {d.id: d.hash for d in docs}:
+                return True
+        return False
+
+    def _sync_one(self, name: str, docs: list[Doc], stats: dict[str, int], progress: bool) -> None:
+        col = self.collection(name)
+        existing = col.get(include=["metadatas"])
+        have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"], strict=True)}
+        wanted = {d.id: d for d in docs}
+        stale = [i for i in have if i not in wanted]
+        if stale:
+            col.delete(ids=stale)
+            stats["deleted"] += len(stale)
+        todo = [d for d in docs if have.get(d.id) != d.hash]
+        stats["unchanged"] += len(docs) - len(todo)
+        if not todo:
+            return
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"indexing {name}", file=sys.stderr, disable=not progress, leave=False)
+        for i in range(0, len(todo), 64):
+            batch = todo[i : i + 64]
+            vectors = self.embedder.embed([d.text for d in batch])
+            col.upsert(
+                ids=[d.id for d in batch],
+                documents=[d.text for d in batch],
+                embeddings=[v.tolist() for v in vectors],
+                metadatas=[{**d.meta, "hash": d.hash} for d in batch],
+            )
+            bar.update(len(batch))
+        bar.close()
+        for d in todo:
+            stats["updated" if d.id in have else "added"] += 1
+
+    def query(
+        self, name: str, text: str, k: int = 5, where: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Nearest documents to `text`, each with id, text, metadata and cosine distance."""
+        col = self.collection(name)
+        vector = self.embedder.embed([text])[0].tolist()
+        n = max(1, min(k, col.count()))
+        res = col.query(query_embeddings=[vector], n_results=n, where=where or None)
+        return [
+            {"id": i, "text": d, "distance": float(dist), **{k2: v for k2, v in m.items() if k2 != "hash"}}
+            for i, d, m, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+            )
+        ]

@@ -1,0 +1,59 @@
+"""The one place that builds the object graph from the settings; the CLI and the UI both call it."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import Any
+
+from .config import Settings, load_settings
+from .corpus import Corpus, load_corpus
+from .embeddings import Embedder, make_embedder
+from .index import VectorIndex
+
+
+class Services:
+    """Lazily built components: importing heavy libraries only when a command needs them."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or load_settings()
+        self._lock = threading.RLock()
+        self._corpus: Corpus | None = None
+
+    @property
+    def corpus(self) -> Corpus:
+        with self._lock:
+            if self._corpus is None:
+                self._corpus = load_corpus(self.settings.corpus_dir, self.settings.rubrics_dir)
+            return self._corpus
+
+    def reload_corpus(self) -> Corpus:
+        """Validate the files again; on error the previous corpus stays in use and the error is raised."""
+        fresh = load_corpus(self.settings.corpus_dir, self.settings.rubrics_dir)
+        with self._lock:
+            self._corpus = fresh
+            self.__dict__.pop("grader", None)
+        return fresh
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return make_embedder(self.settings.embeddings)
+
+    @cached_property
+    def index(self) -> VectorIndex:
+        return VectorIndex(self.settings, self.embedder)
+
+    def ensure_index(self, rebuild: bool = False, progress: bool = True) -> dict[str, int]:
+        """Sync the index with the corpus (cheap when nothing changed); near-duplicates are refused."""
+        from .validation import refuse_duplicates
+
+        corpus = self.corpus
+        return self.index.sync(
+            corpus, rebuild=rebuild, progress=progress, before_write=lambda: refuse_duplicates(corpus, self.embedder)
+        )
+
+    def search(self, text: str, level: str | None = None, k: int = 5) -> list[dict[str, Any]]:
+        if self.index.count("questions") == 0:
+            self.ensure_index()
+        where = {"level": level} if level else None
+        return self.index.query("questions", text, k=k, where=where)

@@ -1,0 +1,99 @@
+"""Text helpers shared by the grader and the guards: normalising, spans with offsets, content words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Zero-width and bidi-control characters hide text from a human reader; they never belong in an answer.
+HIDDEN_CHARS = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'+#.-]*")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each either few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just let like me might
+    more most must my myself no nor not now of off on once only or other our ours ourselves out over own same
+    shall she should so some such than that the their theirs them themselves then there these they this those
+    through thus to too under until up upon us very was we were what when where which while who whom whose why
+    will with would you your yours yourself yourselves one ones get gets got make makes made use used using
+    uses way ways thing things something may well even much many lot lots really""".split()
+)
+NEGATIONS = frozenset("not no never none nothing cannot can't won't isn't aren't doesn't don't didn't wasn't weren't without neither nor".split())
+
+
+def clean(text: str) -> str:
+    """NFKC-normalise, drop hidden and control characters, normalise line ends."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = HIDDEN_CHARS.sub("", text)
+    text = CONTROL_CHARS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence or clause of an answer, with its offsets into the cleaned answer."""
+
+    start: int
+    end: int
+    text: str
+
+
+_SENT_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s*\n|\s+[-*•]\s+|(?<=\.)(?=[A-Z])")
+_CLAUSE = re.compile(r",\s+(?:and|but|so|because|which|while|whereas|since|then)\s+|\s+(?:because|whereas|while)\s+")
+
+
+def _split(text: str, pattern: re.Pattern[str], base: int) -> list[Span]:
+    spans, pos = [], 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for s, e in spans:
+        piece = text[s:e]
+        stripped = piece.strip(" \t\n-*•")
+        if len(stripped) >= 2:
+            off = piece.find(stripped)
+            out.append(Span(base + s + off, base + s + off + len(stripped), stripped))
+    return out
+
+
+def spans(text: str, clauses: bool = True) -> list[Span]:
+    """Sentences (and, for long sentences, clauses) of `text`, each a verbatim slice of it."""
+    out: list[Span] = []
+    for sent in _split(text, _SENT_END, 0):
+        out.append(sent)
+        if clauses and len(sent.text) > 80:
+            parts = _split(sent.text, _CLAUSE, sent.start)
+            if len(parts) > 1:
+                out.extend(parts)
+    return out
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().strip(".'-") for w in _WORD.findall(text)]
+
+
+@lru_cache(maxsize=50000)
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match 'evaporated' with 'evaporation' for overlap features."""
+    w = word.lower()
+    for suf in ("ational", "ization", "isation", "fulness", "iveness", "ations", "ation", "ments", "ment",
+                "ities", "ity", "ness", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s"):
+        if len(w) > len(suf) + 2 and w.endswith(suf):
+            w = w[: -len(suf)]
+            break
+    return w[:7]
+
+
+def content_stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def negation_count(text: str) -> int:
+    return sum(1 for w in re.findall(r"[a-z']+", text.lower()) if w in NEGATIONS or w.endswith("n't"))
