@@ -1,1 +1,105 @@
-"""Commands that grade, evaluate, simulate and benchmark; registered into the CLI."""
+"""Commands that grade and evaluate; registered into the CLI parser."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .cli import EXTRA_PARSERS, _emit, _services, command
+
+
+def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    sp = add("grade", "grade an answer against the closest corpus question")
+    sp.add_argument("--question", required=True, help="the question as asked (matched to the corpus)")
+    sp.add_argument("--answer", required=True, help="the candidate's answer")
+    sp.add_argument("--reference", help="grade against this reference answer instead of the corpus")
+    sp = add("eval", "grade a labelled CSV (shared ASAG schema) and report agreement with human scores")
+    sp.add_argument("file", type=Path)
+    sp.add_argument("--split", help="only rows of this split (default: every row whose split is not train)")
+    sp.add_argument("--baseline", choices=["grader", "cosine"], default="grader",
+                    help="'cosine' scores plain MiniLM cosine(reference, answer) for comparison")
+    sp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
+
+
+EXTRA_PARSERS.append(_parsers)
+
+
+@command
+def cmd_grade(args: argparse.Namespace) -> None:
+    from .grading.grader import Target
+
+    svc = _services()
+    if args.reference:
+        target = Target.from_reference("adhoc", args.question, args.reference)
+    else:
+        q = svc.find_question(args.question)
+        target = Target.of(q)
+    grade = svc.grader.grade(target, args.answer)
+    data = grade.model_dump()
+
+    def text() -> str:
+        lines = [f"{grade.question_id}: score {grade.score}/5, level {grade.level}, confidence {grade.confidence}"]
+        if grade.flags:
+            lines.append("flags: " + ", ".join(grade.flags))
+        for c in grade.criteria:
+            lines.append(f"  [{c.level:<6}] {c.id:<28} met {c.met:.2f}  {c.evidence[:70]!r}")
+        lines.append(grade.feedback)
+        return "\n".join(lines)
+
+    _emit(args, data, text)
+
+
+@command
+def cmd_eval(args: argparse.Namespace) -> None:
+    from .evaluation import EvalError, evaluate
+
+    svc = _services()
+    try:
+        scorer = _cosine_scorer(svc) if args.baseline == "cosine" else _grader_scorer(svc)
+        result = evaluate(args.file, scorer, args.split, svc.grader.model.cuts, args.resamples)
+    except EvalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    result["scorer"] = args.baseline
+
+    def text() -> str:
+        keys = ("n", "questions", "pearson", "spearman", "rmse", "qwk", "macro_f1")
+        return "\n".join(
+            f"{k:<10} {result[k]}" + (f"  95% CI {result[k + '_ci']}" if k + "_ci" in result else "")
+            for k in keys
+            if k in result
+        )
+
+    _emit(args, result, text)
+
+
+def _grader_scorer(svc: Any) -> Callable[[list[Any]], Any]:
+    import numpy as np
+    from tqdm import tqdm
+
+    from .grading.grader import Target
+
+    def score(rows: list[Any]) -> Any:
+        out = []
+        for r in tqdm(rows, desc="grading", file=sys.stderr, leave=False):
+            out.append(svc.grader.grade(Target.from_reference(r.qid, r.question, r.reference), r.answer).score)
+        return np.array(out)
+
+    return score
+
+
+def _cosine_scorer(svc: Any) -> Callable[[list[Any]], Any]:
+    import numpy as np
+
+    def score(rows: list[Any]) -> Any:
+        out = []
+        for r in rows:
+            refs = [x for x in r.reference.split("|||") if x.strip()] or [r.reference]
+            v = svc.embedder.embed([r.answer, *refs])
+            out.append(5 * max(0.0, float(np.max(v[1:] @ v[0]))))
+        return np.array(out)
+
+    return score

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from .models import LEVELS, GlossaryEntry, Question, Rubric, Scenario, Track
 
 M = TypeVar("M", bound=BaseModel)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CorpusError(ValueError):
@@ -75,7 +76,7 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
         if path.suffix == ".md":
             return _front_matter(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         problems.append(f"{path}: not valid YAML: {exc}".replace("\n", " "))
         return None
@@ -86,7 +87,7 @@ def _front_matter(text: str) -> dict[str, Any]:
     if not text.startswith("---"):
         raise yaml.YAMLError("a Markdown corpus file must start with '---' front matter")
     _, head, body = text.split("---", 2)
-    data = yaml.safe_load(head) or {}
+    data = yaml.load(head, Loader=_LOADER) or {}
     data.setdefault("reference_answer", body.strip())
     return dict(data)
 

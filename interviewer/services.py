@@ -57,3 +57,28 @@ class Services:
             self.ensure_index()
         where = {"level": level} if level else None
         return self.index.query("questions", text, k=k, where=where)
+
+    @cached_property
+    def grader(self) -> Any:
+        from .grading.calibration import ScoreModel
+        from .grading.grader import RubricGrader
+
+        return RubricGrader(self.embedder, ScoreModel.load(), self.corpus.rubric, self._nearest_other)
+
+    @cached_property
+    def _answer_space(self) -> tuple[list[str], Any]:
+        """Reference answers of every question and stage, embedded once: the grader's off-topic check uses it."""
+        corpus = self.corpus
+        items = [(q.id, q.reference_answer) for q in corpus.questions]
+        items += [(st.id, st.reference_answer) for s in corpus.scenarios for st in s.stages]
+        return [i for i, _ in items], self.embedder.embed([t for _, t in items])
+
+    def _nearest_other(self, vec: Any, own_id: str) -> float:
+        ids, mat = self._answer_space
+        sims = mat @ vec
+        return float(max((s for i, s in zip(ids, sims, strict=True) if i != own_id), default=0.0))
+
+    def find_question(self, text: str) -> Any:
+        """The corpus question closest to `text` (the index is built first when there is none)."""
+        hit = self.search(text, k=1)[0]
+        return self.corpus.by_id[hit["id"]]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..text import STOPWORDS, content_stems, negation_count, stem, words
+from ..text import STOPWORDS, content_stems, negation_count, spans, stem, words
 
 FEATURES = (
     "sem_recall",
@@ -26,6 +26,12 @@ FEATURES = (
     "log_len",
     "len_ratio",
     "neg_mismatch",
+    "sem_recall_gain",
+    "cos_gain",
+    "word_recall",
+    "word_recall_min",
+    "uncovered",
+    "ref_part_coverage",
 )
 QUESTION_WEIGHT = 0.25  # a word the question already uses says little about the answer
 ALIGN_AT = 0.72
@@ -41,6 +47,10 @@ class Encoded:
     weights: np.ndarray
     stems: frozenset[str]
     n_words: int
+    word_vecs: np.ndarray
+    """One vector per content word not in the question (mean of its pieces), for word-level alignment."""
+    part_vecs: np.ndarray
+    """One vector per sentence."""
 
 
 def piece_words(pieces: list[str]) -> list[str]:
@@ -63,13 +73,26 @@ def piece_words(pieces: list[str]) -> list[str]:
 def encode(embedder, text: str, question_stems: frozenset[str] = frozenset()) -> Encoded:
     toks, vecs = embedder.tokens([text])[0]
     weights = np.zeros(len(toks), dtype=np.float32)
-    for i, w in enumerate(piece_words(toks)):
+    groups: dict[int, list[int]] = {}
+    word_no = -1
+    for i, (tok, w) in enumerate(zip(toks, piece_words(toks), strict=True)):
+        if not tok.startswith("##"):
+            word_no += 1
         if not any(c.isalnum() for c in w) or w in STOPWORDS:
             continue
         weights[i] = QUESTION_WEIGHT if stem(w) in question_stems else 1.0
+        if weights[i] == 1.0:
+            groups.setdefault(word_no, []).append(i)
+    if groups:
+        wv = np.stack([vecs[idx].mean(axis=0) for idx in groups.values()])
+        wv = wv / np.clip(np.linalg.norm(wv, axis=1, keepdims=True), 1e-9, None)
+    else:
+        wv = np.zeros((0, vecs.shape[1] if len(vecs.shape) == 2 else 384), dtype=np.float32)
+    parts = [p.text for p in spans(text, clauses=False)] or [text]
     vec = embedder.embed([text])[0]
+    part_vecs = embedder.embed(parts) if len(parts) > 1 else vec[None, :]
     stems = frozenset(content_stems(text))
-    return Encoded(text, vec, vecs, weights, stems, len(words(text)))
+    return Encoded(text, vec, vecs, weights, stems, len(words(text)), wv, part_vecs)
 
 
 def _soft(sim: np.ndarray, w: np.ndarray, axis: int) -> tuple[float, float]:
@@ -95,6 +118,14 @@ def pair_features(
     lex_r = len(ref_new & answer.stems) / len(ref_new) if ref_new else 0.0
     lex_p = len(ans_new & ref.stems) / len(ans_new) if ans_new else 0.0
     best_span = max((float(v @ ref.vec) for v in answer_spans), default=0.0)
+    q_sem_r = _soft(ref.pieces @ question.pieces.T, ref.weights, axis=1)[0] if len(question.pieces) and len(ref.pieces) else 0.0
+    if len(ref.word_vecs) and len(answer.word_vecs):
+        best_word = (ref.word_vecs @ answer.word_vecs.T).max(axis=1)
+        word_r, word_min, uncovered = float(best_word.mean()), float(best_word.min()), float((best_word < 0.5).mean())
+    else:
+        word_r, word_min, uncovered = 0.0, 0.0, 1.0
+    spans_m = np.stack(answer_spans) if answer_spans else answer.vec[None, :]
+    part_cov = float((ref.part_vecs @ spans_m.T).max(axis=1).mean())
     novelty = len(ans_new) / len(answer.stems) if answer.stems else 0.0
     return np.array(
         [
@@ -110,6 +141,12 @@ def pair_features(
             np.log1p(answer.n_words),
             np.log((1 + answer.n_words) / (1 + ref.n_words)),
             float((negation_count(answer.text) > 0) != (negation_count(ref.text) > 0)),
+            sem_r - q_sem_r,
+            float(answer.vec @ ref.vec) - float(question.vec @ ref.vec),
+            word_r,
+            word_min,
+            uncovered,
+            part_cov,
         ],
         dtype=np.float32,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -121,7 +120,7 @@ class RubricGrader:
 
         refs = [encode(self.embedder, r, q_stems) for r in target.references]
         p_ref = float(max(self.model.prob(pair_features(answer, r, question, part_vecs))[0] for r in refs))
-        if self._off_topic(answer, question, refs):
+        if self._off_topic(target.id, answer, question, refs):
             flags.append("off_topic")
             p_ref = min(p_ref, 0.05)
 
@@ -138,14 +137,14 @@ class RubricGrader:
         score = self._combine(target, criteria, p_ref)
         return score, p_ref, criteria, level
 
-    def _off_topic(self, answer: Encoded, question: Encoded, refs: list[Encoded]) -> bool:
+    def _off_topic(self, target_id: str, answer: Encoded, question: Encoded, refs: list[Encoded]) -> bool:
         own = max([float(answer.vec @ question.vec)] + [float(answer.vec @ r.vec) for r in refs])
         if own < OFF_TOPIC_COS:
             return True
         if self.nearest_other is None:
             return False
         # An answer to another question: much closer to that question than to this one.
-        return self.nearest_other(answer.vec, refs[0].text if refs else "") > own + 0.15 and own < 0.35
+        return self.nearest_other(answer.vec, target_id) > own + 0.15 and own < 0.35
 
     def _evidence(self, parts: list, part_vecs: list[np.ndarray], ref: Encoded) -> str:
         if not parts:
@@ -214,5 +213,3 @@ class RubricGrader:
         build_feedback(grade, target, self.rubric)
         return grade
 
-
-_NUM = re.compile(r"\d")
