@@ -36,21 +36,32 @@ class Doc:
 def corpus_docs(corpus: Corpus) -> dict[str, list[Doc]]:
     """What goes into each collection: the text that is embedded and the metadata to filter by."""
     questions = [
-        Doc(q.id, q.text, {"level": q.level, "topic": q.topic, "kind": q.kind}) for q in corpus.questions
+        Doc(q.id, q.text, {"level": q.level, "topic": q.topic, "kind": q.kind, "question": q.id})
+        for q in corpus.questions
+    ]
+    questions += [
+        Doc(f"{q.id}@{i}", alias, {"level": q.level, "topic": q.topic, "kind": q.kind, "question": q.id})
+        for q in corpus.questions
+        for i, alias in enumerate(q.aliases)
     ]
     stages = [
         Doc(f"{s.id}#{st.id}", f"{s.title}: {st.text}", {"scenario": s.id, "stage": st.id, "topic": s.topic})
         for s in corpus.scenarios
         for st in s.stages
     ]
+    rubric = corpus.rubric
     criteria = [
-        Doc(f"{q.id}#{k.id}", k.text, {"question": q.id, "level": k.level, "topic": q.topic, "kind": q.kind})
-        for q in corpus.questions
-        for k in q.key_points
+        Doc(f"level#{d.level}#{i}", e, {"kind": "level", "level": d.level, "topic": ""})
+        for d in rubric.levels
+        for i, e in enumerate(d.expectations)
     ]
     criteria += [
-        Doc(f"dimension#{d.id}", f"{d.name}: {d.description}", {"dimension": d.id, "level": "", "topic": ""})
-        for d in corpus.rubric.dimensions
+        Doc(f"scale#{a.score}", f"{a.label}: {a.description}", {"kind": "scale", "level": "", "topic": ""})
+        for a in rubric.scale
+    ]
+    criteria += [
+        Doc(f"dimension#{d.id}", f"{d.name}: {d.description}", {"kind": "dimension", "level": "", "topic": ""})
+        for d in rubric.dimensions
     ]
     return {"questions": questions, "scenarios": stages, "criteria": criteria}
 

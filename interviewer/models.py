@@ -108,6 +108,9 @@ class Question(GradingItem):
     topic: str
     kind: Kind
     tags: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(
+        default_factory=list, description="Other ways a candidate might phrase the question; indexed for search."
+    )
     coding: CodingSpec | None = None
     source_file: str = Field(default="", exclude=True, description="Set by the loader.")
 
@@ -142,6 +145,7 @@ class GlossaryEntry(Strict):
     term: str
     aliases: list[str] = Field(default_factory=list)
     definition: str = Field(min_length=15)
+    source_file: str = Field(default="", exclude=True)
 
 
 class Track(Strict):

@@ -56,7 +56,17 @@ class Services:
         if self.index.count("questions") == 0:
             self.ensure_index()
         where = {"level": level} if level else None
-        return self.index.query("questions", text, k=k, where=where)
+        hits = self.index.query("questions", text, k=k * 3 + 5, where=where)
+        best: dict[str, dict[str, Any]] = {}
+        for h in hits:  # a question and its aliases are one result, at the distance of its closest phrasing
+            qid = h.get("question") or h["id"]
+            if qid not in best or h["distance"] < best[qid]["distance"]:
+                q = self.corpus.by_id.get(qid)
+                best[qid] = {**h, "id": qid, "text": q.text if q else h["text"]}
+        out = sorted(best.values(), key=lambda h: h["distance"])[:k]
+        for h in out:
+            h.pop("question", None)
+        return out
 
     @cached_property
     def grader(self) -> Any:
@@ -82,3 +92,19 @@ class Services:
         """The corpus question closest to `text` (the index is built first when there is none)."""
         hit = self.search(text, k=1)[0]
         return self.corpus.by_id[hit["id"]]
+
+    @cached_property
+    def llm(self) -> Any:
+        from .llm import make_llm
+
+        return make_llm(self.settings)
+
+    @cached_property
+    def engine(self) -> Any:
+        from .engine.engine import Engine
+        from .engine.phrasing import Phraser
+        from .engine.planner import Planner
+
+        planner = Planner(self.corpus, self.embedder, self.index)
+        phraser = Phraser(self.llm, self.settings.llm_history_tokens)
+        return Engine(self.corpus, self.grader, planner, phraser, self.settings.max_answer_tokens)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from ..text import HIDDEN_CHARS, STOPWORDS, Span, spans, words
 
 IDK = re.compile(
-    r"^\W*(i\s+(really\s+)?(do\s*n[o']?t|dont|have\s+no)\s+(know|idea|remember)|no\s+idea|not\s+sure|idk|pass|"
-    r"skip|dunno|i\s+can'?t\s+answer|no\s+clue|\?+|n/?a|-+)\W*$",
+    r"^\W*(i\s+(really\s+)?(do\s*n[o']?t|dont|have\s+no)\s+(know|idea|remember)(\s+(this|that|it))?|no\s+idea|"
+    r"not\s+sure|idk|dunno|i\s+can'?t\s+answer|no\s+clue|\?+|n/?a|-+)\W*$",
     re.I,
 )
 

@@ -1,0 +1,266 @@
+"""The interview as a plain state machine: setup -> plan -> ask -> grade -> follow up -> adapt -> next -> wrap up.
+
+`Engine.reply` takes the state and one candidate message and returns the interviewer's events; the state is
+plain data, so the caller stores it after every turn and a session can be paused and resumed anywhere.
+"""
+
+from __future__ import annotations
+
+from ..corpus import Corpus
+from ..grading.grader import RubricGrader, Target
+from ..grading.models import Grade
+from ..llm import TokenCallback
+from ..models import LEVELS
+from ..text import clean
+from . import tokens
+from .intents import classify
+from .phrasing import Phraser, template
+from .planner import Planner, level_after
+from .state import Event, ItemState, SessionState, Setup, Turn
+
+NO_FOLLOW_UP = {"empty", "dont_know", "gibberish", "off_topic", "skipped"}
+COMPLETE_AT = 4.5
+MAX_FOLLOW_UPS = 2
+
+
+class Engine:
+    def __init__(
+        self, corpus: Corpus, grader: RubricGrader, planner: Planner, phraser: Phraser, max_answer_tokens: int = 1200
+    ):
+        self.corpus = corpus
+        self.grader = grader
+        self.planner = planner
+        self.phraser = phraser
+        self.max_answer_tokens = max_answer_tokens
+
+    # -- public API -------------------------------------------------------------------------------------------
+
+    def start(self, setup: Setup, profile: str = "anonymous", steer_topics: list[str] | None = None) -> tuple[SessionState, list[Event]]:
+        self.corpus.track(setup.track)  # unknown track: KeyError with the known ones
+        state = SessionState(profile=profile, setup=setup, current_level=setup.level, steer_topics=steer_topics or [])
+        track = self.corpus.track(setup.track)
+        greet = template("greeting", state.id, level=setup.level, track=track.name, n=setup.questions)
+        events = [state.say(Event(kind="greeting", text=greet))]
+        events += self._next(state, first=True)
+        return state, events
+
+    def reply(self, state: SessionState, message: str, on_token: TokenCallback | None = None) -> list[Event]:
+        if state.status == "finished":
+            return [Event(kind="notice", text=template("finished", state.id))]
+        events: list[Event] = []
+        if state.status == "paused":
+            state.status = "active"
+        text = clean(message)
+        if not text:
+            return [Event(kind="notice", text="Please type an answer, or 'skip', 'hint' or 'repeat'.")]
+        text, was_cut = tokens.cut(text, self.max_answer_tokens)
+        if was_cut:
+            events.append(Event(kind="notice", text=template("cut_notice", state.id, limit=self.max_answer_tokens)))
+        state.turns.append(Turn(role="candidate", text=text, item=state.current.id if state.current else ""))
+        intent = classify(text, self.corpus.glossary)
+        item = state.current
+        if item is None or state.awaiting == "none":
+            return [*events, *self._next(state)]
+        salt = f"{state.id}:{len(state.turns)}"
+        if intent.kind == "end":
+            return [*events, *self.wrap_up(state, early=True)]
+        if intent.kind == "pause":
+            return [*events, *self.pause(state)]
+        if intent.kind == "repeat":
+            return [*events, state.say(Event(kind="repeat", text=template("repeat", salt, question=self._asked_text(state))))]
+        if intent.kind == "clarify":
+            if intent.entry:
+                msg = template("clarify", salt, term=intent.entry.term, definition=intent.entry.definition)
+            else:
+                msg = template("clarify_unknown", salt)
+            return [*events, state.say(Event(kind="clarification", text=msg, data={"term": intent.term}))]
+        if intent.kind == "hint":
+            return [*events, self._hint(state, item, salt)]
+        if intent.kind == "chat":
+            msg = template("redirect", salt, question=self._asked_text(state))
+            return [*events, state.say(Event(kind="redirect", text=msg))]
+        if intent.kind == "skip":
+            item.skipped = True
+            item.grade = self._zero_grade(item, "skipped")
+            return [*events, *self._finish_item(state, item, template("skip", salt))]
+        return [*events, *self._answer(state, item, text, on_token)]
+
+    def pause(self, state: SessionState) -> list[Event]:
+        state.status = "paused"
+        return [state.say(Event(kind="notice", text=template("paused", state.id)))]
+
+    def resume(self, state: SessionState) -> list[Event]:
+        if state.status == "finished":
+            return [Event(kind="notice", text=template("finished", state.id))]
+        state.status = "active"
+        return [state.say(Event(kind="question", text=template("resumed", state.id, question=self._asked_text(state))))]
+
+    def wrap_up(self, state: SessionState, early: bool = False) -> list[Event]:
+        from .scorecard import build_scorecard
+
+        state.status = "finished"
+        state.awaiting = "none"
+        card = build_scorecard(state, self.corpus, self.grader.embedder)
+        text = template("ended_early" if early else "wrap_up", state.id)
+        return [state.say(Event(kind="wrap_up", text=text)), Event(kind="scorecard", text=card.markdown(), data=card.model_dump())]
+
+    # -- answers ----------------------------------------------------------------------------------------------
+
+    def target(self, item: ItemState) -> Target:
+        if "#" in item.id:
+            sid, stage_id = item.id.split("#", 1)
+            scenario = self.corpus.scenario(sid)
+            stage = next(s for s in scenario.stages if s.id == stage_id)
+            return Target.of(stage, level=item.level, kind="case", topic=scenario.topic)
+        return Target.of(self.corpus.by_id[item.id])
+
+    def _answer(self, state: SessionState, item: ItemState, text: str, on_token: TokenCallback | None) -> list[Event]:
+        target = self.target(item)
+        item.answers.append(text)
+        grade = self.grader.grade(target, "\n\n".join(item.answers))
+        if item.grade is not None and item.grade.score > grade.score and len(item.answers) > 1:
+            grade = item.grade  # a weak follow-up answer does not take away credit already earned
+        item.grade = grade
+        events: list[Event] = []
+        if state.setup.feedback and grade.feedback:
+            events.append(Event(kind="feedback", text=grade.feedback, data={"score": grade.score, "level": grade.level}))
+        probe = self._pick_probe(target, grade, item)
+        if probe:
+            item.probes_asked.append(probe)
+            state.awaiting = "follow_up"
+            fallback = template("follow_up", f"{state.id}:{len(state.turns)}", probe=probe)
+            text_out = self.phraser.say(
+                fallback,
+                "The candidate's answer left a gap. Acknowledge it in a few words without judging, then ask this "
+                f"follow-up in your own words: {probe}",
+                self._history(state),
+                on_token=on_token,
+            )
+            events.append(state.say(Event(kind="follow_up", text=text_out, data={"probe": probe})))
+            return events
+        return [*events, *self._finish_item(state, item, self._ack(grade, state), on_token)]
+
+    def _pick_probe(self, target: Target, grade: Grade, item: ItemState) -> str:
+        if len(item.probes_asked) >= MAX_FOLLOW_UPS or grade.score >= COMPLETE_AT or set(grade.flags) & NO_FOLLOW_UP:
+            return ""
+        limit = LEVELS.index(item.level) + 1
+        by_id = {k.id: k for k in target.key_points}
+        for pid in grade.missed:
+            kp = by_id.get(pid)
+            if kp is None or LEVELS.index(kp.level) > limit:
+                continue
+            for text, targets in target.probes:
+                if pid in targets and text not in item.probes_asked:
+                    return text
+        return ""
+
+    def _hint(self, state: SessionState, item: ItemState, salt: str) -> Event:
+        target = self.target(item)
+        missed = item.grade.missed if item.grade else [k.id for k in target.key_points if k.level == item.level]
+        item.hints += 1
+        by_id = {k.id: k for k in target.key_points}
+        for pid in missed:
+            for text, targets in target.probes:
+                if pid in targets and text not in item.probes_asked:
+                    return state.say(Event(kind="hint", text=template("hint", salt, nudge=text)))
+            kp = by_id.get(pid)
+            if kp and kp.terms:
+                nudge = f"think about where {kp.terms[0]} comes in."
+                return state.say(Event(kind="hint", text=template("hint", salt, nudge=nudge)))
+        return state.say(Event(kind="hint", text=template("hint_none", salt)))
+
+    def _finish_item(self, state: SessionState, item: ItemState, ack: str, on_token: TokenCallback | None = None) -> list[Event]:
+        grade = item.grade or self._zero_grade(item, "dont_know")
+        if item.grade is None:
+            item.grade = grade
+        new_level, state.streak = level_after(state, grade.score, grade.level, item.level)
+        note = ""
+        if new_level != state.current_level:
+            up = LEVELS.index(new_level) > LEVELS.index(state.current_level)
+            note = template("harder" if up else "easier", state.id + str(len(state.items)))
+            state.current_level = new_level
+        state.level_path.append(state.current_level)
+        return self._next(state, ack=f"{ack} {note}".strip(), on_token=on_token)
+
+    # -- asking -----------------------------------------------------------------------------------------------
+
+    def _next(self, state: SessionState, first: bool = False, ack: str = "", on_token: TokenCallback | None = None) -> list[Event]:
+        salt = f"{state.id}:{len(state.turns)}"
+        if state.scenario:
+            scenario = self.corpus.scenario(state.scenario)
+            if state.scenario_stage + 1 < len(scenario.stages):
+                state.scenario_stage += 1
+                stage = scenario.stages[state.scenario_stage]
+                self._open_item(state, f"{scenario.id}#{stage.id}", scenario.topic, "case")
+                text = template("stage", salt, ack=ack, name=stage.name.lower(), question=stage.text)
+                return [state.say(Event(kind="stage", text=text, data={"scenario": scenario.id, "stage": stage.id}))]
+            state.scenario, state.scenario_stage = "", 0
+        slots = self.planner.slots(state)
+        if state.slots_used >= len(slots):
+            return self.wrap_up(state)
+        kind = slots[state.slots_used]
+        if kind == "scenario":
+            scenario = self.planner.next_scenario(state)
+            if scenario is not None:
+                state.slots_used += 1
+                state.scenario, state.scenario_stage = scenario.id, 0
+                stage = scenario.stages[0]
+                self._open_item(state, f"{scenario.id}#{stage.id}", scenario.topic, "case")
+                intro = template("scenario_intro", salt, brief=scenario.brief)
+                text = f"{ack} {intro}\n\n{stage.text}".strip()
+                return [state.say(Event(kind="stage", text=text, data={"scenario": scenario.id, "stage": stage.id}))]
+            kind = "case"
+        question = self.planner.next_question(state, kind)
+        if question is None:
+            return self.wrap_up(state)
+        state.slots_used += 1
+        self._open_item(state, question.id, question.topic, question.kind, question.level)
+        fallback = template("first_question" if first else "next_question", salt, ack=ack, question=question.text)
+        text = self.phraser.say(
+            fallback,
+            ("Briefly acknowledge the previous answer in a neutral, encouraging way (do not evaluate its details). "
+             if not first else "Open the interview warmly in one sentence. ")
+            + f"Then ask this question exactly as written: {question.text}",
+            self._history(state),
+            must_include=question.text,
+            on_token=on_token,
+        )
+        data = {"id": question.id, "level": question.level, "topic": question.topic, "kind": question.kind}
+        if question.coding:
+            data["coding"] = question.coding.model_dump(exclude={"tests", "solution"})
+        return [state.say(Event(kind="question", text=text, data=data))]
+
+    def _open_item(self, state: SessionState, item_id: str, topic: str, kind: str, level: str | None = None) -> None:
+        state.items.append(ItemState(id=item_id, level=level or state.current_level, topic=topic, kind=kind))  # type: ignore[arg-type]
+        state.awaiting = "answer"
+
+    def _asked_text(self, state: SessionState) -> str:
+        item = state.current
+        if item is None:
+            return ""
+        if state.awaiting == "follow_up" and item.probes_asked:
+            return item.probes_asked[-1]
+        return self.target(item).question
+
+    def _ack(self, grade: Grade, state: SessionState) -> str:
+        key = "ack_strong" if grade.score >= 3.5 else "ack_partial" if grade.score >= 2 else "ack_weak"
+        if "dont_know" in grade.flags:
+            key = "dont_know"
+        return template(key, f"{state.id}:{len(state.turns)}")
+
+    def _zero_grade(self, item: ItemState, flag: str) -> Grade:
+        from ..grading.models import Criterion
+
+        target = self.target(item)
+        criteria = [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points]
+        return Grade(question_id=item.id, score=0.0, level="none", asked_level=item.level, criteria=criteria,
+                     missed=[c.id for c in criteria], flags=[flag], confidence=1.0)
+
+    def _history(self, state: SessionState) -> list[dict[str, str]]:
+        out = []
+        for t in state.turns:
+            if t.role == "candidate":
+                out.append({"role": "user", "content": f"<candidate>{t.text}</candidate>"})
+            else:
+                out.append({"role": "assistant", "content": t.text})
+        return out

@@ -1,0 +1,167 @@
+"""The scorecard at the end of a session: grades, a level estimate with a band, competencies, a study plan."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from ..corpus import Corpus
+from ..models import LEVELS, Verdict
+from ..text import content_stems
+from .state import SessionState
+
+_LEVEL_VALUE = {"none": 0.0, "junior": 1.0, "mid": 2.0, "senior": 3.0}
+
+
+class QuestionResult(BaseModel):
+    id: str
+    question: str
+    topic: str
+    kind: str
+    asked_level: str
+    score: float
+    level: Verdict
+    skipped: bool = False
+    follow_ups: int = 0
+    hints: int = 0
+    evidence: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    feedback: str = ""
+    flags: list[str] = Field(default_factory=list)
+    model_answer: str = ""
+
+
+class Scorecard(BaseModel):
+    session_id: str
+    profile: str
+    target_level: str
+    track: str
+    questions: list[QuestionResult]
+    score: float
+    """Mean score 0-5 over the questions asked (skips count as 0)."""
+    level_estimate: Verdict
+    level_band: tuple[Verdict, Verdict]
+    """The plausible range of the level, from the spread of the per-question verdicts."""
+    confidence: float
+    competencies: dict[str, float]
+    topics: dict[str, float]
+    strengths: list[str]
+    gaps: list[str]
+    study_plan: list[str]
+    job_skills: dict[str, bool] = Field(default_factory=dict)
+    """Skills named in the job description and whether the interview covered them."""
+    level_path: list[str] = Field(default_factory=list)
+    transcript: list[dict[str, Any]] = Field(default_factory=list)
+
+    def markdown(self) -> str:
+        lines = [f"# Interview scorecard ({self.track}, target {self.target_level})", "",
+                 f"**Overall score:** {self.score:.1f} / 5  ",
+                 f"**Level estimate:** {self.level_estimate} (plausible range {self.level_band[0]} to "
+                 f"{self.level_band[1]}, confidence {self.confidence:.0%})", ""]
+        if self.competencies:
+            lines += ["## Competencies", "", "| competency | score |", "|---|---|"]
+            lines += [f"| {k} | {v:.1f} |" for k, v in self.competencies.items()] + [""]
+        lines += ["## Questions", "", "| # | question | asked at | score | level |", "|---|---|---|---|---|"]
+        for i, q in enumerate(self.questions, 1):
+            status = "skipped" if q.skipped else f"{q.score:.1f}"
+            lines.append(f"| {i} | {q.question[:80]} | {q.asked_level} | {status} | {q.level} |")
+        lines.append("")
+        if self.strengths:
+            lines += ["## Strengths", ""] + [f"- {s}" for s in self.strengths] + [""]
+        if self.gaps:
+            lines += ["## Gaps", ""] + [f"- {g}" for g in self.gaps] + [""]
+        if self.job_skills:
+            lines += ["## Job description coverage", ""]
+            lines += [f"- {'covered' if v else 'not covered'}: {k}" for k, v in self.job_skills.items()] + [""]
+        if self.study_plan:
+            lines += ["## Study plan", ""] + [f"{i}. {s}" for i, s in enumerate(self.study_plan, 1)] + [""]
+        lines += ["## Model answers", ""]
+        for q in self.questions:
+            lines += [f"**{q.question}**", "", q.model_answer, ""]
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(), indent=1, ensure_ascii=False)
+
+
+def _job_skills(jd: str, corpus: Corpus, asked_topics: set[str]) -> dict[str, bool]:
+    """Glossary terms named in the job description, and whether a question on their topic was asked."""
+    if not jd.strip():
+        return {}
+    jd_stems = set(content_stems(jd))
+    skills: dict[str, bool] = {}
+    topic_of_term = {}
+    for path_topic, entries in _glossary_by_topic(corpus).items():
+        for e in entries:
+            topic_of_term[e.term] = path_topic
+    for e in corpus.glossary:
+        names = [e.term, *e.aliases]
+        if any(n and set(content_stems(n)) and set(content_stems(n)) <= jd_stems for n in names):
+            skills[e.term] = topic_of_term.get(e.term, "") in asked_topics
+    return dict(list(skills.items())[:15])
+
+
+def _glossary_by_topic(corpus: Corpus) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    for e in corpus.glossary:
+        topic = getattr(e, "source_file", "")
+        out[topic.rsplit("/", 1)[-1].removesuffix(".yaml")].append(e)
+    return out
+
+
+def build_scorecard(state: SessionState, corpus: Corpus, embedder: Any = None) -> Scorecard:
+    results: list[QuestionResult] = []
+    comp: dict[str, list[float]] = defaultdict(list)
+    topics: dict[str, list[float]] = defaultdict(list)
+    strengths, gaps = [], []
+    for item in state.items:
+        g = item.grade
+        if g is None:
+            continue
+        if "#" in item.id:
+            sid, stage_id = item.id.split("#", 1)
+            sc = corpus.scenario(sid)
+            stage = next(s for s in sc.stages if s.id == stage_id)
+            text, model_answer = f"{sc.title} / {stage.name}: {stage.text}", stage.reference_answer
+        else:
+            q = corpus.by_id[item.id]
+            text, model_answer = q.text, q.reference_answer
+        results.append(QuestionResult(
+            id=item.id, question=text, topic=item.topic, kind=item.kind, asked_level=item.level, score=g.score,
+            level=g.level, skipped=item.skipped, follow_ups=len(item.probes_asked), hints=item.hints,
+            evidence=g.strengths, gaps=g.gaps, feedback=g.feedback, flags=g.flags, model_answer=model_answer,
+        ))
+        topics[item.topic].append(g.score)
+        for dim, val in g.dimensions.items():
+            comp[dim].append(val)
+        strengths += [f"{s} ({item.topic})" for s in g.strengths[:1] if g.score >= 3]
+        gaps += [f"{item.topic}: {gap}" for gap in g.gaps[:1]]
+    scores = np.array([r.score for r in results]) if results else np.zeros(1)
+    values = np.array([_LEVEL_VALUE[r.level] for r in results if not r.skipped] or [0.0])
+    mean_level = float(np.mean(values))
+    spread = float(np.std(values) / np.sqrt(len(values))) if len(values) > 1 else 1.0
+    names = ["none", *LEVELS]
+
+    def to_level(v: float) -> Verdict:
+        return names[int(np.clip(round(v), 0, 3))]  # type: ignore[return-value]
+
+    topic_means = {t: round(float(np.mean(v)), 2) for t, v in topics.items()}
+    weak = sorted(topic_means, key=lambda t: topic_means[t])
+    plan = [f"Review {t.replace('_', ' ')}: mean score {topic_means[t]:.1f}/5" for t in weak if topic_means[t] < 3.5][:5]
+    if not plan and results:
+        plan = ["Practise at the next level up: answers were solid, so add trade-offs, scale and production concerns."]
+    return Scorecard(
+        session_id=state.id, profile=state.profile, target_level=state.setup.level, track=state.setup.track,
+        questions=results, score=round(float(scores.mean()), 2), level_estimate=to_level(mean_level),
+        level_band=(to_level(mean_level - 1.96 * spread), to_level(mean_level + 1.96 * spread)),
+        confidence=round(float(np.clip(1 - spread / 1.5, 0.05, 0.95)), 2),
+        competencies={k: round(float(np.mean(v)), 2) for k, v in comp.items()}, topics=topic_means,
+        strengths=strengths[:5], gaps=gaps[:6], study_plan=plan,
+        job_skills=_job_skills(state.setup.job_description, corpus, set(topics)),
+        level_path=list(state.level_path),
+        transcript=[t.model_dump() for t in state.turns],
+    )

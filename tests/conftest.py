@@ -1,0 +1,64 @@
+"""Shared fixtures. The network is off in tests: only loopback connections are allowed."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> object:
+    host = address[0] if isinstance(address, tuple) else address
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not (
+        str(host).startswith("127.") or host in ("::1", "localhost")
+    ):
+        raise OSError(f"test tried to reach the network ({host}); only loopback is allowed")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory):
+    from interviewer.config import load_settings
+
+    return load_settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=ROOT / "corpus",
+                         rubrics_dir=ROOT / "rubrics", llm="none")
+
+
+@pytest.fixture(scope="session")
+def services(settings):
+    """Real corpus, real ONNX embeddings, an embedded Chroma index in a temp folder."""
+    from interviewer.services import Services
+
+    svc = Services(settings)
+    svc.ensure_index(progress=False)
+    return svc
+
+
+@pytest.fixture(scope="session")
+def corpus(services):
+    return services.corpus
+
+
+@pytest.fixture(scope="session")
+def grader(services):
+    return services.grader
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is not next to the project")
+    return SHARED
