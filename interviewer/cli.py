@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        COMMANDS[args.cmd](args)
+        COMMANDS[args.cmd.replace("-", "_")](args)
     except (ConfigError, CorpusError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

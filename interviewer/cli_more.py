@@ -23,6 +23,13 @@ def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
                     help="'cosine' scores plain MiniLM cosine(reference, answer) for comparison")
     sp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
 
+    sp = add("simulate", "run scripted candidates through full interviews (no LLM needed)")
+    sp.add_argument("--sessions", type=int, default=7)
+    sp.add_argument("--questions", type=int, default=4, help="questions per interview")
+    sp = add("add-recruiter", "create (or reset) a recruiter account for the workspace")
+    sp.add_argument("name")
+    sp.add_argument("--password", help="read from the INTERVIEWER_RECRUITER_PASSWORD variable or a prompt if omitted")
+
 
 EXTRA_PARSERS.append(_parsers)
 
@@ -103,3 +110,34 @@ def _cosine_scorer(svc: Any) -> Callable[[list[Any]], Any]:
         return np.array(out)
 
     return score
+
+
+@command
+def cmd_add_recruiter(args: argparse.Namespace) -> None:
+    import getpass
+    import os
+
+    password = args.password or os.environ.get("INTERVIEWER_RECRUITER_PASSWORD") or getpass.getpass("Password: ")
+    try:
+        _services().storage.add_user(args.name, password, role="recruiter")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    _emit(args, {"user": args.name, "role": "recruiter"}, f"recruiter {args.name} saved")
+
+
+@command
+def cmd_simulate(args: argparse.Namespace) -> None:
+    from .simulate import simulate
+
+    result = simulate(_services(), args.sessions, args.questions)
+
+    def text() -> str:
+        lines = [f"{'candidate':<10} {'level':<7} {'score':>5} {'q':>2} {'fu':>3} {'err':>3} {'p95 ms':>7}"]
+        for s in result["sessions"]:
+            lines.append(f"{s['candidate']:<10} {s['level_estimate']:<7} {s['score']:>5.2f} {s['questions']:>2} "
+                         f"{s['follow_ups']:>3} {s['errors']:>3} {s['turn_p95_ms']:>7.1f}")
+        lines.append("mean score: " + ", ".join(f"{k} {v:.2f}" for k, v in result["mean_score"].items()))
+        return "\n".join(lines)
+
+    _emit(args, result, text)

@@ -141,9 +141,13 @@ def evaluate(
     result.update(
         bootstrap(qids, lambda i: metrics(pred[i], human[i], None if labels is None else labels[i], cuts), resamples)
     )
-    if cuts is not None:
+    if cuts is not None and labels is not None:
         result["label_cuts"] = [round(c, 3) for c in cuts]
         result["label_cuts_from"] = cut_source
+        result["labels"] = names
+        pred_lab = apply_cuts(pred, cuts)
+        result["confusion"] = [[int(((labels == i) & (pred_lab == j)).sum()) for j in range(len(names))]
+                               for i in range(len(names))]
     result["mean_score"] = round(float(pred.mean()), 3)
     result["mean_human"] = round(float(human.mean()), 3)
     return result

@@ -73,7 +73,12 @@ class Services:
         from .grading.calibration import ScoreModel
         from .grading.grader import RubricGrader
 
-        return RubricGrader(self.embedder, ScoreModel.load(), self.corpus.rubric, self._nearest_other)
+        rubric = RubricGrader(self.embedder, ScoreModel.load(), self.corpus.rubric, self._nearest_other)
+        if self.settings.llm == "none":
+            return rubric
+        from .grading.judge import JudgedGrader
+
+        return JudgedGrader(rubric, self.llm)
 
     @cached_property
     def _answer_space(self) -> tuple[list[str], Any]:
@@ -108,3 +113,29 @@ class Services:
         planner = Planner(self.corpus, self.embedder, self.index)
         phraser = Phraser(self.llm, self.settings.llm_history_tokens)
         return Engine(self.corpus, self.grader, planner, phraser, self.settings.max_answer_tokens)
+
+    @cached_property
+    def storage(self) -> Any:
+        from .storage import Storage
+
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return Storage(self.settings.db_url)
+
+    @cached_property
+    def sessions(self) -> Any:
+        from .sessions import SessionService
+
+        s = self.settings
+        return SessionService(self.engine, self.storage, s.max_requests_per_minute, s.max_open_sessions)
+
+    def agreement_note(self) -> str:
+        """One line on how well the grader agrees with human graders, from the shipped measurements."""
+        import json
+        from importlib import resources
+
+        try:
+            data = json.loads(resources.files("interviewer.data").joinpath("agreement.json").read_text())
+        except (FileNotFoundError, ValueError):
+            return "Grader agreement with human graders has not been measured for this build."
+        parts = [f"{d['name']}: {d['metric']} {d['value']:.2f}" for d in data.get("results", [])]
+        return "How well this grader agrees with human graders on public sets (unseen questions): " + "; ".join(parts)

@@ -36,10 +36,12 @@ def kind_plan(track: Track, n: int, with_scenario: bool) -> list[str]:
 
 
 class Planner:
-    def __init__(self, corpus: Corpus, embedder: Any, index: Any = None):
+    def __init__(self, corpus: Corpus, embedder: Any, index: Any = None, only: set[str] | None = None):
         self.corpus = corpus
         self.embedder = embedder
         self.index = index
+        self.only = only
+        """When set, only these question ids are asked (the simulation's scripted candidates use it)."""
         self._vecs: np.ndarray | None = None
 
     def _question_vectors(self) -> np.ndarray:
@@ -49,7 +51,7 @@ class Planner:
 
     def slots(self, state: SessionState) -> list[str]:
         track = self.corpus.track(state.setup.track)
-        use_scenario = track.scenarios and state.setup.questions >= 4 and bool(self.corpus.scenarios)
+        use_scenario = track.scenarios and state.setup.questions >= 4 and bool(self.corpus.scenarios) and not self.only
         return kind_plan(track, state.setup.questions, use_scenario)
 
     def next_scenario(self, state: SessionState) -> Scenario | None:
@@ -80,6 +82,7 @@ class Planner:
                 pool = [
                     (i, q) for i, q in enumerate(self.corpus.questions)
                     if q.level == level and q.topic in track.topics and q.id not in asked
+                    and (self.only is None or q.id in self.only)
                     and (want_kind is None or q.kind == want_kind)
                     and (want_kind is not None or q.kind in track.kinds)
                 ]

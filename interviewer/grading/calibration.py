@@ -16,7 +16,7 @@ from .features import FEATURES
 
 
 @dataclass
-class ScoreModel:
+class Logistic:
     """p(correct) = sigmoid(coef . (x - mean) / scale + bias)."""
 
     features: list[str]
@@ -24,15 +24,39 @@ class ScoreModel:
     scale: list[float]
     coef: list[float]
     bias: float
-    cuts: dict[str, list[float]] = field(default_factory=dict)
-    """Shipped score thresholds (0-5 scale) that cut scores into label sets, e.g. '2way' or '3way'."""
-    trained_on: str = ""
 
     def prob(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         idx = [FEATURES.index(f) for f in self.features]
         z = (x[:, idx] - np.array(self.mean)) / np.array(self.scale)
         return 1.0 / (1.0 + np.exp(-(z @ np.array(self.coef) + self.bias)))
+
+
+def reference_words(x: np.ndarray) -> np.ndarray:
+    """Words in the reference, recovered from the length features (log_len - len_ratio = log(1 + ref words))."""
+    x = np.atleast_2d(x)
+    return np.expm1(x[:, FEATURES.index("log_len")] - x[:, FEATURES.index("len_ratio")])
+
+
+@dataclass
+class ScoreModel:
+    """Two regimes: a short reference (a key point, a one-line answer) and a long, multi-part reference answer.
+
+    Matching one claim and covering a multi-part answer reward different things (length, coverage), so each has
+    its own logistic model; `gate_words` splits them. Chosen by question-grouped cross-validation on train rows.
+    """
+
+    short: Logistic
+    long: Logistic
+    gate_words: float = 30.0
+    cuts: dict[str, list[float]] = field(default_factory=dict)
+    """Shipped score thresholds (0-5 scale) that cut scores into label sets, e.g. '2way' or '3way'."""
+    trained_on: str = ""
+    validation: dict[str, float] = field(default_factory=dict)
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        return np.where(reference_words(x) <= self.gate_words, self.short.prob(x), self.long.prob(x))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -43,12 +67,14 @@ class ScoreModel:
             text = resources.files("interviewer.data").joinpath("score_model.json").read_text()
         else:
             text = Path(path).read_text()
-        return cls(**json.loads(text))
+        raw = json.loads(text)
+        raw["short"], raw["long"] = Logistic(**raw["short"]), Logistic(**raw["long"])
+        return cls(**raw)
 
 
 def fit_logistic(
     x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = 1.0, features: list[str] | None = None
-) -> ScoreModel:
+) -> Logistic:
     """Weighted logistic regression with soft targets in [0, 1] and an L2 penalty (L-BFGS)."""
     from scipy.optimize import minimize
 
@@ -70,7 +96,24 @@ def fit_logistic(
         return ll + l2 * float(b[:-1] @ b[:-1]) / n, grad
 
     b = minimize(loss, np.zeros(len(idx) + 1), jac=True, method="L-BFGS-B").x
-    return ScoreModel(features, mu.tolist(), sd.tolist(), b[:-1].tolist(), float(b[-1]))
+    return Logistic(features, mu.tolist(), sd.tolist(), b[:-1].tolist(), float(b[-1]))
+
+
+def fit_score_model(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, gate_words: float = 30.0, l2: float = 1.0
+) -> ScoreModel:
+    """Fit both regimes; each side needs rows (a regime without rows borrows the other's model)."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    short = reference_words(x) <= gate_words
+    models = {}
+    for name, sel in (("short", short), ("long", ~short)):
+        if sel.sum() >= 20:
+            models[name] = fit_logistic(x[sel], y[sel], w[sel], l2=l2)
+    if not models:
+        raise ValueError("too few rows to fit a score model (need at least 20)")
+    models.setdefault("short", models.get("long"))  # type: ignore[arg-type]
+    models.setdefault("long", models["short"])
+    return ScoreModel(short=models["short"], long=models["long"], gate_words=gate_words)
 
 
 def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:

@@ -87,6 +87,8 @@ def build_feedback(grade: Grade, target: Target, rubric: Rubric | None) -> None:
         notes.append("Naming terms is not explaining them: say what each does and why it matters here.")
     if "injection" in grade.flags:
         notes.append("Text addressed to the grader was ignored; only the answer itself is graded.")
+    if "misconception" in grade.flags:
+        notes.append("Part of the answer states a common misconception; check it against how the method really works.")
     if "too_short" in grade.flags:
         notes.append("The answer is too short for what the question asks.")
 

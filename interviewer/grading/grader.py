@@ -9,7 +9,7 @@ import numpy as np
 
 from ..embeddings import Embedder
 from ..models import LEVELS, GradingItem, KeyPoint, Level, LevelBars, Rubric, Verdict
-from ..text import clean, content_stems, spans, words
+from ..text import Span, clean, content_stems, spans, words
 from .calibration import ScoreModel
 from .features import Encoded, encode, pair_features
 from .feedback import build_feedback, dimension_scores, read_star
@@ -22,6 +22,10 @@ COVERAGE_SHARE = 0.6
 # Points above the asked level make up for missing ones at half their weight.
 ABOVE_LEVEL_CREDIT = 0.5
 OFF_TOPIC_COS = 0.18
+MISCONCEPTION_AT = 0.6
+TOPIC_RELATIVE = 0.45  # ... and a sentence far less related than the answer's best one is a digression
+TOPIC_MIN = 0.2  # cosine of a sentence to the question, reference or any key point; unrelated text is ~0.0-0.15
+MISCONCEPTION_PENALTY = 1.5
 
 
 @dataclass
@@ -94,7 +98,7 @@ class RubricGrader:
         flags = list(guard.flags)
         if guard.cap == 0.0:
             return self._zero(target, flags)
-        graded = guard.graded_text
+        graded = self._on_topic(target, guard.graded_text, flags)
         scored = self._score(target, graded, flags)
         if "injection" in flags and graded != text:
             # Never let removing (or keeping) the injected part raise the grade: take the lower of both readings.
@@ -109,33 +113,90 @@ class RubricGrader:
 
     # -- scoring ----------------------------------------------------------------------------------------------
 
-    def _score(self, target: Target, text: str, flags: list[str]) -> tuple[float, float, list[Criterion], Verdict]:
+    def _on_topic(self, target: Target, text: str, flags: list[str]) -> str:
+        """The answer less sentences unrelated to the question: appended text can dilute, but never earn, credit."""
+        sentences = spans(text, clauses=False)
+        if len(sentences) < 2:
+            return text
+        anchors = self.embedder.embed([target.question, *target.references, *(k.text for k in target.key_points)])
+        sims = (self.embedder.embed([s.text for s in sentences]) @ anchors.T).max(axis=1)
+        floor = max(TOPIC_MIN, TOPIC_RELATIVE * float(sims.max()))
+        keep = [s for s, sim in zip(sentences, sims, strict=True) if sim >= floor]
+        if len(keep) == len(sentences) or not keep:
+            return text
+        flags.append("off_topic_parts")
+        return " ".join(s.text for s in keep)
+
+    def _encode_answer(self, target: Target, text: str) -> tuple[Encoded, Encoded, list[Span], list[np.ndarray], frozenset[str]]:
         q_stems = frozenset(content_stems(target.question))
         question = encode(self.embedder, target.question)
-        answer = encode(self.embedder, text, q_stems) if text.strip() else None
-        if answer is None or not answer.text:
-            return 0.0, 0.0, [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points], "none"
-        parts = spans(text) or []
+        answer = encode(self.embedder, text, q_stems)
+        parts = spans(text)
         part_vecs = list(self.embedder.embed([p.text for p in parts])) if parts else [answer.vec]
+        return answer, question, parts, part_vecs, q_stems
 
+    def features(self, target: Target, text: str) -> np.ndarray:
+        """Feature row of an answer against the target's reference answer(s): element-wise best over references.
+
+        The calibration is fitted on exactly these rows (benchmarks/fit_grader.py), so training and serving agree.
+        """
+        answer, question, _, part_vecs, q_stems = self._encode_answer(target, clean(text))
+        rows = [pair_features(answer, encode(self.embedder, r, q_stems), question, part_vecs) for r in target.references]
+        return np.max(np.stack(rows), axis=0)
+
+    def _score(self, target: Target, text: str, flags: list[str]) -> tuple[float, float, list[Criterion], Verdict]:
+        if not text.strip():
+            return 0.0, 0.0, [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points], "none"
+        answer, question, parts, part_vecs, q_stems = self._encode_answer(target, text)
         refs = [encode(self.embedder, r, q_stems) for r in target.references]
-        p_ref = float(max(self.model.prob(pair_features(answer, r, question, part_vecs))[0] for r in refs))
+        ref_rows = np.stack([pair_features(answer, r, question, part_vecs) for r in refs])
+        p_ref = float(self.model.prob(ref_rows.max(axis=0))[0])
         if self._off_topic(target.id, answer, question, refs):
             flags.append("off_topic")
             p_ref = min(p_ref, 0.05)
 
+        # A key point is one claim: it is matched against each sentence or clause (and pairs of neighbouring
+        # sentences), so a long answer on the topic does not get credit for claims it never makes.
+        units = self._units(text, parts, q_stems)
         criteria = []
         for kp in target.key_points:
             ref = encode(self.embedder, kp.text, q_stems)
-            met = float(self.model.prob(pair_features(answer, ref, question, part_vecs))[0])
+            rows = np.stack([pair_features(u, ref, question, [u.vec]) for u, _ in units])
+            probs = self.model.prob(rows)
+            best = int(np.argmax(probs))
+            met = float(probs[best])
             if "off_topic" in flags:
                 met = min(met, 0.05)
-            evidence = self._evidence(parts, part_vecs, ref) if met >= EVIDENCE_AT else ""
+            evidence = units[best][1] if met >= EVIDENCE_AT else ""
             criteria.append(Criterion(id=kp.id, level=kp.level, weight=kp.weight, met=round(met, 3), evidence=evidence))
 
         level = self._level(criteria)
         score = self._combine(target, criteria, p_ref)
+        wrong = self._misconception(target, units, question, q_stems)
+        if wrong >= MISCONCEPTION_AT:
+            flags.append("misconception")
+            score = max(0.0, score - MISCONCEPTION_PENALTY * wrong)
         return score, p_ref, criteria, level
+
+    def _misconception(self, target: Target, units: list[tuple[Encoded, str]], question: Encoded,
+                       q_stems: frozenset[str]) -> float:
+        """How strongly some sentence of the answer states one of the question's known misconceptions."""
+        best = 0.0
+        for m in target.misconceptions:
+            ref = encode(self.embedder, m, q_stems)
+            rows = np.stack([pair_features(u, ref, question, [u.vec]) for u, _ in units])
+            best = max(best, float(self.model.prob(rows).max()))
+        return best
+
+    def _units(self, text: str, parts: list[Span], q_stems: frozenset[str]) -> list[tuple[Encoded, str]]:
+        """Answer units a key point is matched against: sentences, clauses and neighbouring sentence pairs."""
+        sentences = [p for p in parts if not any(o is not p and o.start <= p.start and p.end <= o.end for o in parts)]
+        chunks = [p.text for p in parts]
+        chunks += [text[a.start : b.end] for a, b in zip(sentences, sentences[1:], strict=False)]
+        if len(sentences) <= 1:
+            chunks.append(text)
+        chunks = list(dict.fromkeys(c for c in chunks if c.strip()))
+        return [(encode(self.embedder, c, q_stems), c) for c in chunks]
 
     def _off_topic(self, target_id: str, answer: Encoded, question: Encoded, refs: list[Encoded]) -> bool:
         own = max([float(answer.vec @ question.vec)] + [float(answer.vec @ r.vec) for r in refs])
@@ -146,7 +207,7 @@ class RubricGrader:
         # An answer to another question: much closer to that question than to this one.
         return self.nearest_other(answer.vec, target_id) > own + 0.15 and own < 0.35
 
-    def _evidence(self, parts: list, part_vecs: list[np.ndarray], ref: Encoded) -> str:
+    def _evidence(self, parts: list[Span], part_vecs: list[np.ndarray], ref: Encoded) -> str:
         if not parts:
             return ""
         scores = []

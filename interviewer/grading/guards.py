@@ -27,6 +27,16 @@ _INJECTION = [
     r"^\s*[\[<(]?\s*(system|assistant|grader|evaluator|admin)\s*[\]>):]",
     r"\b(reveal|print|show|repeat|output)\s+(me\s+)?(your|the)\s+(system\s+prompt|instructions|rubric|reference\s+answer|key\s+points|hidden)",
     r"\bDAN\b|\bdo\s+anything\s+now\b|\bjailbreak|\bdeveloper\s+mode\b|\bSTAN\b|\bDUDE\b",
+    r"\b(ignore|forget|disregard)\s+(all|any|every|everything|the|your)\b.{0,40}\b(instructions?|rules|before|"
+    r"told|learned|prompt|guidelines|programming)\b",
+    r"\b(from\s+now\s+on|from\s+this\s+point(\s+forward)?)\b.{0,40}\b(you|act|answer|respond|reply)\b",
+    r"\b(act|behave|respond|answer)\s+(like|as)\s+(a|an|the)?\s*[\w-]*\s*(ai|gpt|chatbot|assistant|persona|character|model)\b",
+    r"\byou\s+(are|will\s+be|are\s+going\s+to)\s+(now\s+)?(act|play|pretend|simulat|emulat|roleplay|role-play)",
+    r"\b(pretend|emulate|simulate)\s+(to\s+be|being|you\s+are)\b|\bstay\s+in\s+character\b",
+    r"\b(chatgpt|openai|gpt-?[34]|language\s+model)\b.{0,60}\b(restrictions?|polic(y|ies)|filters?|rules|limits?)\b",
+    r"\b(system|user)\s+(message|instruction|prompt)\s*(begins|ends|terminat)",
+    r"\byour\s+(weights|training\s+data|programming|creators?|developers?|guidelines|content\s+polic|"
+    r"system\s+prompt|initial\s+instructions)",
     r"\"(score|level|grade|met|verdict|criteria)\"\s*:",
     r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<</?SYS>>",
     r"\bas\s+an?\s+(ai|language\s+model|grader)\b.{0,40}\b(must|should|will)\b",
@@ -105,8 +115,11 @@ def run_guards(
     if res.hidden_chars >= 3 or found:
         res.flags.append("injection")
         if found and not about_injection:
-            keep = [s for s in spans(answer, clauses=False) if s not in found]
-            res.graded_text = " ".join(s.text for s in keep)
+            # Text addressed to the grader ends the answer: what follows the first such sentence is not graded
+            # (an appended attack adds nothing), and the attack sentences themselves never are.
+            first = min(s.start for s in found)
+            res.graded_text = answer[:first].strip() or " ".join(
+                s.text for s in spans(answer, clauses=False) if s not in found)
         elif found:
             # On a question about prompt injection, quoting an attack is content; orders to the grader are not.
             grader_orders = [s for s in found if re.search(r"\b(grade|score|award|mark|rate|/\s*5)\b", s.text, re.I)]

@@ -1,0 +1,93 @@
+"""Sessions as the UI and the CLI use them: the engine plus storage and limits. Nothing is shown unsaved."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Any
+
+from .engine.engine import Engine
+from .engine.state import Event, SessionState, Setup
+from .storage import Storage
+
+
+class LimitError(RuntimeError):
+    """A limit was hit (rate, open sessions, ...); the message tells the candidate what to do."""
+
+
+class SessionService:
+    def __init__(self, engine: Engine, storage: Storage, rate_per_minute: int = 30, max_open: int = 200):
+        self.engine = engine
+        self.storage = storage
+        self.rate_per_minute = rate_per_minute
+        self.max_open = max_open
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._guard = threading.Lock()
+
+    def _lock(self, session_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks[session_id]
+
+    def start(self, profile: str, setup: Setup) -> tuple[SessionState, list[Event]]:
+        if self.storage.open_sessions() >= self.max_open:
+            raise LimitError("Too many interviews are open right now; finish or end one, or try again later.")
+        prof = self.storage.ensure_profile(profile, use_history=setup.use_history if setup.use_history else None)
+        steer = self.weak_topics(profile) if (setup.use_history or prof.get("use_history")) else []
+        state, events = self.engine.start(setup, profile=profile, steer_topics=steer)
+        self.storage.save_session(state)
+        return state, events
+
+    def reply(self, session_id: str, message: str, on_token: Any = None) -> tuple[SessionState, list[Event]]:
+        with self._lock(session_id):
+            state = self._load(session_id)
+            self._check_rate(session_id)
+            events = self.engine.reply(state, message, on_token=on_token)
+            self.storage.save_session(state)  # committed before the reply is returned to be shown
+            return state, events
+
+    def pause(self, session_id: str) -> tuple[SessionState, list[Event]]:
+        return self._act(session_id, self.engine.pause)
+
+    def resume(self, session_id: str) -> tuple[SessionState, list[Event]]:
+        return self._act(session_id, self.engine.resume)
+
+    def end(self, session_id: str) -> tuple[SessionState, list[Event]]:
+        return self._act(session_id, lambda s: self.engine.wrap_up(s, early=s.status != "finished"))
+
+    def _act(self, session_id: str, fn: Any) -> tuple[SessionState, list[Event]]:
+        with self._lock(session_id):
+            state = self._load(session_id)
+            events = fn(state)
+            self.storage.save_session(state)
+            return state, events
+
+    def _load(self, session_id: str) -> SessionState:
+        state = self.storage.load_session(session_id)
+        if state is None:
+            raise LimitError(f"No interview with id {session_id!r}; start a new one.")
+        return state
+
+    def _check_rate(self, session_id: str) -> None:
+        now = time.monotonic()
+        recent = self._recent[session_id]
+        while recent and now - recent[0] > 60:
+            recent.popleft()
+        if len(recent) >= self.rate_per_minute:
+            raise LimitError(f"That's more than {self.rate_per_minute} messages a minute; wait a moment and send it "
+                             "again (nothing was lost).")
+        recent.append(now)
+
+    def weak_topics(self, profile: str, limit: int = 3) -> list[str]:
+        """Topics with the lowest mean score over the candidate's finished sessions."""
+        scores: dict[str, list[float]] = defaultdict(list)
+        for row in self.storage.sessions_of(profile):
+            state = self.storage.load_session(row["id"])
+            if state is None:
+                continue
+            for item in state.items:
+                if item.grade is not None:
+                    scores[item.topic].append(item.grade.score)
+        means = {t: sum(v) / len(v) for t, v in scores.items() if v}
+        return [t for t in sorted(means, key=lambda t: means[t]) if means[t] < 3.0][:limit]

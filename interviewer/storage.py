@@ -1,0 +1,316 @@
+"""Storage through SQLAlchemy: a SQLite file under the data folder by default, any URL (PostgreSQL) when set.
+
+Every turn is committed before its reply is shown: `save_session` writes the state, new turns and grades in one
+transaction. Schema changes are numbered migrations applied at start-up, so an upgrade keeps old data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, delete, event,
+    insert, select, text, update,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from .engine.state import SessionState
+
+metadata = MetaData()
+
+profiles = Table(
+    "profiles", metadata,
+    Column("name", String(80), primary_key=True),
+    Column("consent", Boolean, nullable=False, default=False),
+    Column("use_history", Boolean, nullable=False, default=False),
+    Column("created", Float, nullable=False),
+)
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("profile", String(80), ForeignKey("profiles.name", ondelete="CASCADE"), index=True, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("track", String(40), nullable=False),
+    Column("target_level", String(10), nullable=False),
+    Column("score", Float),
+    Column("level", String(10)),
+    Column("state", Text, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("updated", Float, nullable=False, index=True),
+)
+turns = Table(
+    "turns", metadata,
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("role", String(12), nullable=False),
+    Column("kind", String(20)),
+    Column("item", String(120)),
+    Column("text", Text, nullable=False),
+    Column("at", Float, nullable=False),
+)
+grades = Table(
+    "grades", metadata,
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("item", String(120), primary_key=True),
+    Column("question_id", String(120), index=True, nullable=False),
+    Column("asked_level", String(10)),
+    Column("score", Float, nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("skipped", Boolean, nullable=False, default=False),
+    Column("grade", Text, nullable=False),
+    Column("at", Float, nullable=False),
+)
+users = Table(
+    "users", metadata,
+    Column("name", String(80), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("password", String(200), nullable=False),
+    Column("created", Float, nullable=False),
+)
+file_versions = Table(
+    "file_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("path", String(300), index=True, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("author", String(80), nullable=False),
+    Column("note", String(300)),
+    Column("at", Float, nullable=False),
+)
+calibration_runs = Table(
+    "calibration_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("author", String(80), nullable=False),
+    Column("source", String(300)),
+    Column("metrics", Text, nullable=False),
+    Column("at", Float, nullable=False),
+)
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("detail", Text),
+    Column("at", Float, nullable=False),
+)
+schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
+
+# Numbered migrations: each runs once, in order, inside a transaction. Version 1 is the tables above.
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (2, ["CREATE INDEX IF NOT EXISTS ix_turns_session ON turns (session_id)"]),
+]
+
+
+class StorageError(RuntimeError):
+    """The database cannot be written; the message says what to check. No data was half-written."""
+
+
+def hash_password(password: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 200_000).hex()
+    return f"pbkdf2${salt}${digest}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        _, salt, _ = stored.split("$")
+    except ValueError:
+        return False
+    return secrets.compare_digest(hash_password(password, salt), stored)
+
+
+class Storage:
+    def __init__(self, url: str):
+        self.url = url
+        kwargs: dict[str, Any] = {"future": True}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.migrate()
+
+    @contextmanager
+    def tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except Exception as exc:
+            if "readonly" in str(exc).lower() or "read-only" in str(exc).lower() or "disk" in str(exc).lower():
+                raise StorageError(f"cannot write the database ({self.url}): {exc}. Check that the data folder "
+                                   "is writable and the disk is not full.") from exc
+            raise
+
+    def migrate(self) -> int:
+        with self.tx() as conn:
+            metadata.create_all(conn)
+            current = conn.execute(select(schema_version.c.version)).scalars().all()
+            version = max(current, default=0)
+            if version == 0:
+                conn.execute(insert(schema_version).values(version=1))
+                version = 1
+            for number, statements in MIGRATIONS:
+                if number > version:
+                    for stmt in statements:
+                        conn.execute(text(stmt))
+                    conn.execute(insert(schema_version).values(version=number))
+                    version = number
+        return version
+
+    # -- profiles and sessions --------------------------------------------------------------------------------
+
+    def ensure_profile(self, name: str, consent: bool | None = None, use_history: bool | None = None) -> dict[str, Any]:
+        with self.tx() as conn:
+            row = conn.execute(select(profiles).where(profiles.c.name == name)).mappings().first()
+            if row is None:
+                conn.execute(insert(profiles).values(name=name, consent=bool(consent), use_history=bool(use_history),
+                                                     created=time.time()))
+            else:
+                changes = {k: v for k, v in (("consent", consent), ("use_history", use_history)) if v is not None}
+                if changes:
+                    conn.execute(update(profiles).where(profiles.c.name == name).values(**changes))
+            return dict(conn.execute(select(profiles).where(profiles.c.name == name)).mappings().one())
+
+    def save_session(self, state: SessionState) -> None:
+        """State, new turns and grades in one transaction: either all of this turn is stored, or none of it."""
+        state.updated = time.time()
+        finished = state.status == "finished"
+        graded = [i.grade.score for i in state.items if i.grade]
+        with self.tx() as conn:
+            self._ensure_profile_conn(conn, state.profile)
+            values = {"profile": state.profile, "status": state.status, "track": state.setup.track,
+                      "target_level": state.setup.level, "state": state.model_dump_json(), "updated": state.updated,
+                      "score": round(sum(graded) / len(graded), 3) if finished and graded else None,
+                      "level": state.current_level}
+            done = conn.execute(update(sessions).where(sessions.c.id == state.id).values(**values)).rowcount
+            if not done:
+                conn.execute(insert(sessions).values(id=state.id, created=state.created, **values))
+            stored = conn.execute(select(turns.c.idx).where(turns.c.session_id == state.id)).scalars().all()
+            start = max(stored, default=-1) + 1
+            new = [{"session_id": state.id, "idx": i, "role": t.role, "kind": t.kind, "item": t.item, "text": t.text,
+                    "at": t.at} for i, t in enumerate(state.turns) if i >= start]
+            if new:
+                conn.execute(insert(turns), new)
+            for item in state.items:
+                if item.grade is None:
+                    continue
+                row = {"question_id": item.id.split("#")[0] if "#" not in item.id else item.id,
+                       "asked_level": item.level, "score": item.grade.score, "level": item.grade.level,
+                       "skipped": item.skipped, "grade": item.grade.model_dump_json(), "at": time.time()}
+                ok = conn.execute(update(grades).where(grades.c.session_id == state.id, grades.c.item == item.id)
+                                  .values(**row)).rowcount
+                if not ok:
+                    conn.execute(insert(grades).values(session_id=state.id, item=item.id, **row))
+
+    def _ensure_profile_conn(self, conn: Connection, name: str) -> None:
+        if conn.execute(select(profiles.c.name).where(profiles.c.name == name)).first() is None:
+            conn.execute(insert(profiles).values(name=name, consent=False, use_history=False, created=time.time()))
+
+    def load_session(self, session_id: str) -> SessionState | None:
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(sessions.c.state).where(sessions.c.id == session_id)).scalar()
+        return SessionState.model_validate_json(raw) if raw else None
+
+    def sessions_of(self, profile: str) -> list[dict[str, Any]]:
+        q = (select(sessions.c.id, sessions.c.status, sessions.c.track, sessions.c.target_level, sessions.c.score,
+                    sessions.c.level, sessions.c.created, sessions.c.updated)
+             .where(sessions.c.profile == profile).order_by(sessions.c.created))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def transcript(self, session_id: str) -> list[dict[str, Any]]:
+        q = select(turns).where(turns.c.session_id == session_id).order_by(turns.c.idx)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def open_sessions(self) -> int:
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(sessions.c.id).where(sessions.c.status != "finished")).all())
+
+    def export_profile(self, name: str) -> dict[str, Any]:
+        """Everything stored about a candidate, as plain JSON-ready data."""
+        with self.engine.connect() as conn:
+            prof = conn.execute(select(profiles).where(profiles.c.name == name)).mappings().first()
+            ids = conn.execute(select(sessions.c.id).where(sessions.c.profile == name)).scalars().all()
+        return {"profile": dict(prof) if prof else None,
+                "sessions": [{"id": i, "state": json.loads(self.load_session(i).model_dump_json()),  # type: ignore[union-attr]
+                              "turns": self.transcript(i)} for i in ids]}
+
+    def delete_profile(self, name: str) -> int:
+        with self.tx() as conn:
+            ids = conn.execute(select(sessions.c.id).where(sessions.c.profile == name)).scalars().all()
+            for table in (turns, grades):
+                conn.execute(delete(table).where(table.c.session_id.in_(ids)))
+            conn.execute(delete(sessions).where(sessions.c.profile == name))
+            conn.execute(delete(profiles).where(profiles.c.name == name))
+        return len(ids)
+
+    def purge_older_than(self, days: int) -> int:
+        if days <= 0:
+            return 0
+        cutoff = time.time() - days * 86400
+        with self.tx() as conn:
+            ids = conn.execute(select(sessions.c.id).where(sessions.c.updated < cutoff)).scalars().all()
+            for table in (turns, grades):
+                conn.execute(delete(table).where(table.c.session_id.in_(ids)))
+            conn.execute(delete(sessions).where(sessions.c.id.in_(ids)))
+        return len(ids)
+
+    # -- recruiters -------------------------------------------------------------------------------------------
+
+    def add_user(self, name: str, password: str, role: str = "recruiter") -> None:
+        if len(password) < 8:
+            raise ValueError("the password needs at least 8 characters")
+        with self.tx() as conn:
+            conn.execute(delete(users).where(users.c.name == name))
+            conn.execute(insert(users).values(name=name, role=role, password=hash_password(password), created=time.time()))
+            conn.execute(insert(audit).values(actor="cli", action="add_user", detail=f"{name} ({role})", at=time.time()))
+
+    def authenticate(self, name: str, password: str) -> str | None:
+        """The user's role when the password matches, else None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.name == name)).mappings().first()
+        return str(row["role"]) if row and check_password(password, row["password"]) else None
+
+    def log(self, actor: str, action: str, detail: str = "") -> None:
+        with self.tx() as conn:
+            conn.execute(insert(audit).values(actor=actor, action=action, detail=detail[:2000], at=time.time()))
+
+    def add_file_version(self, path: str, content: str, author: str, note: str = "") -> int:
+        with self.tx() as conn:
+            res = conn.execute(insert(file_versions).values(path=path, content=content, author=author, note=note,
+                                                            at=time.time()))
+            return int(res.inserted_primary_key[0])  # type: ignore[index]
+
+    def file_versions(self, path: str) -> list[dict[str, Any]]:
+        q = select(file_versions).where(file_versions.c.path == path).order_by(file_versions.c.id.desc())
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def item_rows(self, consenting_only: bool = True) -> list[dict[str, Any]]:
+        """Grades joined with their session's profile consent and final score (for item analysis)."""
+        q = (select(grades.c.question_id, grades.c.score, grades.c.skipped, grades.c.session_id, sessions.c.score.label("session_score"))
+             .join(sessions, sessions.c.id == grades.c.session_id)
+             .join(profiles, profiles.c.name == sessions.c.profile))
+        if consenting_only:
+            q = q.where(profiles.c.consent.is_(True))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def add_calibration_run(self, author: str, source: str, metrics: dict[str, Any]) -> None:
+        with self.tx() as conn:
+            conn.execute(insert(calibration_runs).values(author=author, source=source, metrics=json.dumps(metrics),
+                                                         at=time.time()))
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer; several app processes can share it
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()

@@ -1,0 +1,23 @@
+"""Build the Gradio app from Services (launching is app.py's job)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from .candidate import build_candidate
+from .recruiter import build_recruiter
+
+CSS = ".radar { display: block; margin: 0 auto; } #llm-status { font-size: 0.85em; opacity: 0.8; }"
+
+
+def build_app(services: Any) -> gr.Blocks:
+    with gr.Blocks(title="Mock interviewer: NLP, ML and LLM roles") as demo:
+        gr.Markdown("## Mock interviewer for NLP, ML and LLM engineering roles")
+        with gr.Tabs():
+            build_candidate(services)
+            build_recruiter(services)
+    # Many candidates at once: handlers run in worker threads, so grading never blocks the event loop.
+    demo.queue(default_concurrency_limit=8, max_size=500)
+    return demo

@@ -1,0 +1,209 @@
+"""The candidate side: setup, the interview chat, scorecard, history and resume. Per-session state is gr.State."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..engine.scorecard import build_scorecard
+from ..engine.state import Setup
+from ..sessions import LimitError
+from .messages import candidate_message, event_messages, radar_svg, transcript_messages
+
+_NAME = re.compile(r"[^\w .@-]")
+
+
+def profile_name(raw: str) -> str:
+    name = _NAME.sub("", (raw or "").strip())[:60]
+    return name or "anonymous"
+
+
+def llm_status(services: Any) -> str:
+    s = services.settings
+    if s.llm == "none":
+        return "No LLM configured: the rubric interviewer runs the interview and grades offline."
+    if s.llm == "fake":
+        return "Scripted test LLM (fake provider)."
+    return f"LLM: {s.llm_model} at {s.llm_base_url} (falls back to the rubric interviewer if it fails)."
+
+
+def build_candidate(services: Any) -> None:
+    corpus = services.corpus
+    sessions = services.sessions
+    tracks = [(t.name, t.id) for t in corpus.tracks]
+    state = gr.State({})
+
+    with gr.Tab("Interview", id="interview"):
+        with gr.Row():
+            with gr.Column(scale=1, min_width=280):
+                gr.Markdown("### Setup")
+                name = gr.Textbox(label="Your name (or leave 'anonymous')", value="anonymous", elem_id="profile")
+                consent = gr.Checkbox(label="Recruiters may use my answers for item analysis", value=False)
+                level = gr.Radio(["junior", "mid", "senior"], value="mid", label="Target level", elem_id="level")
+                track = gr.Dropdown(tracks, value="general", label="Track", elem_id="track")
+                length = gr.Slider(1, 12, value=5, step=1, label="Number of questions", elem_id="length")
+                jd = gr.Textbox(label="Job description (optional)", lines=4, elem_id="jd")
+                timer = gr.Number(label="Per-question timer, minutes (0 = none)", value=0, precision=0, minimum=0)
+                feedback = gr.Checkbox(label="Show feedback after each answer", value=True, elem_id="feedback")
+                use_history = gr.Checkbox(label="Let weak topics from my earlier sessions steer this one", value=False)
+                gr.Markdown(llm_status(services), elem_id="llm-status")
+                start = gr.Button("Start interview", variant="primary", elem_id="start")
+                gr.Markdown("### Resume")
+                paused = gr.Dropdown([], label="Paused interviews", elem_id="paused")
+                refresh = gr.Button("Find my paused interviews", size="sm", elem_id="refresh-paused")
+                resume = gr.Button("Resume", elem_id="resume")
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Interview", height=520, elem_id="chat")
+                timer_md = gr.Markdown("", elem_id="timer")
+                answer = gr.Textbox(label="Your answer", lines=4, placeholder="Type your answer (Markdown and code welcome)",
+                                    elem_id="answer")
+                with gr.Row():
+                    send = gr.Button("Send", variant="primary", elem_id="send")
+                    hint = gr.Button("Hint", elem_id="hint")
+                    skip = gr.Button("Skip", elem_id="skip")
+                    pause = gr.Button("Pause", elem_id="pause")
+                    end = gr.Button("End", variant="stop", elem_id="end")
+                status = gr.Markdown("", elem_id="status")
+
+    with gr.Tab("Scorecard", id="scorecard"):
+        radar = gr.HTML("", elem_id="radar")
+        card_md = gr.Markdown("Finish an interview to see its scorecard.", elem_id="scorecard-md")
+        with gr.Row():
+            dl_md = gr.File(label="Scorecard (Markdown)", elem_id="dl-md")
+            dl_json = gr.File(label="Scorecard (JSON)", elem_id="dl-json")
+        agreement = gr.Markdown(services.agreement_note(), elem_id="agreement")
+
+    with gr.Tab("History", id="history"):
+        hist_refresh = gr.Button("Show my sessions", elem_id="history-refresh")
+        hist = gr.Dataframe(headers=["started", "track", "target", "status", "score", "level"], elem_id="history-table")
+        trend = gr.Markdown("")
+
+    def _card_outputs(st: Any) -> tuple[str, str, str | None, str | None]:
+        card = build_scorecard(st, corpus)
+        folder = Path(tempfile.mkdtemp(prefix="scorecard-"))
+        md_path, json_path = folder / f"scorecard-{st.id}.md", folder / f"scorecard-{st.id}.json"
+        md_path.write_text(card.markdown(), encoding="utf-8")
+        json_path.write_text(card.to_json(), encoding="utf-8")
+        return radar_svg(card.competencies), card.markdown(), str(md_path), str(json_path)
+
+    def _after(st: Any, events: list[Any], history: list[Any], show: bool) -> list[Any]:
+        history = [*history, *event_messages(events, show)]
+        if st.status == "finished":
+            return [history, *_card_outputs(st), "Interview finished: see the Scorecard tab."]
+        return [history, gr.update(), gr.update(), gr.update(), gr.update(), f"Session {st.id}: {st.status}"]
+
+    outputs = [chat, radar, card_md, dl_md, dl_json, status]
+
+    def on_start(nm: str, cons: bool, lv: str, tr: str, n: float, jd_text: str, tmin: float, fb: bool, hist_on: bool):
+        profile = profile_name(nm)
+        services.storage.ensure_profile(profile, consent=cons, use_history=hist_on)
+        setup = Setup(level=lv, track=tr, questions=int(n), job_description=jd_text or "", feedback=fb,
+                      use_history=hist_on, timer_s=int(tmin or 0) * 60)
+        try:
+            st, events = sessions.start(profile, setup)
+        except LimitError as exc:
+            return [{}, [], gr.update(), gr.update(), gr.update(), gr.update(), str(exc), ""]
+        timer_note = f"Timer: {int(tmin)} minutes per question." if tmin else ""
+        out = _after(st, events, [], fb)
+        return [{"id": st.id, "profile": profile, "feedback": fb}, *out, timer_note]
+
+    start.click(on_start, [name, consent, level, track, length, jd, timer, feedback, use_history],
+                [state, *outputs, timer_md], api_name="start")
+
+    def on_message(sess: dict[str, Any], history: list[Any], text: str):
+        if not sess.get("id"):
+            return [history, gr.update(), gr.update(), gr.update(), gr.update(), "Start an interview first.", text]
+        history = [*(history or []), candidate_message(text)]
+        try:
+            st, events = sessions.reply(sess["id"], text)
+        except LimitError as exc:
+            return [history[:-1], gr.update(), gr.update(), gr.update(), gr.update(), str(exc), text]
+        return [*_after(st, events, history, sess.get("feedback", True)), ""]
+
+    send.click(on_message, [state, chat, answer], [*outputs, answer], api_name="answer")
+    answer.submit(on_message, [state, chat, answer], [*outputs, answer], api_name=False)
+
+    def command(word: str):
+        def handler(sess: dict[str, Any], history: list[Any]):
+            return on_message(sess, history, word)[:-1]
+        return handler
+
+    hint.click(command("hint"), [state, chat], outputs, api_name="hint")
+    skip.click(command("skip"), [state, chat], outputs, api_name="skip")
+
+    def on_pause(sess: dict[str, Any], history: list[Any]):
+        if not sess.get("id"):
+            return [history, "Nothing to pause."]
+        st, events = sessions.pause(sess["id"])
+        return [[*history, *event_messages(events)], f"Session {st.id} paused."]
+
+    pause.click(on_pause, [state, chat], [chat, status], api_name="pause")
+
+    def on_end(sess: dict[str, Any], history: list[Any]):
+        if not sess.get("id"):
+            return [history, gr.update(), gr.update(), gr.update(), gr.update(), "Nothing to end."]
+        st, events = sessions.end(sess["id"])
+        return _after(st, events, history, False)
+
+    end.click(on_end, [state, chat], outputs, api_name="end")
+
+    def on_refresh(nm: str):
+        rows = services.storage.sessions_of(profile_name(nm))
+        choices = [(f"{r['track']} ({r['target_level']}), {r['id']}", r["id"]) for r in rows if r["status"] != "finished"]
+        return gr.update(choices=choices, value=choices[-1][1] if choices else None)
+
+    refresh.click(on_refresh, [name], [paused], api_name="paused_sessions")
+
+    def on_resume(nm: str, sid: str | None):
+        profile = profile_name(nm)
+        st = services.storage.load_session(sid) if sid else None
+        if st is None or st.profile != profile:
+            return [{}, [], "No paused interview of yours with that id."]
+        st, events = sessions.resume(sid)
+        history = transcript_messages(st.turns[:-1]) + event_messages(events[-1:])
+        return [{"id": st.id, "profile": profile, "feedback": st.setup.feedback}, history, f"Resumed session {st.id}."]
+
+    resume.click(on_resume, [name, paused], [state, chat, status], api_name="resume")
+
+    def on_history(nm: str):
+        rows = services.storage.sessions_of(profile_name(nm))
+        import time as _t
+
+        table = [[_t.strftime("%Y-%m-%d %H:%M", _t.localtime(r["created"])), r["track"], r["target_level"],
+                  r["status"], r["score"] if r["score"] is not None else "", r["level"] or ""] for r in rows]
+        done = [r["score"] for r in rows if r["score"] is not None]
+        note = ""
+        if len(done) >= 2:
+            delta = done[-1] - done[0]
+            note = f"Trend over {len(done)} finished sessions: {'+' if delta >= 0 else ''}{delta:.1f} points."
+        return table, note
+
+    hist_refresh.click(on_history, [name], [hist, trend], api_name="history")
+
+    def on_export(nm: str):
+        data = services.storage.export_profile(profile_name(nm))
+        path = Path(tempfile.mkdtemp(prefix="export-")) / "my-data.json"
+        path.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+        return str(path)
+
+    with gr.Tab("My data", id="privacy"):
+        gr.Markdown("Download everything stored about you, or delete it. Deleting cannot be undone.")
+        export_btn = gr.Button("Export my data", elem_id="export")
+        export_file = gr.File(label="Your data (JSON)")
+        confirm = gr.Textbox(label="Type DELETE to confirm deletion", elem_id="confirm-delete")
+        delete_btn = gr.Button("Delete my data", variant="stop", elem_id="delete")
+        privacy_status = gr.Markdown("")
+    export_btn.click(on_export, [name], [export_file], api_name="export_my_data")
+
+    def on_delete(nm: str, word: str):
+        if word.strip() != "DELETE":
+            return "Type DELETE to confirm."
+        n = services.storage.delete_profile(profile_name(nm))
+        return f"Deleted your profile and {n} sessions."
+
+    delete_btn.click(on_delete, [name, confirm], [privacy_status], api_name="delete_my_data")

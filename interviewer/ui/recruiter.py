@@ -1,0 +1,110 @@
+"""The recruiter workspace: login, rubric and question editor with versions, calibration and item analysis.
+
+Every handler checks the role itself: hiding a tab does not stop a direct API call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from ..recruiting import Workspace
+
+DENIED = "Refused: sign in as a recruiter first."
+
+
+def _role(auth: dict[str, Any] | None) -> str:
+    return (auth or {}).get("role", "")
+
+
+def build_recruiter(services: Any) -> None:
+    ws = Workspace(services)
+    auth = gr.State({})
+    with gr.Tab("Recruiter", id="recruiter"):
+        with gr.Row():
+            user = gr.Textbox(label="Recruiter name", elem_id="rec-user")
+            password = gr.Textbox(label="Password", type="password", elem_id="rec-password")
+            login = gr.Button("Sign in", elem_id="rec-login")
+        login_status = gr.Markdown("Create the first account with `interviewer add-recruiter NAME`.", elem_id="rec-status")
+
+        with gr.Tab("Editor"):
+            files = gr.Dropdown(ws.editable_files(), label="File", elem_id="rec-file")
+            load = gr.Button("Open", elem_id="rec-open")
+            editor = gr.Code(language="yaml", label="Content", lines=24, elem_id="rec-editor")
+            with gr.Row():
+                save = gr.Button("Validate and save", variant="primary", elem_id="rec-save")
+            errors = gr.Markdown("", elem_id="rec-errors")
+            versions = gr.Dropdown([], label="Saved versions", elem_id="rec-versions")
+            with gr.Row():
+                diff_btn = gr.Button("Show diff with current", elem_id="rec-diff")
+                rollback = gr.Button("Roll back to this version", elem_id="rec-rollback")
+            diff = gr.Code(language=None, label="Diff", lines=12, elem_id="rec-diff-out")
+
+        with gr.Tab("Calibration"):
+            csv_file = gr.File(label="Labelled answers (CSV, shared ASAG schema)", file_types=[".csv"], elem_id="rec-csv")
+            run_cal = gr.Button("Check the grader", elem_id="rec-calibrate")
+            cal_out = gr.Markdown("", elem_id="rec-cal-out")
+
+        with gr.Tab("Item analysis"):
+            run_items = gr.Button("Analyse questions", elem_id="rec-items")
+            items = gr.Dataframe(headers=["question", "answers", "mean", "spread", "skip rate", "discrimination"],
+                                 elem_id="rec-items-table")
+
+    def on_login(name: str, pw: str):
+        role = services.storage.authenticate(name.strip(), pw)
+        if role != "recruiter":
+            return {}, "Wrong name or password."
+        services.storage.log(name, "login")
+        return {"user": name.strip(), "role": role}, f"Signed in as **{name.strip()}**."
+
+    login.click(on_login, [user, password], [auth, login_status], api_name="recruiter_login")
+
+    def on_open(a: dict[str, Any], path: str):
+        if _role(a) != "recruiter":
+            return "", DENIED, gr.update()
+        return ws.read(path), "", gr.update(choices=ws.version_choices(path), value=None)
+
+    load.click(on_open, [auth, files], [editor, errors, versions], api_name="recruiter_open")
+
+    def on_save(a: dict[str, Any], path: str, content: str):
+        if _role(a) != "recruiter":
+            return DENIED, gr.update()
+        result = ws.save(path, content, a["user"])
+        return result, gr.update(choices=ws.version_choices(path), value=None)
+
+    save.click(on_save, [auth, files, editor], [errors, versions], api_name="recruiter_save")
+
+    def on_diff(a: dict[str, Any], path: str, version: int | None):
+        if _role(a) != "recruiter":
+            return DENIED
+        return ws.diff(path, version) if version else "Pick a saved version."
+
+    diff_btn.click(on_diff, [auth, files, versions], [diff], api_name="recruiter_diff")
+
+    def on_rollback(a: dict[str, Any], path: str, version: int | None):
+        if _role(a) != "recruiter":
+            return DENIED, gr.update(), gr.update()
+        if not version:
+            return "Pick a saved version.", gr.update(), gr.update()
+        msg = ws.rollback(path, int(version), a["user"])
+        return msg, ws.read(path), gr.update(choices=ws.version_choices(path), value=None)
+
+    rollback.click(on_rollback, [auth, files, versions], [errors, editor, versions], api_name="recruiter_rollback")
+
+    def on_calibrate(a: dict[str, Any], upload: Any):
+        if _role(a) != "recruiter":
+            return DENIED
+        if upload is None:
+            return "Upload a CSV first."
+        path = upload if isinstance(upload, str) else getattr(upload, "name", str(upload))
+        return ws.calibrate(path, a["user"])
+
+    run_cal.click(on_calibrate, [auth, csv_file], [cal_out], api_name="recruiter_calibrate")
+
+    def on_items(a: dict[str, Any]):
+        if _role(a) != "recruiter":
+            raise gr.Error(DENIED)
+        return ws.item_analysis()
+
+    run_items.click(on_items, [auth], [items], api_name="recruiter_items")

@@ -1,0 +1,111 @@
+"""Storage: every turn committed, resume after a restart, migrations keep data, export and delete, retention."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+
+import pytest
+
+from interviewer.engine.state import Setup
+from interviewer.sessions import LimitError, SessionService
+from interviewer.storage import Storage, StorageError
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Storage(f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+
+@pytest.fixture
+def service(services, store):
+    return SessionService(services.engine, store, rate_per_minute=100, max_open=50)
+
+
+def test_every_turn_is_stored_before_the_reply_returns(service, store):
+    state, _ = service.start("ada", Setup(level="junior", track="general", questions=2))
+    for msg in ["hint", "It splits data by features."]:
+        state, _ = service.reply(state.id, msg)
+        stored = store.transcript(state.id)
+        assert [t["text"] for t in stored] == [t.text for t in state.turns]
+    assert store.load_session(state.id).model_dump() == state.model_dump()
+
+
+def test_a_new_process_resumes_where_the_session_stopped(service, store, services, tmp_path):
+    state, _ = service.start("bo", Setup(level="mid", track="general", questions=3))
+    service.reply(state.id, "I would look at the data first and then pick a baseline model.")
+    fresh = SessionService(services.engine, Storage(store.url))  # as after a restart
+    restored = fresh.storage.load_session(state.id)
+    assert restored is not None and len(restored.turns) == len(store.transcript(state.id))
+    _, events = fresh.resume(state.id)
+    assert events[-1].kind == "question"
+
+
+def test_sessions_are_listed_per_profile_and_only_theirs(service, store):
+    a, _ = service.start("cy", Setup(questions=1))
+    service.start("di", Setup(questions=1))
+    assert [r["id"] for r in store.sessions_of("cy")] == [a.id]
+
+
+def test_export_and_delete_everything_of_a_candidate(service, store):
+    s, _ = service.start("ed", Setup(questions=1))
+    service.reply(s.id, "some answer about overfitting and regularisation")
+    data = store.export_profile("ed")
+    assert data["profile"]["name"] == "ed" and data["sessions"][0]["turns"]
+    assert store.delete_profile("ed") == 1
+    assert store.export_profile("ed") == {"profile": None, "sessions": []}
+    assert store.transcript(s.id) == []
+
+
+def test_retention_purges_old_sessions(service, store):
+    s, _ = service.start("fi", Setup(questions=1))
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE sessions SET updated = ? WHERE id = ?", (time.time() - 40 * 86400, s.id))
+    assert store.purge_older_than(30) == 1 and store.load_session(s.id) is None
+
+
+def test_rate_and_open_session_limits_say_what_to_do(services, store):
+    svc = SessionService(services.engine, store, rate_per_minute=2, max_open=1)
+    s, _ = svc.start("gu", Setup(questions=3))
+    svc.reply(s.id, "hint")
+    svc.reply(s.id, "hint")
+    with pytest.raises(LimitError, match="wait a moment"):
+        svc.reply(s.id, "hint")
+    assert len(store.transcript(s.id)) == len(store.load_session(s.id).turns)
+    with pytest.raises(LimitError, match="Too many interviews"):
+        svc.start("hu", Setup(questions=1))
+
+
+def test_migrations_upgrade_an_old_database_and_keep_its_data(tmp_path, services):
+    path = tmp_path / "old.sqlite"
+    old = Storage(f"sqlite:///{path}")
+    s, _ = SessionService(services.engine, old).start("iv", Setup(questions=1))
+    with sqlite3.connect(path) as conn:  # pretend it was written by version 1 of the schema
+        conn.execute("DELETE FROM schema_version WHERE version > 1")
+        conn.execute("DROP INDEX IF EXISTS ix_turns_session")
+    upgraded = Storage(f"sqlite:///{path}")
+    assert upgraded.migrate() == max(v for v, _ in __import__("interviewer.storage", fromlist=["x"]).MIGRATIONS)
+    assert upgraded.load_session(s.id) is not None
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_a_read_only_data_folder_gives_a_clear_error(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    store = Storage(f"sqlite:///{folder / 'db.sqlite'}")
+    folder.chmod(0o500)
+    (folder / "db.sqlite").chmod(0o400)
+    try:
+        with pytest.raises(StorageError, match="writable"):
+            store.add_user("x", "longpassword")
+    finally:
+        folder.chmod(0o700)
+
+
+def test_recruiter_accounts_hash_passwords(store):
+    store.add_user("rita", "correct horse battery")
+    assert store.authenticate("rita", "correct horse battery") == "recruiter"
+    assert store.authenticate("rita", "wrong password!") is None
+    with pytest.raises(ValueError, match="8 characters"):
+        store.add_user("short", "abc")
