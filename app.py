@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from interviewer.services import Services  # noqa: E402
-from interviewer.ui.app import CSS, build_app  # noqa: E402
+from interviewer.services import Services
+from interviewer.ui.app import CSS, build_app
 
 if __name__ == "__main__":
     services = Services()

@@ -40,8 +40,12 @@ def train_features(name: str, data: Path, cache: Path) -> tuple[list, np.ndarray
         if len(cached_rows) == len(rows):
             return rows, x
     grader = RubricGrader(make_embedder("onnx"), model=None)  # type: ignore[arg-type]
-    x = np.stack([grader.features(Target.from_reference(r.qid, r.question, r.reference), r.answer)
-                  for r in tqdm(rows, desc=name, file=sys.stderr)])
+    x = np.stack(
+        [
+            grader.features(Target.from_reference(r.qid, r.question, r.reference), r.answer)
+            for r in tqdm(rows, desc=name, file=sys.stderr)
+        ]
+    )
     cache.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps((rows, x)))
     return rows, x
@@ -68,8 +72,12 @@ def main() -> None:
         scores = []
         for k in range(5):
             keep = {m: (folds[m] != k) if m == n else np.ones(len(folds[m]), bool) for m in sets}
-            model = fit_score_model(np.vstack([sets[m][1][keep[m]] for m in sets]),
-                                    np.concatenate([human[m][keep[m]] for m in sets]), gate_words=GATE_WORDS, l2=L2)
+            model = fit_score_model(
+                np.vstack([sets[m][1][keep[m]] for m in sets]),
+                np.concatenate([human[m][keep[m]] for m in sets]),
+                gate_words=GATE_WORDS,
+                l2=L2,
+            )
             tr, te = folds[n] != k, folds[n] == k
             p_tr, p_te = model.prob(x[tr]), model.prob(x[te])
             if "saf" in n:
@@ -85,8 +93,10 @@ def main() -> None:
     model = fit_score_model(x_all, y_all, gate_words=GATE_WORDS, l2=L2)
     cuts = {}
     two = [n for n in sets if "semeval" in n]
-    cuts["2way"] = fit_cuts(5 * model.prob(np.vstack([sets[n][1] for n in two])),
-                            np.concatenate([(human[n] >= 0.5).astype(int) for n in two]))
+    cuts["2way"] = fit_cuts(
+        5 * model.prob(np.vstack([sets[n][1] for n in two])),
+        np.concatenate([(human[n] >= 0.5).astype(int) for n in two]),
+    )
     order = {"incorrect": 0, "partially_correct": 1, "correct": 2}
     saf_rows, saf_x = sets["saf_v2_en"]
     cuts["3way"] = fit_cuts(5 * model.prob(saf_x), np.array([order[r.label] for r in saf_rows]))

@@ -72,7 +72,9 @@ def cmd_search(args: argparse.Namespace) -> None:
     _emit(
         args,
         hits,
-        lambda: "\n".join(f"{h['distance']:.3f}  {h['id']:<32} [{h['level']}/{h['topic']}] {h['text']}" for h in hits),
+        lambda: "\n".join(
+            f"{h['distance']:.3f}  {h['id']:<32} [{h['level']}/{h['topic']}] {h['text']}" for h in hits
+        ),
     )
 
 

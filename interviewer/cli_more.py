@@ -19,16 +19,24 @@ def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     sp = add("eval", "grade a labelled CSV (shared ASAG schema) and report agreement with human scores")
     sp.add_argument("file", type=Path)
     sp.add_argument("--split", help="only rows of this split (default: every row whose split is not train)")
-    sp.add_argument("--baseline", choices=["grader", "cosine"], default="grader",
-                    help="'cosine' scores plain MiniLM cosine(reference, answer) for comparison")
+    sp.add_argument(
+        "--baseline",
+        choices=["grader", "cosine"],
+        default="grader",
+        help="'cosine' scores plain MiniLM cosine(reference, answer) for comparison",
+    )
     sp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
 
     sp = add("simulate", "run scripted candidates through full interviews (no LLM needed)")
     sp.add_argument("--sessions", type=int, default=7)
     sp.add_argument("--questions", type=int, default=4, help="questions per interview")
+    sp = add("bench", "measure speed and memory on the embedded defaults (takes a few minutes)")
+    sp.add_argument("--quick", action="store_true", help="shorter load phases")
     sp = add("add-recruiter", "create (or reset) a recruiter account for the workspace")
     sp.add_argument("name")
-    sp.add_argument("--password", help="read from the INTERVIEWER_RECRUITER_PASSWORD variable or a prompt if omitted")
+    sp.add_argument(
+        "--password", help="read from the INTERVIEWER_RECRUITER_PASSWORD variable or a prompt if omitted"
+    )
 
 
 EXTRA_PARSERS.append(_parsers)
@@ -48,7 +56,9 @@ def cmd_grade(args: argparse.Namespace) -> None:
     data = grade.model_dump()
 
     def text() -> str:
-        lines = [f"{grade.question_id}: score {grade.score}/5, level {grade.level}, confidence {grade.confidence}"]
+        lines = [
+            f"{grade.question_id}: score {grade.score}/5, level {grade.level}, confidence {grade.confidence}"
+        ]
         if grade.flags:
             lines.append("flags: " + ", ".join(grade.flags))
         for c in grade.criteria:
@@ -92,7 +102,8 @@ def _grader_scorer(svc: Any) -> Callable[[list[Any]], Any]:
     def score(rows: list[Any]) -> Any:
         out = []
         for r in tqdm(rows, desc="grading", file=sys.stderr, leave=False):
-            out.append(svc.grader.grade(Target.from_reference(r.qid, r.question, r.reference), r.answer).score)
+            grader = getattr(svc.grader, "base", svc.grader)
+            out.append(grader.score(Target.from_reference(r.qid, r.question, r.reference), r.answer))
         return np.array(out)
 
     return score
@@ -117,7 +128,9 @@ def cmd_add_recruiter(args: argparse.Namespace) -> None:
     import getpass
     import os
 
-    password = args.password or os.environ.get("INTERVIEWER_RECRUITER_PASSWORD") or getpass.getpass("Password: ")
+    password = (
+        args.password or os.environ.get("INTERVIEWER_RECRUITER_PASSWORD") or getpass.getpass("Password: ")
+    )
     try:
         _services().storage.add_user(args.name, password, role="recruiter")
     except ValueError as exc:
@@ -135,9 +148,19 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     def text() -> str:
         lines = [f"{'candidate':<10} {'level':<7} {'score':>5} {'q':>2} {'fu':>3} {'err':>3} {'p95 ms':>7}"]
         for s in result["sessions"]:
-            lines.append(f"{s['candidate']:<10} {s['level_estimate']:<7} {s['score']:>5.2f} {s['questions']:>2} "
-                         f"{s['follow_ups']:>3} {s['errors']:>3} {s['turn_p95_ms']:>7.1f}")
+            lines.append(
+                f"{s['candidate']:<10} {s['level_estimate']:<7} {s['score']:>5.2f} {s['questions']:>2} "
+                f"{s['follow_ups']:>3} {s['errors']:>3} {s['turn_p95_ms']:>7.1f}"
+            )
         lines.append("mean score: " + ", ".join(f"{k} {v:.2f}" for k, v in result["mean_score"].items()))
         return "\n".join(lines)
 
     _emit(args, result, text)
+
+
+@command
+def cmd_bench(args: argparse.Namespace) -> None:
+    from .bench import run_bench
+
+    result = run_bench(_services(), quick=args.quick)
+    _emit(args, result, lambda: "\n".join(f"{k:<24} {v}" for k, v in result.items()))

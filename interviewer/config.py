@@ -20,16 +20,25 @@ class Settings(BaseSettings):
         env_prefix="INTERVIEWER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    data_dir: Path = Field(default=ROOT / "data", description="Folder for the Chroma index and the SQLite file.")
-    corpus_dir: Path = Field(default=ROOT / "corpus", description="Question bank, scenarios, glossary, tracks.")
+    data_dir: Path = Field(
+        default=ROOT / "data", description="Folder for the Chroma index and the SQLite file."
+    )
+    corpus_dir: Path = Field(
+        default=ROOT / "corpus", description="Question bank, scenarios, glossary, tracks."
+    )
     rubrics_dir: Path = Field(default=ROOT / "rubrics", description="Level definitions, scale, dimensions.")
 
     chroma_mode: Literal["embedded", "server"] = Field(
-        default="embedded", description="'embedded' keeps the index under data_dir; 'server' uses chroma_host."
+        default="embedded",
+        description="'embedded' keeps the index under data_dir; 'server' uses chroma_host.",
     )
-    chroma_host: str = Field(default="", description="Chroma server host (chroma run); setting it selects server.")
+    chroma_host: str = Field(
+        default="", description="Chroma server host (chroma run); setting it selects server."
+    )
     chroma_port: int = Field(default=8000, ge=1, le=65535, description="Chroma server port.")
-    collection_prefix: str = Field(default="interviewer", description="Prefix of the Chroma collection names.")
+    collection_prefix: str = Field(
+        default="interviewer", description="Prefix of the Chroma collection names."
+    )
 
     embeddings: Literal["onnx", "fake"] = Field(
         default="onnx", description="'onnx': bundled all-MiniLM-L6-v2 int8; 'fake': hashed vectors for tests."
@@ -38,19 +47,27 @@ class Settings(BaseSettings):
     llm: Literal["none", "openai", "fake"] = Field(
         default="none", description="'none': rubric interviewer; 'openai': any OpenAI-compatible endpoint."
     )
-    llm_base_url: str = Field(default="", description="Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1.")
+    llm_base_url: str = Field(
+        default="", description="Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1."
+    )
     llm_api_key: str = Field(default="", description="API key of the endpoint (any text for local servers).")
     llm_model: str = Field(default="", description="Model name the endpoint serves.")
     llm_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one LLM request, in seconds.")
     llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429, 5xx and timeouts.")
-    llm_history_tokens: int = Field(default=3000, ge=256, description="Token budget of the history sent to the LLM.")
+    llm_history_tokens: int = Field(
+        default=3000, ge=256, description="Token budget of the history sent to the LLM."
+    )
 
-    database_url: str = Field(default="", description="SQLAlchemy URL; empty means a SQLite file in data_dir.")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means a SQLite file in data_dir."
+    )
 
     max_answer_tokens: int = Field(default=1200, ge=50, description="Longer answers are cut, with a notice.")
     max_requests_per_minute: int = Field(default=30, ge=1, description="Per-session answer rate limit.")
     max_open_sessions: int = Field(default=200, ge=1, description="Open (unfinished) sessions at once.")
-    retention_days: int = Field(default=365, ge=0, description="Days to keep finished sessions; 0 keeps forever.")
+    retention_days: int = Field(
+        default=365, ge=0, description="Days to keep finished sessions; 0 keeps forever."
+    )
 
     @field_validator("llm_base_url")
     @classmethod

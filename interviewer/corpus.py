@@ -66,7 +66,9 @@ class Corpus:
             "by_topic": dict(sorted(Counter(q.topic for q in self.questions).items())),
             "by_kind": dict(Counter(q.kind for q in self.questions)),
             "cells": [
-                {"level": lv, "topic": t, "count": cells.get((lv, t), 0)} for t in self.topics for lv in LEVELS
+                {"level": lv, "topic": t, "count": cells.get((lv, t), 0)}
+                for t in self.topics
+                for lv in LEVELS
             ],
         }
 
@@ -146,7 +148,9 @@ def _load_questions(folder: Path, problems: list[str], only: Path | None = None)
     return out
 
 
-def _load_list(model: type[M], folder: Path, key: str, problems: list[str], only: Path | None = None) -> list[M]:
+def _load_list(
+    model: type[M], folder: Path, key: str, problems: list[str], only: Path | None = None
+) -> list[M]:
     out: list[M] = []
     for path in [only] if only else _files(folder):
         data = _read_yaml(path, problems)
@@ -166,7 +170,8 @@ def _load_list(model: type[M], folder: Path, key: str, problems: list[str], only
 
 def check_file(path: Path) -> tuple[int, list[str]]:
     """Validate one question, scenario or glossary file alone: (items loaded, problems)."""
-    path, problems = Path(path), []
+    path = Path(path)
+    problems: list[str] = []
     data = _read_yaml(path, problems)
     kind = path.parent.name
     n = 0
@@ -238,7 +243,8 @@ def load_corpus(corpus_dir: Path, rubrics_dir: Path) -> Corpus:
 
 def _check_unique(questions: list[Question], scenarios: list[Scenario], problems: list[str]) -> None:
     seen: dict[str, str] = {}
-    for item in [*questions, *scenarios]:
+    items: list[Question | Scenario] = [*questions, *scenarios]
+    for item in items:
         if item.id in seen:
             problems.append(f"{item.source_file}: id {item.id!r} is also used in {seen[item.id]}")
         seen[item.id] = item.source_file

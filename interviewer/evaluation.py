@@ -40,7 +40,9 @@ def read_rows(path: Path) -> list[Row]:
         reader = csv.DictReader(fh)
         missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
-            raise EvalError(f"{path}: missing columns {missing}; expected the shared ASAG schema {list(REQUIRED)}")
+            raise EvalError(
+                f"{path}: missing columns {missing}; expected the shared ASAG schema {list(REQUIRED)}"
+            )
         rows = []
         for i, r in enumerate(reader, start=2):
             try:
@@ -48,8 +50,17 @@ def read_rows(path: Path) -> list[Row]:
                 human = 5.0 * float(r["score"]) / max_score
             except ValueError as exc:
                 raise EvalError(f"{path}: line {i}: score and max_score must be numbers ({exc})") from None
-            rows.append(Row(r["split"], str(r["question_id"]), r["question"], r["reference_answer"], r["answer"],
-                            human, (r.get("label") or "").strip()))
+            rows.append(
+                Row(
+                    r["split"],
+                    str(r["question_id"]),
+                    r["question"],
+                    r["reference_answer"],
+                    r["answer"],
+                    human,
+                    (r.get("label") or "").strip(),
+                )
+            )
     return rows
 
 
@@ -77,7 +88,9 @@ def qwk(a: np.ndarray, b: np.ndarray, k: int = 6) -> float:
     return float(1 - (w * obs).sum() / denom) if denom else float("nan")
 
 
-def metrics(pred: np.ndarray, human: np.ndarray, labels: np.ndarray | None, cuts: list[float] | None) -> dict[str, float]:
+def metrics(
+    pred: np.ndarray, human: np.ndarray, labels: np.ndarray | None, cuts: list[float] | None
+) -> dict[str, float]:
     out = {
         "pearson": pearson(pred, human),
         "spearman": spearman(pred, human),
@@ -100,8 +113,10 @@ def bootstrap(
         pick = np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
         for key, val in fn(pick).items():
             draws.setdefault(key, []).append(val)
-    return {f"{k}_ci": [round(float(np.nanpercentile(v, 2.5)), 4), round(float(np.nanpercentile(v, 97.5)), 4)]
-            for k, v in draws.items()}
+    return {
+        f"{k}_ci": [round(float(np.nanpercentile(v, 2.5)), 4), round(float(np.nanpercentile(v, 97.5)), 4)]
+        for k, v in draws.items()
+    }
 
 
 def evaluate(
@@ -130,24 +145,34 @@ def evaluate(
             cuts = fit_cuts(train_scores, np.array([index[r.label] for r in train]))
             cut_source = "train rows of this file"
         else:
-            cuts = (shipped_cuts or {}).get(f"{len(names)}way") or list(np.linspace(0, 5, len(names) + 1)[1:-1])
+            cuts = (shipped_cuts or {}).get(f"{len(names)}way") or list(
+                np.linspace(0, 5, len(names) + 1)[1:-1]
+            )
             cut_source = "shipped calibration"
     pred = score_rows(test)
     human = np.array([r.human for r in test])
     qids = np.array([r.qid for r in test])
-    result: dict[str, Any] = {"file": str(path), "split": split or "all but train", "n": len(test),
-                              "questions": len(set(qids))}
+    result: dict[str, Any] = {
+        "file": str(path),
+        "split": split or "all but train",
+        "n": len(test),
+        "questions": len(set(qids)),
+    }
     result.update({k: round(v, 4) for k, v in metrics(pred, human, labels, cuts).items()})
     result.update(
-        bootstrap(qids, lambda i: metrics(pred[i], human[i], None if labels is None else labels[i], cuts), resamples)
+        bootstrap(
+            qids, lambda i: metrics(pred[i], human[i], None if labels is None else labels[i], cuts), resamples
+        )
     )
     if cuts is not None and labels is not None:
         result["label_cuts"] = [round(c, 3) for c in cuts]
         result["label_cuts_from"] = cut_source
         result["labels"] = names
         pred_lab = apply_cuts(pred, cuts)
-        result["confusion"] = [[int(((labels == i) & (pred_lab == j)).sum()) for j in range(len(names))]
-                               for i in range(len(names))]
+        result["confusion"] = [
+            [int(((labels == i) & (pred_lab == j)).sum()) for j in range(len(names))]
+            for i in range(len(names))
+        ]
     result["mean_score"] = round(float(pred.mean()), 3)
     result["mean_human"] = round(float(human.mean()), 3)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sys
@@ -60,7 +61,9 @@ def corpus_docs(corpus: Corpus) -> dict[str, list[Doc]]:
         for a in rubric.scale
     ]
     criteria += [
-        Doc(f"dimension#{d.id}", f"{d.name}: {d.description}", {"kind": "dimension", "level": "", "topic": ""})
+        Doc(
+            f"dimension#{d.id}", f"{d.name}: {d.description}", {"kind": "dimension", "level": "", "topic": ""}
+        )
         for d in rubric.dimensions
     ]
     return {"questions": questions, "scenarios": stages, "criteria": criteria}
@@ -73,7 +76,9 @@ def make_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     try:
         if settings.chroma_mode == "server":
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
         settings.chroma_path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
     except Exception as exc:
@@ -135,10 +140,8 @@ class VectorIndex:
             if rebuild:
                 for name in COLLECTIONS:
                     full = f"{self.settings.collection_prefix}-{name}"
-                    try:
+                    with contextlib.suppress(Exception):
                         self.client.delete_collection(full)
-                    except Exception:  # noqa: S110 - absent is fine
-                        pass
                     self._cols.pop(name, None)
             for name, docs in corpus_docs(corpus).items():
                 self._sync_one(name, docs, stats, progress)
@@ -147,7 +150,9 @@ class VectorIndex:
     def _changed(self, corpus: Corpus) -> bool:
         for name, docs in corpus_docs(corpus).items():
             existing = self.collection(name).get(include=["metadatas"])
-            have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"], strict=True)}
+            have = {
+                i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"], strict=True)
+            }
             if have != {d.id: d.hash for d in docs}:
                 return True
         return False
@@ -167,7 +172,9 @@ class VectorIndex:
             return
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), desc=f"indexing {name}", file=sys.stderr, disable=not progress, leave=False)
+        bar = tqdm(
+            total=len(todo), desc=f"indexing {name}", file=sys.stderr, disable=not progress, leave=False
+        )
         for i in range(0, len(todo), 64):
             batch = todo[i : i + 64]
             vectors = self.embedder.embed([d.text for d in batch])

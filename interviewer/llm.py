@@ -29,7 +29,9 @@ class LLMError(RuntimeError):
 class ChatModel(Protocol):
     name: str
 
-    def complete(self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None) -> str:
+    def complete(
+        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
+    ) -> str:
         """The assistant's reply to `messages`; streamed token by token to `on_token` when given."""
         ...
 
@@ -39,7 +41,9 @@ class NoLLM:
 
     name = "none"
 
-    def complete(self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None) -> str:
+    def complete(
+        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
+    ) -> str:
         raise LLMError("other", "no LLM configured")
 
 
@@ -57,7 +61,9 @@ class FakeChat:
         with self._lock:
             self._queue.extend(items)
 
-    def complete(self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None) -> str:
+    def complete(
+        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
+    ) -> str:
         with self._lock:
             self.calls.append(messages)
             item = self._queue.popleft() if self._queue else None
@@ -82,14 +88,16 @@ class OpenAIChat:
         self.settings = settings
         self._client = ChatOpenAI(
             base_url=settings.llm_base_url,
-            api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+            api_key=settings.llm_api_key or "not-needed",
             model=settings.llm_model,
             timeout=settings.llm_timeout_s,
             max_retries=0,
             temperature=0.3,
         )
 
-    def complete(self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None) -> str:
+    def complete(
+        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
+    ) -> str:
         model: Any = self._client.bind(response_format={"type": "json_object"}) if json_mode else self._client
         attempts = self.settings.llm_max_retries + 1
         for attempt in range(attempts):
@@ -152,4 +160,6 @@ def make_llm(settings: Settings) -> ChatModel:
     try:
         return PROVIDERS[settings.llm](settings)
     except KeyError:
-        raise ValueError(f"unknown LLM provider {settings.llm!r}; choose one of {sorted(PROVIDERS)}") from None
+        raise ValueError(
+            f"unknown LLM provider {settings.llm!r}; choose one of {sorted(PROVIDERS)}"
+        ) from None

@@ -66,7 +66,9 @@ class CodingSpec(Strict):
     starter: str = Field(default="", description="Starter or buggy code shown to the candidate.")
     examples: list[CodeExample] = Field(default_factory=list, description="Shown to the candidate.")
     tests: list[CodeExample] = Field(default_factory=list, description="Hidden tests.")
-    solution: str = Field(default="", description="A correct solution, never shown; checks that the tests hold.")
+    solution: str = Field(
+        default="", description="A correct solution, never shown; checks that the tests hold."
+    )
     allow_numpy: bool = False
 
 
@@ -109,7 +111,8 @@ class Question(GradingItem):
     kind: Kind
     tags: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(
-        default_factory=list, description="Other ways a candidate might phrase the question; indexed for search."
+        default_factory=list,
+        description="Other ways a candidate might phrase the question; indexed for search.",
     )
     coding: CodingSpec | None = None
     source_file: str = Field(default="", exclude=True, description="Set by the loader.")

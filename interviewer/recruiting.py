@@ -91,13 +91,22 @@ class Workspace:
         if version not in rows:
             return f"No version {version} of {rel}."
         old, new = rows[version]["content"].splitlines(), self.read(rel).splitlines()
-        return "\n".join(difflib.unified_diff(old, new, f"version {version}", "current", lineterm="")) or "(identical)"
+        return (
+            "\n".join(difflib.unified_diff(old, new, f"version {version}", "current", lineterm=""))
+            or "(identical)"
+        )
 
     def version_choices(self, rel: str) -> list[tuple[str, int]]:
         import time
 
-        return [(f"v{r['id']} by {r['author']} at {time.strftime('%Y-%m-%d %H:%M', time.localtime(r['at']))}"
-                 f" ({r['note'] or 'save'})", r["id"]) for r in self.services.storage.file_versions(rel)]
+        return [
+            (
+                f"v{r['id']} by {r['author']} at {time.strftime('%Y-%m-%d %H:%M', time.localtime(r['at']))}"
+                f" ({r['note'] or 'save'})",
+                r["id"],
+            )
+            for r in self.services.storage.file_versions(rel)
+        ]
 
     @staticmethod
     def _write_atomic(path: Path, content: str) -> None:
@@ -126,27 +135,44 @@ class Workspace:
         try:
             rows = read_rows(Path(csv_path))
             has_test = any(r.split != "train" for r in rows)
-            result = evaluate(Path(csv_path), _grader_scorer(self.services), None if has_test else "train",
-                              self.services.grader.model.cuts, resamples=200)
+            result = evaluate(
+                Path(csv_path),
+                _grader_scorer(self.services),
+                None if has_test else "train",
+                self.services.grader.model.cuts,
+                resamples=200,
+            )
         except EvalError as exc:
             return f"**Cannot use this file:** {exc}"
         self.services.storage.add_calibration_run(author, Path(csv_path).name, result)
         self.services.storage.log(author, "calibration", Path(csv_path).name)
-        lines = [f"**{result['n']} answers, {result['questions']} questions**", "",
-                 "| metric | value | 95% interval |", "|---|---|---|"]
+        lines = [
+            f"**{result['n']} answers, {result['questions']} questions**",
+            "",
+            "| metric | value | 95% interval |",
+            "|---|---|---|",
+        ]
         for k in ("pearson", "spearman", "qwk", "rmse", "macro_f1"):
             if k in result:
                 lines.append(f"| {k} | {result[k]} | {result.get(k + '_ci', '')} |")
         if "confusion" in result:
             labels = result["labels"]
-            lines += ["", "Confusion matrix (rows: human label, columns: grader):", "",
-                      "| | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+            lines += [
+                "",
+                "Confusion matrix (rows: human label, columns: grader):",
+                "",
+                "| | " + " | ".join(labels) + " |",
+                "|---" * (len(labels) + 1) + "|",
+            ]
             for lab, row in zip(labels, result["confusion"], strict=True):
                 lines.append(f"| {lab} | " + " | ".join(str(v) for v in row) + " |")
         if "label_cuts" in result:
             shipped = self.services.grader.model.cuts.get(f"{len(result.get('labels', [])) or 2}way")
-            lines += ["", f"Suggested score thresholds for these labels: {result['label_cuts']} "
-                          f"(fitted on {result['label_cuts_from']}; shipped: {shipped})."]
+            lines += [
+                "",
+                f"Suggested score thresholds for these labels: {result['label_cuts']} "
+                f"(fitted on {result['label_cuts_from']}; shipped: {shipped}).",
+            ]
         return "\n".join(lines)
 
     # -- item analysis ----------------------------------------------------------------------------------------
@@ -167,10 +193,26 @@ class Workspace:
         out = []
         for qid, rs in sorted(per_q.items()):
             scores = np.array([r["score"] for r in rs])
-            rest = np.array([(sum(by_session[r["session_id"]]) - r["score"]) / max(1, len(by_session[r["session_id"]]) - 1)
-                             for r in rs])
-            disc = float(np.corrcoef(scores, rest)[0, 1]) if len(rs) >= 3 and scores.std() and rest.std() else float("nan")
-            out.append([qid, len(rs), round(float(scores.mean()), 2), round(float(scores.std()), 2),
-                        round(float(np.mean([r["skipped"] for r in rs])), 2),
-                        "" if np.isnan(disc) else round(disc, 2)])
+            rest = np.array(
+                [
+                    (sum(by_session[r["session_id"]]) - r["score"])
+                    / max(1, len(by_session[r["session_id"]]) - 1)
+                    for r in rs
+                ]
+            )
+            disc = (
+                float(np.corrcoef(scores, rest)[0, 1])
+                if len(rs) >= 3 and scores.std() and rest.std()
+                else float("nan")
+            )
+            out.append(
+                [
+                    qid,
+                    len(rs),
+                    round(float(scores.mean()), 2),
+                    round(float(scores.std()), 2),
+                    round(float(np.mean([r["skipped"] for r in rs])), 2),
+                    "" if np.isnan(disc) else round(disc, 2),
+                ]
+            )
         return out

@@ -49,7 +49,10 @@ class Services:
 
         corpus = self.corpus
         return self.index.sync(
-            corpus, rebuild=rebuild, progress=progress, before_write=lambda: refuse_duplicates(corpus, self.embedder)
+            corpus,
+            rebuild=rebuild,
+            progress=progress,
+            before_write=lambda: refuse_duplicates(corpus, self.embedder),
         )
 
     def search(self, text: str, level: str | None = None, k: int = 5) -> list[dict[str, Any]]:
@@ -138,4 +141,7 @@ class Services:
         except (FileNotFoundError, ValueError):
             return "Grader agreement with human graders has not been measured for this build."
         parts = [f"{d['name']}: {d['metric']} {d['value']:.2f}" for d in data.get("results", [])]
-        return "How well this grader agrees with human graders on public sets (unseen questions): " + "; ".join(parts)
+        return (
+            "How well this grader agrees with human graders on public sets (unseen questions): "
+            + "; ".join(parts)
+        )

@@ -33,7 +33,9 @@ class SessionService:
     def start(self, profile: str, setup: Setup) -> tuple[SessionState, list[Event]]:
         if self.storage.open_sessions() >= self.max_open:
             raise LimitError("Too many interviews are open right now; finish or end one, or try again later.")
-        prof = self.storage.ensure_profile(profile, use_history=setup.use_history if setup.use_history else None)
+        prof = self.storage.ensure_profile(
+            profile, use_history=setup.use_history if setup.use_history else None
+        )
         steer = self.weak_topics(profile) if (setup.use_history or prof.get("use_history")) else []
         state, events = self.engine.start(setup, profile=profile, steer_topics=steer)
         self.storage.save_session(state)
@@ -75,8 +77,10 @@ class SessionService:
         while recent and now - recent[0] > 60:
             recent.popleft()
         if len(recent) >= self.rate_per_minute:
-            raise LimitError(f"That's more than {self.rate_per_minute} messages a minute; wait a moment and send it "
-                             "again (nothing was lost).")
+            raise LimitError(
+                f"That's more than {self.rate_per_minute} messages a minute; wait a moment and send it "
+                "again (nothing was lost)."
+            )
         recent.append(now)
 
     def weak_topics(self, profile: str, limit: int = 3) -> list[str]:

@@ -15,8 +15,22 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
-    Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, delete, event,
-    insert, select, text, update,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    text,
+    update,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -25,16 +39,20 @@ from .engine.state import SessionState
 metadata = MetaData()
 
 profiles = Table(
-    "profiles", metadata,
+    "profiles",
+    metadata,
     Column("name", String(80), primary_key=True),
     Column("consent", Boolean, nullable=False, default=False),
     Column("use_history", Boolean, nullable=False, default=False),
     Column("created", Float, nullable=False),
 )
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("id", String(32), primary_key=True),
-    Column("profile", String(80), ForeignKey("profiles.name", ondelete="CASCADE"), index=True, nullable=False),
+    Column(
+        "profile", String(80), ForeignKey("profiles.name", ondelete="CASCADE"), index=True, nullable=False
+    ),
     Column("status", String(16), nullable=False),
     Column("track", String(40), nullable=False),
     Column("target_level", String(10), nullable=False),
@@ -45,7 +63,8 @@ sessions = Table(
     Column("updated", Float, nullable=False, index=True),
 )
 turns = Table(
-    "turns", metadata,
+    "turns",
+    metadata,
     Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
     Column("idx", Integer, primary_key=True),
     Column("role", String(12), nullable=False),
@@ -55,7 +74,8 @@ turns = Table(
     Column("at", Float, nullable=False),
 )
 grades = Table(
-    "grades", metadata,
+    "grades",
+    metadata,
     Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
     Column("item", String(120), primary_key=True),
     Column("question_id", String(120), index=True, nullable=False),
@@ -67,14 +87,16 @@ grades = Table(
     Column("at", Float, nullable=False),
 )
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("name", String(80), primary_key=True),
     Column("role", String(20), nullable=False),
     Column("password", String(200), nullable=False),
     Column("created", Float, nullable=False),
 )
 file_versions = Table(
-    "file_versions", metadata,
+    "file_versions",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("path", String(300), index=True, nullable=False),
     Column("content", Text, nullable=False),
@@ -83,7 +105,8 @@ file_versions = Table(
     Column("at", Float, nullable=False),
 )
 calibration_runs = Table(
-    "calibration_runs", metadata,
+    "calibration_runs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("author", String(80), nullable=False),
     Column("source", String(300)),
@@ -91,7 +114,8 @@ calibration_runs = Table(
     Column("at", Float, nullable=False),
 )
 audit = Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("actor", String(80), nullable=False),
     Column("action", String(60), nullable=False),
@@ -141,9 +165,15 @@ class Storage:
             with self.engine.begin() as conn:
                 yield conn
         except Exception as exc:
-            if "readonly" in str(exc).lower() or "read-only" in str(exc).lower() or "disk" in str(exc).lower():
-                raise StorageError(f"cannot write the database ({self.url}): {exc}. Check that the data folder "
-                                   "is writable and the disk is not full.") from exc
+            if (
+                "readonly" in str(exc).lower()
+                or "read-only" in str(exc).lower()
+                or "disk" in str(exc).lower()
+            ):
+                raise StorageError(
+                    f"cannot write the database ({self.url}): {exc}. Check that the data folder "
+                    "is writable and the disk is not full."
+                ) from exc
             raise
 
     def migrate(self) -> int:
@@ -164,14 +194,21 @@ class Storage:
 
     # -- profiles and sessions --------------------------------------------------------------------------------
 
-    def ensure_profile(self, name: str, consent: bool | None = None, use_history: bool | None = None) -> dict[str, Any]:
+    def ensure_profile(
+        self, name: str, consent: bool | None = None, use_history: bool | None = None
+    ) -> dict[str, Any]:
         with self.tx() as conn:
             row = conn.execute(select(profiles).where(profiles.c.name == name)).mappings().first()
             if row is None:
-                conn.execute(insert(profiles).values(name=name, consent=bool(consent), use_history=bool(use_history),
-                                                     created=time.time()))
+                conn.execute(
+                    insert(profiles).values(
+                        name=name, consent=bool(consent), use_history=bool(use_history), created=time.time()
+                    )
+                )
             else:
-                changes = {k: v for k, v in (("consent", consent), ("use_history", use_history)) if v is not None}
+                changes = {
+                    k: v for k, v in (("consent", consent), ("use_history", use_history)) if v is not None
+                }
                 if changes:
                     conn.execute(update(profiles).where(profiles.c.name == name).values(**changes))
             return dict(conn.execute(select(profiles).where(profiles.c.name == name)).mappings().one())
@@ -183,33 +220,61 @@ class Storage:
         graded = [i.grade.score for i in state.items if i.grade]
         with self.tx() as conn:
             self._ensure_profile_conn(conn, state.profile)
-            values = {"profile": state.profile, "status": state.status, "track": state.setup.track,
-                      "target_level": state.setup.level, "state": state.model_dump_json(), "updated": state.updated,
-                      "score": round(sum(graded) / len(graded), 3) if finished and graded else None,
-                      "level": state.current_level}
+            values = {
+                "profile": state.profile,
+                "status": state.status,
+                "track": state.setup.track,
+                "target_level": state.setup.level,
+                "state": state.model_dump_json(),
+                "updated": state.updated,
+                "score": round(sum(graded) / len(graded), 3) if finished and graded else None,
+                "level": state.current_level,
+            }
             done = conn.execute(update(sessions).where(sessions.c.id == state.id).values(**values)).rowcount
             if not done:
                 conn.execute(insert(sessions).values(id=state.id, created=state.created, **values))
             stored = conn.execute(select(turns.c.idx).where(turns.c.session_id == state.id)).scalars().all()
             start = max(stored, default=-1) + 1
-            new = [{"session_id": state.id, "idx": i, "role": t.role, "kind": t.kind, "item": t.item, "text": t.text,
-                    "at": t.at} for i, t in enumerate(state.turns) if i >= start]
+            new = [
+                {
+                    "session_id": state.id,
+                    "idx": i,
+                    "role": t.role,
+                    "kind": t.kind,
+                    "item": t.item,
+                    "text": t.text,
+                    "at": t.at,
+                }
+                for i, t in enumerate(state.turns)
+                if i >= start
+            ]
             if new:
                 conn.execute(insert(turns), new)
             for item in state.items:
                 if item.grade is None:
                     continue
-                row = {"question_id": item.id.split("#")[0] if "#" not in item.id else item.id,
-                       "asked_level": item.level, "score": item.grade.score, "level": item.grade.level,
-                       "skipped": item.skipped, "grade": item.grade.model_dump_json(), "at": time.time()}
-                ok = conn.execute(update(grades).where(grades.c.session_id == state.id, grades.c.item == item.id)
-                                  .values(**row)).rowcount
+                row = {
+                    "question_id": item.id.split("#")[0] if "#" not in item.id else item.id,
+                    "asked_level": item.level,
+                    "score": item.grade.score,
+                    "level": item.grade.level,
+                    "skipped": item.skipped,
+                    "grade": item.grade.model_dump_json(),
+                    "at": time.time(),
+                }
+                ok = conn.execute(
+                    update(grades)
+                    .where(grades.c.session_id == state.id, grades.c.item == item.id)
+                    .values(**row)
+                ).rowcount
                 if not ok:
                     conn.execute(insert(grades).values(session_id=state.id, item=item.id, **row))
 
     def _ensure_profile_conn(self, conn: Connection, name: str) -> None:
         if conn.execute(select(profiles.c.name).where(profiles.c.name == name)).first() is None:
-            conn.execute(insert(profiles).values(name=name, consent=False, use_history=False, created=time.time()))
+            conn.execute(
+                insert(profiles).values(name=name, consent=False, use_history=False, created=time.time())
+            )
 
     def load_session(self, session_id: str) -> SessionState | None:
         with self.engine.connect() as conn:
@@ -217,9 +282,20 @@ class Storage:
         return SessionState.model_validate_json(raw) if raw else None
 
     def sessions_of(self, profile: str) -> list[dict[str, Any]]:
-        q = (select(sessions.c.id, sessions.c.status, sessions.c.track, sessions.c.target_level, sessions.c.score,
-                    sessions.c.level, sessions.c.created, sessions.c.updated)
-             .where(sessions.c.profile == profile).order_by(sessions.c.created))
+        q = (
+            select(
+                sessions.c.id,
+                sessions.c.status,
+                sessions.c.track,
+                sessions.c.target_level,
+                sessions.c.score,
+                sessions.c.level,
+                sessions.c.created,
+                sessions.c.updated,
+            )
+            .where(sessions.c.profile == profile)
+            .order_by(sessions.c.created)
+        )
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
@@ -237,9 +313,17 @@ class Storage:
         with self.engine.connect() as conn:
             prof = conn.execute(select(profiles).where(profiles.c.name == name)).mappings().first()
             ids = conn.execute(select(sessions.c.id).where(sessions.c.profile == name)).scalars().all()
-        return {"profile": dict(prof) if prof else None,
-                "sessions": [{"id": i, "state": json.loads(self.load_session(i).model_dump_json()),  # type: ignore[union-attr]
-                              "turns": self.transcript(i)} for i in ids]}
+        return {
+            "profile": dict(prof) if prof else None,
+            "sessions": [
+                {
+                    "id": i,
+                    "state": json.loads(self.load_session(i).model_dump_json()),  # type: ignore[union-attr]
+                    "turns": self.transcript(i),
+                }
+                for i in ids
+            ],
+        }
 
     def delete_profile(self, name: str) -> int:
         with self.tx() as conn:
@@ -268,8 +352,16 @@ class Storage:
             raise ValueError("the password needs at least 8 characters")
         with self.tx() as conn:
             conn.execute(delete(users).where(users.c.name == name))
-            conn.execute(insert(users).values(name=name, role=role, password=hash_password(password), created=time.time()))
-            conn.execute(insert(audit).values(actor="cli", action="add_user", detail=f"{name} ({role})", at=time.time()))
+            conn.execute(
+                insert(users).values(
+                    name=name, role=role, password=hash_password(password), created=time.time()
+                )
+            )
+            conn.execute(
+                insert(audit).values(
+                    actor="cli", action="add_user", detail=f"{name} ({role})", at=time.time()
+                )
+            )
 
     def authenticate(self, name: str, password: str) -> str | None:
         """The user's role when the password matches, else None."""
@@ -279,12 +371,17 @@ class Storage:
 
     def log(self, actor: str, action: str, detail: str = "") -> None:
         with self.tx() as conn:
-            conn.execute(insert(audit).values(actor=actor, action=action, detail=detail[:2000], at=time.time()))
+            conn.execute(
+                insert(audit).values(actor=actor, action=action, detail=detail[:2000], at=time.time())
+            )
 
     def add_file_version(self, path: str, content: str, author: str, note: str = "") -> int:
         with self.tx() as conn:
-            res = conn.execute(insert(file_versions).values(path=path, content=content, author=author, note=note,
-                                                            at=time.time()))
+            res = conn.execute(
+                insert(file_versions).values(
+                    path=path, content=content, author=author, note=note, at=time.time()
+                )
+            )
             return int(res.inserted_primary_key[0])  # type: ignore[index]
 
     def file_versions(self, path: str) -> list[dict[str, Any]]:
@@ -294,9 +391,17 @@ class Storage:
 
     def item_rows(self, consenting_only: bool = True) -> list[dict[str, Any]]:
         """Grades joined with their session's profile consent and final score (for item analysis)."""
-        q = (select(grades.c.question_id, grades.c.score, grades.c.skipped, grades.c.session_id, sessions.c.score.label("session_score"))
-             .join(sessions, sessions.c.id == grades.c.session_id)
-             .join(profiles, profiles.c.name == sessions.c.profile))
+        q = (
+            select(
+                grades.c.question_id,
+                grades.c.score,
+                grades.c.skipped,
+                grades.c.session_id,
+                sessions.c.score.label("session_score"),
+            )
+            .join(sessions, sessions.c.id == grades.c.session_id)
+            .join(profiles, profiles.c.name == sessions.c.profile)
+        )
         if consenting_only:
             q = q.where(profiles.c.consent.is_(True))
         with self.engine.connect() as conn:
@@ -304,13 +409,18 @@ class Storage:
 
     def add_calibration_run(self, author: str, source: str, metrics: dict[str, Any]) -> None:
         with self.tx() as conn:
-            conn.execute(insert(calibration_runs).values(author=author, source=source, metrics=json.dumps(metrics),
-                                                         at=time.time()))
+            conn.execute(
+                insert(calibration_runs).values(
+                    author=author, source=source, metrics=json.dumps(metrics), at=time.time()
+                )
+            )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer; several app processes can share it
+    cur.execute(
+        "PRAGMA journal_mode=WAL"
+    )  # readers do not block the writer; several app processes can share it
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()

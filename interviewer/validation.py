@@ -10,7 +10,9 @@ from .embeddings import Embedder
 DUPLICATE_COSINE = 0.9
 
 
-def near_duplicates(corpus: Corpus, embedder: Embedder, threshold: float = DUPLICATE_COSINE) -> list[tuple[str, str, float]]:
+def near_duplicates(
+    corpus: Corpus, embedder: Embedder, threshold: float = DUPLICATE_COSINE
+) -> list[tuple[str, str, float]]:
     """Pairs of questions whose texts embed closer than `threshold` (cosine), most similar first."""
     qs = corpus.questions
     if len(qs) < 2:
@@ -26,6 +28,8 @@ def refuse_duplicates(corpus: Corpus, embedder: Embedder) -> None:
     dupes = near_duplicates(corpus, embedder)
     if dupes:
         raise CorpusError(
-            [f"questions {a} and {b} are near-duplicates (cosine {c} > {DUPLICATE_COSINE}): reword or remove one"
-             for a, b, c in dupes]
+            [
+                f"questions {a} and {b} are near-duplicates (cosine {c} > {DUPLICATE_COSINE}): reword or remove one"
+                for a, b, c in dupes
+            ]
         )

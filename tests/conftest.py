@@ -33,8 +33,12 @@ socket.socket.connect = _loopback_only  # type: ignore[method-assign]
 def settings(tmp_path_factory: pytest.TempPathFactory):
     from interviewer.config import load_settings
 
-    return load_settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=ROOT / "corpus",
-                         rubrics_dir=ROOT / "rubrics", llm="none")
+    return load_settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        corpus_dir=ROOT / "corpus",
+        rubrics_dir=ROOT / "rubrics",
+        llm="none",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,9 @@ def reply(content: str, delay: float = 0.0) -> Step:
 
 def fault(status: int, retry_after: float | None = None, message: str = "fault") -> Step:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    return Step(status=status, headers=headers, raw_body=json.dumps({"error": {"message": message, "type": "x"}}))
+    return Step(
+        status=status, headers=headers, raw_body=json.dumps({"error": {"message": message, "type": "x"}})
+    )
 
 
 def stream_cut(content: str) -> Step:
@@ -79,7 +81,7 @@ class ScriptedLLM:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 step = owner.next_step(body)
@@ -91,7 +93,9 @@ class ScriptedLLM:
                     elif body.get("stream"):
                         self._stream(step, body)
                     else:
-                        self._send(step.status, json.dumps(_completion(step.content, body)).encode(), step.headers)
+                        self._send(
+                            step.status, json.dumps(_completion(step.content, body)).encode(), step.headers
+                        )
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -111,16 +115,31 @@ class ScriptedLLM:
                 self.end_headers()
                 words = step.content.split(" ")
                 for i, word in enumerate(words):
-                    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": body.get("model", "m"),
-                             "choices": [{"index": 0, "delta": {"content": word + (" " if i < len(words) - 1 else "")},
-                                          "finish_reason": None}]}
+                    chunk = {
+                        "id": "c",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": body.get("model", "m"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "delta": {"content": word + (" " if i < len(words) - 1 else "")},
+                                "finish_reason": None,
+                            }
+                        ],
+                    }
                     self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())
                     if step.cut_stream and i >= len(words) // 2:
                         self.wfile.flush()
                         self.connection.shutdown(2)  # drop the connection mid-reply
                         return
-                end = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": body.get("model", "m"),
-                       "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                end = {
+                    "id": "c",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body.get("model", "m"),
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                }
                 self._chunk(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
                 self._chunk(b"")
 
@@ -141,7 +160,12 @@ class ScriptedLLM:
 
 def _completion(content: str, body: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": body.get("model", "m"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "m"),
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }

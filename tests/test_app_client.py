@@ -22,8 +22,12 @@ def app_url(tmp_path_factory):
     from interviewer.ui.app import build_app
     from tests.conftest import ROOT
 
-    settings = load_settings(data_dir=tmp_path_factory.mktemp("appdata"), corpus_dir=ROOT / "corpus",
-                             rubrics_dir=ROOT / "rubrics", max_requests_per_minute=1000)
+    settings = load_settings(
+        data_dir=tmp_path_factory.mktemp("appdata"),
+        corpus_dir=ROOT / "corpus",
+        rubrics_dir=ROOT / "rubrics",
+        max_requests_per_minute=1000,
+    )
     svc = Services(settings)
     svc.ensure_index(progress=False)
     svc.storage.add_user("rec", "recruiter-pass")
@@ -46,7 +50,7 @@ def test_a_whole_interview_over_http(client):
     chat = out[0]
     assert chat and chat[-1]["role"] == "assistant" and "?" in str(chat[-1]["content"])
     for _ in range(12):
-        out = client.predict("I don't know", api_name="/answer")
+        out = client.predict([], "I don't know", api_name="/answer")
         status = out[5]
         if "finished" in status:
             break

@@ -25,7 +25,9 @@ def test_intents_are_recognised(corpus):
     assert classify("hello, how are you?", g).kind == "chat"
     c = classify("What do you mean by overfitting?", g)
     assert c.kind == "clarify" and c.entry is not None and "overfitting" in c.entry.term.lower()
-    assert classify("A decision tree splits on the feature that reduces impurity the most.", g).kind == "answer"
+    assert (
+        classify("A decision tree splits on the feature that reduces impurity the most.", g).kind == "answer"
+    )
 
 
 def test_kind_plan_follows_the_track(corpus):
@@ -45,7 +47,9 @@ def test_a_whole_interview_without_an_llm(engine, corpus):
         # A partial answer made of the first junior key point's terms in a sentence: usually leaves gaps to probe.
         target = engine.target(item)
         kp = next(k for k in target.key_points if k.level == "junior")
-        out = engine.reply(state, f"I think it is about {', '.join(kp.terms[:2]) or kp.text.split()[0]} mostly.")
+        out = engine.reply(
+            state, f"I think it is about {', '.join(kp.terms[:2]) or kp.text.split()[0]} mostly."
+        )
         follow_ups += sum(e.kind == "follow_up" for e in out)
     assert state.status == "finished"
     assert follow_ups >= 1
@@ -54,7 +58,11 @@ def test_a_whole_interview_without_an_llm(engine, corpus):
     assert all(i.grade is not None for i in state.items)
     assert all(len(i.probes_asked) <= 2 for i in state.items)
     card = build_scorecard(state, corpus)
-    assert len(card.questions) == 4 and 0 <= card.score <= 5 and card.level_estimate in ("none", "junior", "mid", "senior")
+    assert (
+        len(card.questions) == 4
+        and 0 <= card.score <= 5
+        and card.level_estimate in ("none", "junior", "mid", "senior")
+    )
     assert "Model answers" in card.markdown() and card.to_json().startswith("{")
 
 
@@ -98,7 +106,10 @@ def test_pause_and_resume_round_trips_through_json(engine):
     assert restored.status == "paused"
     ev = engine.resume(restored)
     assert restored.status == "active" and ev[-1].kind == "question"
-    assert restored.turns == state.turns[: len(restored.turns) - 1] or len(restored.turns) == len(state.turns) + 1
+    assert (
+        restored.turns == state.turns[: len(restored.turns) - 1]
+        or len(restored.turns) == len(state.turns) + 1
+    )
 
 
 def test_scenarios_run_stage_by_stage(engine, corpus):

@@ -52,7 +52,8 @@ def test_evidence_is_a_verbatim_span_not_the_whole_answer(grader, tree):
         assert ev in SENIOR_TREE and len(ev) < len(SENIOR_TREE) / 2
     assert all(0 <= c.met <= 1 for c in g.criteria)
     assert g.missed == [c.id for c in g.criteria if c.met < 0.5] or set(g.missed) == {
-        c.id for c in g.criteria if c.met < 0.5}
+        c.id for c in g.criteria if c.met < 0.5
+    }
 
 
 def test_feedback_does_not_recite_key_points(grader, tree):
@@ -62,22 +63,34 @@ def test_feedback_does_not_recite_key_points(grader, tree):
         assert kp.text not in g.feedback
 
 
-@pytest.mark.parametrize("answer,flag", [("", "empty"), ("   ", "empty"), ("I don't know", "dont_know"),
-                                         ("no idea", "dont_know"), ("asdfgh qwrtzp xkcdvb lkjhgf", "gibberish")])
+@pytest.mark.parametrize(
+    "answer,flag",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("I don't know", "dont_know"),
+        ("no idea", "dont_know"),
+        ("asdfgh qwrtzp xkcdvb lkjhgf", "gibberish"),
+    ],
+)
 def test_empty_unknown_and_gibberish_score_zero(grader, tree, answer, flag):
     g = grader.grade(tree, answer)
     assert g.score == 0 and g.level == "none" and flag in g.flags
 
 
 def test_an_answer_to_another_question_is_off_topic(grader, tree):
-    other = ("Bag of words counts how often each word occurs and ignores order, so the vectors are sparse and high "
-             "dimensional, while word embeddings are dense vectors learned so that similar words are close together.")
+    other = (
+        "Bag of words counts how often each word occurs and ignores order, so the vectors are sparse and high "
+        "dimensional, while word embeddings are dense vectors learned so that similar words are close together."
+    )
     g = grader.grade(tree, other)
     assert "off_topic" in g.flags and g.level == "none" and g.score < 1
 
 
 def test_a_keyword_list_is_flagged_and_earns_no_level(grader, tree):
-    g = grader.grade(tree, "gini, entropy, information gain, pruning, random forest, XGBoost, leaf, threshold, depth")
+    g = grader.grade(
+        tree, "gini, entropy, information gain, pruning, random forest, XGBoost, leaf, threshold, depth"
+    )
     assert "keyword_list" in g.flags and g.level == "none"
     assert g.score <= grader.grade(tree, GOOD_TREE).score / 2
 
@@ -123,17 +136,20 @@ def test_injections_also_never_help_a_partial_answer(grader, corpus, shared_data
 
 def test_star_structure_is_read_for_behavioural_answers(grader, corpus):
     q = next(q for q in corpus.questions if q.kind == "behavioural" and q.level == "mid")
-    story = ("At my previous company our team had a search model that kept regressing. My task was to make releases "
-             "safe. I set up an offline evaluation suite and I introduced a canary rollout. As a result we cut "
-             "rollbacks by 60% and I learned to agree on metrics before building.")
+    story = (
+        "At my previous company our team had a search model that kept regressing. My task was to make releases "
+        "safe. I set up an offline evaluation suite and I introduced a canary rollout. As a result we cut "
+        "rollbacks by 60% and I learned to agree on metrics before building."
+    )
     g = grader.grade(Target.of(q), story)
     assert g.star is not None and g.star.situation and g.star.task and g.star.action and g.star.result
     assert "star" in g.dimensions
 
 
 def test_reference_only_grading_orders_answers(grader):
-    t = Target.from_reference("em", "How did you separate the salt from the water?",
-                              "The water was evaporated, leaving the salt.")
+    t = Target.from_reference(
+        "em", "How did you separate the salt from the water?", "The water was evaporated, leaving the salt."
+    )
     right = grader.grade(t, "We let the water evaporate and the salt stayed behind.")
     wrong = grader.grade(t, "We used a magnet to pull the salt out.")
     assert right.score > wrong.score

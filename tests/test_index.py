@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def own_copy(tmp_path):
     shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
     shutil.copytree(ROOT / "rubrics", tmp_path / "rubrics")
-    settings = load_settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus",
-                             rubrics_dir=tmp_path / "rubrics", embeddings="fake")
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        corpus_dir=tmp_path / "corpus",
+        rubrics_dir=tmp_path / "rubrics",
+        embeddings="fake",
+    )
     return tmp_path, settings
 
 
@@ -30,9 +34,13 @@ def test_only_changed_documents_are_embedded_again(own_copy):
     first = svc.ensure_index(progress=False)
     assert first["added"] > 200 and first["updated"] == 0
     path = tmp / "corpus" / "questions" / "embeddings.yaml"
-    path.write_text(path.read_text().replace(
-        "What is the difference between representing text as a bag of words",
-        "What separates representing text as a bag of words", 1))
+    path.write_text(
+        path.read_text().replace(
+            "What is the difference between representing text as a bag of words",
+            "What separates representing text as a bag of words",
+            1,
+        )
+    )
     svc = Services(settings)
     second = svc.ensure_index(progress=False)
     assert second["updated"] == 1 and second["added"] == 0 and second["deleted"] == 0
@@ -43,12 +51,18 @@ def test_removed_questions_leave_the_index(own_copy):
     Services(settings).ensure_index(progress=False)
     (tmp / "corpus" / "questions" / "leadership.yaml").unlink()
     (tmp / "corpus" / "tracks" / "tracks.yaml").write_text(
-        (tmp / "corpus" / "tracks" / "tracks.yaml").read_text().replace(", leadership]", "]").replace("[leadership, ", "["))
+        (tmp / "corpus" / "tracks" / "tracks.yaml")
+        .read_text()
+        .replace(", leadership]", "]")
+        .replace("[leadership, ", "[")
+    )
     svc = Services(settings)
     stats = svc.ensure_index(progress=False)
     assert stats["deleted"] >= 20
     assert svc.index.count("questions") == len(corpus_docs(svc.corpus)["questions"])
-    assert not [h for h in svc.search("leading a team through a failed launch", k=10) if h["id"].startswith("lead-")]
+    assert not [
+        h for h in svc.search("leading a team through a failed launch", k=10) if h["id"].startswith("lead-")
+    ]
 
 
 def test_a_bad_edit_is_refused_and_the_last_good_index_keeps_serving(own_copy):
@@ -58,7 +72,7 @@ def test_a_bad_edit_is_refused_and_the_last_good_index_keeps_serving(own_copy):
     before = svc.index.count("questions")
     path = tmp / "corpus" / "questions" / "mlops.yaml"
     path.write_text(path.read_text().replace("kind: concept", "kind: essay", 1))
-    with pytest.raises(CorpusError, match="mlops.yaml"):
+    with pytest.raises(CorpusError, match=r"mlops\.yaml"):
         Services(settings).ensure_index(progress=False)
     assert svc.search("model monitoring drift", k=1)
     assert svc.index.count("questions") == before

@@ -29,8 +29,15 @@ def server():
 
 @pytest.fixture
 def llm(server, tmp_path):
-    settings = load_settings(data_dir=tmp_path, llm="openai", llm_base_url=server.url, llm_model="test-model",
-                             llm_api_key="k", llm_timeout_s=1.5, llm_max_retries=2)
+    settings = load_settings(
+        data_dir=tmp_path,
+        llm="openai",
+        llm_base_url=server.url,
+        llm_model="test-model",
+        llm_api_key="k",
+        llm_timeout_s=1.5,
+        llm_max_retries=2,
+    )
     return OpenAIChat(settings)
 
 
@@ -38,7 +45,9 @@ def test_plain_and_streamed_replies(server, llm):
     server.script(reply("Hello there"), reply("one two three"))
     assert llm.complete([{"role": "user", "content": "hi"}]) == "Hello there"
     tokens: list[str] = []
-    assert llm.complete([{"role": "user", "content": "hi"}], on_token=tokens.append).strip() == "one two three"
+    assert (
+        llm.complete([{"role": "user", "content": "hi"}], on_token=tokens.append).strip() == "one two three"
+    )
     assert len(tokens) >= 3 and server.requests[-1]["stream"] is True
 
 
@@ -75,18 +84,28 @@ def test_registry_builds_every_provider(tmp_path):
 
 # -- the judge ------------------------------------------------------------------------------------------------
 
-GOOD = ("A decision tree picks, at each node, the feature and threshold that most reduce impurity such as Gini or "
-        "entropy. A prediction follows the tests down to a leaf and returns its majority class.")
+GOOD = (
+    "A decision tree picks, at each node, the feature and threshold that most reduce impurity such as Gini or "
+    "entropy. A prediction follows the tests down to a leaf and returns its majority class."
+)
 
 
 def _judge(server, llm, services):
-    return JudgedGrader(services.grader if not isinstance(services.grader, JudgedGrader) else services.grader.rubric, llm)
+    return JudgedGrader(
+        services.grader if not isinstance(services.grader, JudgedGrader) else services.grader.base, llm
+    )
 
 
 def test_valid_judgement_is_combined_with_quotes(server, llm, services, corpus):
     target = Target.of(corpus.by_id["mlf-decision-tree"])
-    points = [{"id": k.id, "met": 1 if k.id in ("greedy-split", "leaf-prediction") else 0,
-               "quote": "returns its majority class" if k.id == "leaf-prediction" else ""} for k in target.key_points]
+    points = [
+        {
+            "id": k.id,
+            "met": 1 if k.id in ("greedy-split", "leaf-prediction") else 0,
+            "quote": "returns its majority class" if k.id == "leaf-prediction" else "",
+        }
+        for k in target.key_points
+    ]
     server.script(reply(json.dumps({"points": points, "overall": 3})))
     g = _judge(server, llm, services).grade(target, GOOD)
     assert g.graded_by == "rubric+llm"
@@ -97,8 +116,13 @@ def test_valid_judgement_is_combined_with_quotes(server, llm, services, corpus):
 
 def test_quotes_not_in_the_answer_are_dropped(server, llm, services, corpus):
     target = Target.of(corpus.by_id["mlf-decision-tree"])
-    rubric_only = services.grader.grade(target, GOOD) if not isinstance(services.grader, JudgedGrader) else None
-    points = [{"id": k.id, "met": 1, "quote": "pruning with cost-complexity and histogram binning"} for k in target.key_points]
+    rubric_only = (
+        services.grader.grade(target, GOOD) if not isinstance(services.grader, JudgedGrader) else None
+    )
+    points = [
+        {"id": k.id, "met": 1, "quote": "pruning with cost-complexity and histogram binning"}
+        for k in target.key_points
+    ]
     server.script(reply(json.dumps({"points": points, "overall": 5})))
     g = _judge(server, llm, services).grade(target, GOOD)
     assert rubric_only is not None and g.score <= rubric_only.score
@@ -129,9 +153,11 @@ def test_hostile_judge_text_is_not_json_and_is_ignored(server, llm, services, co
 
 def test_disagreement_lowers_confidence_and_is_flagged(server, llm, services, corpus):
     target = Target.of(corpus.by_id["mlf-decision-tree"])
-    base = _judge(server, llm, services).rubric.grade(target, GOOD)
-    points = [{"id": c.id, "met": 0 if c.met >= 0.5 else 1, "quote": GOOD[:40] if c.met < 0.5 else ""}
-              for c in base.criteria]
+    base = _judge(server, llm, services).base.grade(target, GOOD)
+    points = [
+        {"id": c.id, "met": 0 if c.met >= 0.5 else 1, "quote": GOOD[:40] if c.met < 0.5 else ""}
+        for c in base.criteria
+    ]
     server.script(reply(json.dumps({"points": points, "overall": 1})))
     g = _judge(server, llm, services).grade(target, GOOD)
     assert "judge_disagrees" in g.flags and g.confidence < base.confidence
@@ -142,7 +168,7 @@ def test_disagreement_lowers_confidence_and_is_flagged(server, llm, services, co
 
 @pytest.fixture
 def llm_engine(services, llm):
-    rubric = services.grader.rubric if isinstance(services.grader, JudgedGrader) else services.grader
+    rubric = services.grader.base if isinstance(services.grader, JudgedGrader) else services.grader
     return Engine(services.corpus, rubric, Planner(services.corpus, services.embedder), Phraser(llm, 2000))
 
 
@@ -156,15 +182,23 @@ def test_the_llm_phrases_turns_and_the_question_always_reaches_the_candidate(ser
     assert "never reveal" in system.lower()
 
 
-@pytest.mark.parametrize("faults", [
-    [fault(429, retry_after=0.1)] * 3, [fault(500)] * 3, [slow(3)] * 3, [stream_cut("cut me off now please")] * 3,
-    [malformed()] * 3,
-])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        [fault(429, retry_after=0.1)] * 3,
+        [fault(500)] * 3,
+        [slow(3)] * 3,
+        [stream_cut("cut me off now please")] * 3,
+        [malformed()] * 3,
+    ],
+)
 def test_llm_faults_fall_back_to_templates_and_no_turn_is_lost(server, llm_engine, faults):
     state, _ = llm_engine.start(Setup(level="junior", track="ml-foundations", questions=2))
     server.script(*faults)
     before = len(state.turns)
-    events = llm_engine.reply(state, "It splits the data on features to reduce impurity, I think, and predicts at leaves.")
+    events = llm_engine.reply(
+        state, "It splits the data on features to reduce impurity, I think, and predicts at leaves."
+    )
     assert events and all(e.text.strip() for e in events)
     assert len(state.turns) >= before + 2  # the answer and the interviewer's reply are both kept
     assert state.items[0].grade is not None

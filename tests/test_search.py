@@ -5,26 +5,51 @@ from __future__ import annotations
 import pytest
 
 SEEDS = {
-    "mlf-decision-tree": ["How does a decision tree work?", "explain decision trees and how they choose splits",
-                          "how do decision trees make predictions"],
-    "mlf-nn-components": ["What are the key components of a neural network?",
-                          "what are the building blocks of a neural net", "parts of a neural network and their roles"],
-    "emb-bow-vs-embeddings": ["bag-of-words vs word embeddings", "How do word embeddings differ from bag of words?",
-                              "difference between BoW and embeddings"],
-    "ft-finetune-for-task": ["How would you fine-tune a pre-trained LLM for a specific task?",
-                             "fine-tuning a pretrained large language model for my task",
-                             "adapting a pre-trained LLM to one task by fine-tuning"],
-    "tfm-long-texts": ["How do you handle long texts?", "documents longer than the context window",
-                       "what if the input is longer than the model's max length"],
-    "cnlp-noisy-text": ["How would you preprocess noisy text?", "cleaning messy social media text before training",
-                        "preprocessing noisy OCR and chat text"],
-    "mling-many-languages-at-scale": ["Design an NLP system for many languages at scale",
-                                      "building a multilingual NLP system serving lots of languages",
-                                      "NLP for dozens of languages at large scale"],
-    "xai-llm-explainability": ["How would you explain an LLM's outputs?", "explainability of large language models",
-                               "how can we make LLM outputs interpretable"],
-    "ops-llm-deployment-tradeoffs": ["trade-offs of deploying an LLM", "What are the trade-offs of deploying LLMs in production?",
-                                     "pros and cons of putting a large language model in production"],
+    "mlf-decision-tree": [
+        "How does a decision tree work?",
+        "explain decision trees and how they choose splits",
+        "how do decision trees make predictions",
+    ],
+    "mlf-nn-components": [
+        "What are the key components of a neural network?",
+        "what are the building blocks of a neural net",
+        "parts of a neural network and their roles",
+    ],
+    "emb-bow-vs-embeddings": [
+        "bag-of-words vs word embeddings",
+        "How do word embeddings differ from bag of words?",
+        "difference between BoW and embeddings",
+    ],
+    "ft-finetune-for-task": [
+        "How would you fine-tune a pre-trained LLM for a specific task?",
+        "fine-tuning a pretrained large language model for my task",
+        "adapting a pre-trained LLM to one task by fine-tuning",
+    ],
+    "tfm-long-texts": [
+        "How do you handle long texts?",
+        "documents longer than the context window",
+        "what if the input is longer than the model's max length",
+    ],
+    "cnlp-noisy-text": [
+        "How would you preprocess noisy text?",
+        "cleaning messy social media text before training",
+        "preprocessing noisy OCR and chat text",
+    ],
+    "mling-many-languages-at-scale": [
+        "Design an NLP system for many languages at scale",
+        "building a multilingual NLP system serving lots of languages",
+        "NLP for dozens of languages at large scale",
+    ],
+    "xai-llm-explainability": [
+        "How would you explain an LLM's outputs?",
+        "explainability of large language models",
+        "how can we make LLM outputs interpretable",
+    ],
+    "ops-llm-deployment-tradeoffs": [
+        "trade-offs of deploying an LLM",
+        "What are the trade-offs of deploying LLMs in production?",
+        "pros and cons of putting a large language model in production",
+    ],
 }
 
 

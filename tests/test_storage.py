@@ -85,7 +85,9 @@ def test_migrations_upgrade_an_old_database_and_keep_its_data(tmp_path, services
         conn.execute("DELETE FROM schema_version WHERE version > 1")
         conn.execute("DROP INDEX IF EXISTS ix_turns_session")
     upgraded = Storage(f"sqlite:///{path}")
-    assert upgraded.migrate() == max(v for v, _ in __import__("interviewer.storage", fromlist=["x"]).MIGRATIONS)
+    assert upgraded.migrate() == max(
+        v for v, _ in __import__("interviewer.storage", fromlist=["x"]).MIGRATIONS
+    )
     assert upgraded.load_session(s.id) is not None
 
 

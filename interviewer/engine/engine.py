@@ -6,6 +6,8 @@ plain data, so the caller stores it after every turn and a session can be paused
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..corpus import Corpus
 from ..grading.grader import RubricGrader, Target
 from ..grading.models import Grade
@@ -25,7 +27,12 @@ MAX_FOLLOW_UPS = 2
 
 class Engine:
     def __init__(
-        self, corpus: Corpus, grader: RubricGrader, planner: Planner, phraser: Phraser, max_answer_tokens: int = 1200
+        self,
+        corpus: Corpus,
+        grader: RubricGrader,
+        planner: Planner,
+        phraser: Phraser,
+        max_answer_tokens: int = 1200,
     ):
         self.corpus = corpus
         self.grader = grader
@@ -35,9 +42,13 @@ class Engine:
 
     # -- public API -------------------------------------------------------------------------------------------
 
-    def start(self, setup: Setup, profile: str = "anonymous", steer_topics: list[str] | None = None) -> tuple[SessionState, list[Event]]:
+    def start(
+        self, setup: Setup, profile: str = "anonymous", steer_topics: list[str] | None = None
+    ) -> tuple[SessionState, list[Event]]:
         self.corpus.track(setup.track)  # unknown track: KeyError with the known ones
-        state = SessionState(profile=profile, setup=setup, current_level=setup.level, steer_topics=steer_topics or [])
+        state = SessionState(
+            profile=profile, setup=setup, current_level=setup.level, steer_topics=steer_topics or []
+        )
         track = self.corpus.track(setup.track)
         greet = template("greeting", state.id, level=setup.level, track=track.name, n=setup.questions)
         events = [state.say(Event(kind="greeting", text=greet))]
@@ -55,7 +66,9 @@ class Engine:
             return [Event(kind="notice", text="Please type an answer, or 'skip', 'hint' or 'repeat'.")]
         text, was_cut = tokens.cut(text, self.max_answer_tokens)
         if was_cut:
-            events.append(Event(kind="notice", text=template("cut_notice", state.id, limit=self.max_answer_tokens)))
+            events.append(
+                Event(kind="notice", text=template("cut_notice", state.id, limit=self.max_answer_tokens))
+            )
         state.turns.append(Turn(role="candidate", text=text, item=state.current.id if state.current else ""))
         intent = classify(text, self.corpus.glossary)
         item = state.current
@@ -67,7 +80,12 @@ class Engine:
         if intent.kind == "pause":
             return [*events, *self.pause(state)]
         if intent.kind == "repeat":
-            return [*events, state.say(Event(kind="repeat", text=template("repeat", salt, question=self._asked_text(state))))]
+            return [
+                *events,
+                state.say(
+                    Event(kind="repeat", text=template("repeat", salt, question=self._asked_text(state)))
+                ),
+            ]
         if intent.kind == "clarify":
             if intent.entry:
                 msg = template("clarify", salt, term=intent.entry.term, definition=intent.entry.definition)
@@ -93,7 +111,11 @@ class Engine:
         if state.status == "finished":
             return [Event(kind="notice", text=template("finished", state.id))]
         state.status = "active"
-        return [state.say(Event(kind="question", text=template("resumed", state.id, question=self._asked_text(state))))]
+        return [
+            state.say(
+                Event(kind="question", text=template("resumed", state.id, question=self._asked_text(state)))
+            )
+        ]
 
     def wrap_up(self, state: SessionState, early: bool = False) -> list[Event]:
         from .scorecard import build_scorecard
@@ -102,7 +124,10 @@ class Engine:
         state.awaiting = "none"
         card = build_scorecard(state, self.corpus, self.grader.embedder)
         text = template("ended_early" if early else "wrap_up", state.id)
-        return [state.say(Event(kind="wrap_up", text=text)), Event(kind="scorecard", text=card.markdown(), data=card.model_dump())]
+        return [
+            state.say(Event(kind="wrap_up", text=text)),
+            Event(kind="scorecard", text=card.markdown(), data=card.model_dump()),
+        ]
 
     # -- answers ----------------------------------------------------------------------------------------------
 
@@ -114,7 +139,9 @@ class Engine:
             return Target.of(stage, level=item.level, kind="case", topic=scenario.topic)
         return Target.of(self.corpus.by_id[item.id])
 
-    def _answer(self, state: SessionState, item: ItemState, text: str, on_token: TokenCallback | None) -> list[Event]:
+    def _answer(
+        self, state: SessionState, item: ItemState, text: str, on_token: TokenCallback | None
+    ) -> list[Event]:
         target = self.target(item)
         item.answers.append(text)
         grade = self.grader.grade(target, "\n\n".join(item.answers))
@@ -123,7 +150,9 @@ class Engine:
         item.grade = grade
         events: list[Event] = []
         if state.setup.feedback and grade.feedback:
-            events.append(Event(kind="feedback", text=grade.feedback, data={"score": grade.score, "level": grade.level}))
+            events.append(
+                Event(kind="feedback", text=grade.feedback, data={"score": grade.score, "level": grade.level})
+            )
         probe = self._pick_probe(target, grade, item)
         if probe:
             item.probes_asked.append(probe)
@@ -141,7 +170,11 @@ class Engine:
         return [*events, *self._finish_item(state, item, self._ack(grade, state), on_token)]
 
     def _pick_probe(self, target: Target, grade: Grade, item: ItemState) -> str:
-        if len(item.probes_asked) >= MAX_FOLLOW_UPS or grade.score >= COMPLETE_AT or set(grade.flags) & NO_FOLLOW_UP:
+        if (
+            len(item.probes_asked) >= MAX_FOLLOW_UPS
+            or grade.score >= COMPLETE_AT
+            or set(grade.flags) & NO_FOLLOW_UP
+        ):
             return ""
         limit = LEVELS.index(item.level) + 1
         by_id = {k.id: k for k in target.key_points}
@@ -156,7 +189,9 @@ class Engine:
 
     def _hint(self, state: SessionState, item: ItemState, salt: str) -> Event:
         target = self.target(item)
-        missed = item.grade.missed if item.grade else [k.id for k in target.key_points if k.level == item.level]
+        missed = (
+            item.grade.missed if item.grade else [k.id for k in target.key_points if k.level == item.level]
+        )
         item.hints += 1
         by_id = {k.id: k for k in target.key_points}
         for pid in missed:
@@ -169,7 +204,9 @@ class Engine:
                 return state.say(Event(kind="hint", text=template("hint", salt, nudge=nudge)))
         return state.say(Event(kind="hint", text=template("hint_none", salt)))
 
-    def _finish_item(self, state: SessionState, item: ItemState, ack: str, on_token: TokenCallback | None = None) -> list[Event]:
+    def _finish_item(
+        self, state: SessionState, item: ItemState, ack: str, on_token: TokenCallback | None = None
+    ) -> list[Event]:
         grade = item.grade or self._zero_grade(item, "dont_know")
         if item.grade is None:
             item.grade = grade
@@ -184,7 +221,9 @@ class Engine:
 
     # -- asking -----------------------------------------------------------------------------------------------
 
-    def _next(self, state: SessionState, first: bool = False, ack: str = "", on_token: TokenCallback | None = None) -> list[Event]:
+    def _next(
+        self, state: SessionState, first: bool = False, ack: str = "", on_token: TokenCallback | None = None
+    ) -> list[Event]:
         salt = f"{state.id}:{len(state.turns)}"
         if state.scenario:
             scenario = self.corpus.scenario(state.scenario)
@@ -193,45 +232,63 @@ class Engine:
                 stage = scenario.stages[state.scenario_stage]
                 self._open_item(state, f"{scenario.id}#{stage.id}", scenario.topic, "case")
                 text = template("stage", salt, ack=ack, name=stage.name.lower(), question=stage.text)
-                return [state.say(Event(kind="stage", text=text, data={"scenario": scenario.id, "stage": stage.id}))]
+                return [
+                    state.say(
+                        Event(kind="stage", text=text, data={"scenario": scenario.id, "stage": stage.id})
+                    )
+                ]
             state.scenario, state.scenario_stage = "", 0
         slots = self.planner.slots(state)
         if state.slots_used >= len(slots):
             return self.wrap_up(state)
         kind = slots[state.slots_used]
         if kind == "scenario":
-            scenario = self.planner.next_scenario(state)
-            if scenario is not None:
+            chosen = self.planner.next_scenario(state)
+            if chosen is not None:
                 state.slots_used += 1
-                state.scenario, state.scenario_stage = scenario.id, 0
-                stage = scenario.stages[0]
-                self._open_item(state, f"{scenario.id}#{stage.id}", scenario.topic, "case")
-                intro = template("scenario_intro", salt, brief=scenario.brief)
+                state.scenario, state.scenario_stage = chosen.id, 0
+                stage = chosen.stages[0]
+                self._open_item(state, f"{chosen.id}#{stage.id}", chosen.topic, "case")
+                intro = template("scenario_intro", salt, brief=chosen.brief)
                 text = f"{ack} {intro}\n\n{stage.text}".strip()
-                return [state.say(Event(kind="stage", text=text, data={"scenario": scenario.id, "stage": stage.id}))]
+                return [
+                    state.say(Event(kind="stage", text=text, data={"scenario": chosen.id, "stage": stage.id}))
+                ]
             kind = "case"
         question = self.planner.next_question(state, kind)
         if question is None:
             return self.wrap_up(state)
         state.slots_used += 1
         self._open_item(state, question.id, question.topic, question.kind, question.level)
-        fallback = template("first_question" if first else "next_question", salt, ack=ack, question=question.text)
+        fallback = template(
+            "first_question" if first else "next_question", salt, ack=ack, question=question.text
+        )
         text = self.phraser.say(
             fallback,
-            ("Briefly acknowledge the previous answer in a neutral, encouraging way (do not evaluate its details). "
-             if not first else "Open the interview warmly in one sentence. ")
+            (
+                "Briefly acknowledge the previous answer in a neutral, encouraging way (do not evaluate its details). "
+                if not first
+                else "Open the interview warmly in one sentence. "
+            )
             + f"Then ask this question exactly as written: {question.text}",
             self._history(state),
             must_include=question.text,
             on_token=on_token,
         )
-        data = {"id": question.id, "level": question.level, "topic": question.topic, "kind": question.kind}
+        data: dict[str, Any] = {
+            "id": question.id,
+            "level": question.level,
+            "topic": question.topic,
+            "kind": question.kind,
+        }
         if question.coding:
             data["coding"] = question.coding.model_dump(exclude={"tests", "solution"})
         return [state.say(Event(kind="question", text=text, data=data))]
 
-    def _open_item(self, state: SessionState, item_id: str, topic: str, kind: str, level: str | None = None) -> None:
-        state.items.append(ItemState(id=item_id, level=level or state.current_level, topic=topic, kind=kind))  # type: ignore[arg-type]
+    def _open_item(
+        self, state: SessionState, item_id: str, topic: str, kind: str, level: str | None = None
+    ) -> None:
+        state.items.append(ItemState(id=item_id, level=level or state.current_level, topic=topic, kind=kind))
         state.awaiting = "answer"
 
     def _asked_text(self, state: SessionState) -> str:
@@ -253,8 +310,16 @@ class Engine:
 
         target = self.target(item)
         criteria = [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points]
-        return Grade(question_id=item.id, score=0.0, level="none", asked_level=item.level, criteria=criteria,
-                     missed=[c.id for c in criteria], flags=[flag], confidence=1.0)
+        return Grade(
+            question_id=item.id,
+            score=0.0,
+            level="none",
+            asked_level=item.level,
+            criteria=criteria,
+            missed=[c.id for c in criteria],
+            flags=[flag],
+            confidence=1.0,
+        )
 
     def _history(self, state: SessionState) -> list[dict[str, str]]:
         out = []

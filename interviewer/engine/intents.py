@@ -12,15 +12,39 @@ from ..models import GlossaryEntry
 IntentKind = Literal["answer", "skip", "hint", "repeat", "clarify", "dont_know", "end", "pause", "chat"]
 
 _PATTERNS: list[tuple[IntentKind, re.Pattern[str]]] = [
-    ("end", re.compile(r"^\W*(end|stop|finish|quit|exit)\b.{0,25}\b(interview|session|now|here|please)?\W*$|"
-                       r"^\W*(i'?m|i am) (done|finished)\W*$|^\W*let'?s (stop|end)( here| now)?\W*$", re.I)),
+    (
+        "end",
+        re.compile(
+            r"^\W*(end|stop|finish|quit|exit)\b.{0,25}\b(interview|session|now|here|please)?\W*$|"
+            r"^\W*(i'?m|i am) (done|finished)\W*$|^\W*let'?s (stop|end)( here| now)?\W*$",
+            re.I,
+        ),
+    ),
     ("pause", re.compile(r"^\W*(pause|take a break|brb|be right back|can we pause)\b", re.I)),
-    ("skip", re.compile(r"^\W*(skip|next( question)?|pass|move on|let'?s move on|can we skip)( (it|this|that|this one|"
-                        r"please|the question))*\W*$", re.I)),
-    ("hint", re.compile(r"^\W*(can i (get|have) a |give me a |any |a )?(hint|clue|nudge|tip)s?\b.{0,30}$|"
-                        r"^\W*(help|i'?m stuck|stuck)\W*$", re.I)),
-    ("repeat", re.compile(r"^\W*(repeat|again|say (that|it) again|(can|could) you repeat|what was the question|"
-                          r"sorry\W+what\W*$|pardon)\b.{0,30}$", re.I)),
+    (
+        "skip",
+        re.compile(
+            r"^\W*(skip|next( question)?|pass|move on|let'?s move on|can we skip)( (it|this|that|this one|"
+            r"please|the question))*\W*$",
+            re.I,
+        ),
+    ),
+    (
+        "hint",
+        re.compile(
+            r"^\W*(can i (get|have) a |give me a |any |a )?(hint|clue|nudge|tip)s?\b.{0,30}$|"
+            r"^\W*(help|i'?m stuck|stuck)\W*$",
+            re.I,
+        ),
+    ),
+    (
+        "repeat",
+        re.compile(
+            r"^\W*(repeat|again|say (that|it) again|(can|could) you repeat|what was the question|"
+            r"sorry\W+what\W*$|pardon)\b.{0,30}$",
+            re.I,
+        ),
+    ),
 ]
 _CLARIFY = re.compile(
     r"^\W*(what do you mean by|what does|what is|what's|what are|define|meaning of|explain what)\s+"
@@ -29,7 +53,8 @@ _CLARIFY = re.compile(
 )
 _CHAT = re.compile(
     r"^\W*(hi|hello|hey|thanks|thank you|how are you|what'?s up|good (morning|afternoon|evening)|lol|haha|"
-    r"tell me a joke|what('?s| is) the weather|who are you|are you (a bot|human|an ai))\b", re.I
+    r"tell me a joke|what('?s| is) the weather|who are you|are you (a bot|human|an ai))\b",
+    re.I,
 )
 
 
@@ -48,7 +73,9 @@ def find_term(term: str, glossary: list[GlossaryEntry]) -> GlossaryEntry | None:
         if any(n.lower().removesuffix("s") == want for n in names):
             return entry
     for entry in glossary:
-        if want and any(want in n.lower() or n.lower() in want for n in [entry.term, *entry.aliases] if len(n) > 3):
+        if want and any(
+            want in n.lower() or n.lower() in want for n in [entry.term, *entry.aliases] if len(n) > 3
+        ):
             return entry
     return None
 

@@ -51,7 +51,9 @@ class Planner:
 
     def slots(self, state: SessionState) -> list[str]:
         track = self.corpus.track(state.setup.track)
-        use_scenario = track.scenarios and state.setup.questions >= 4 and bool(self.corpus.scenarios) and not self.only
+        use_scenario = (
+            track.scenarios and state.setup.questions >= 4 and bool(self.corpus.scenarios) and not self.only
+        )
         return kind_plan(track, state.setup.questions, use_scenario)
 
     def next_scenario(self, state: SessionState) -> Scenario | None:
@@ -80,8 +82,11 @@ class Planner:
         for level in levels:
             for want_kind in (kind, None):
                 pool = [
-                    (i, q) for i, q in enumerate(self.corpus.questions)
-                    if q.level == level and q.topic in track.topics and q.id not in asked
+                    (i, q)
+                    for i, q in enumerate(self.corpus.questions)
+                    if q.level == level
+                    and q.topic in track.topics
+                    and q.id not in asked
                     and (self.only is None or q.id in self.only)
                     and (want_kind is None or q.kind == want_kind)
                     and (want_kind is not None or q.kind in track.kinds)
@@ -107,7 +112,7 @@ class Planner:
 
 def level_after(state: SessionState, score: float, verdict: str, asked: Level) -> tuple[Level, int]:
     """Adapt the level with hysteresis: two strong answers in a row go up, two weak ones go down."""
-    strong = score >= 3.5 and verdict != "none" and LEVELS.index(verdict) >= LEVELS.index(asked)  # type: ignore[arg-type]
+    strong = score >= 3.5 and verdict != "none" and LEVELS.index(verdict) >= LEVELS.index(asked)
     weak = score < 2.0
     streak = state.streak
     streak = max(streak, 0) + 1 if strong else (min(streak, 0) - 1 if weak else 0)

@@ -58,10 +58,14 @@ class Scorecard(BaseModel):
     transcript: list[dict[str, Any]] = Field(default_factory=list)
 
     def markdown(self) -> str:
-        lines = [f"# Interview scorecard ({self.track}, target {self.target_level})", "",
-                 f"**Overall score:** {self.score:.1f} / 5  ",
-                 f"**Level estimate:** {self.level_estimate} (plausible range {self.level_band[0]} to "
-                 f"{self.level_band[1]}, confidence {self.confidence:.0%})", ""]
+        lines = [
+            f"# Interview scorecard ({self.track}, target {self.target_level})",
+            "",
+            f"**Overall score:** {self.score:.1f} / 5  ",
+            f"**Level estimate:** {self.level_estimate} (plausible range {self.level_band[0]} to "
+            f"{self.level_band[1]}, confidence {self.confidence:.0%})",
+            "",
+        ]
         if self.competencies:
             lines += ["## Competencies", "", "| competency | score |", "|---|---|"]
             lines += [f"| {k} | {v:.1f} |" for k, v in self.competencies.items()] + [""]
@@ -76,7 +80,9 @@ class Scorecard(BaseModel):
             lines += ["## Gaps", ""] + [f"- {g}" for g in self.gaps] + [""]
         if self.job_skills:
             lines += ["## Job description coverage", ""]
-            lines += [f"- {'covered' if v else 'not covered'}: {k}" for k, v in self.job_skills.items()] + [""]
+            lines += [f"- {'covered' if v else 'not covered'}: {k}" for k, v in self.job_skills.items()] + [
+                ""
+            ]
         if self.study_plan:
             lines += ["## Study plan", ""] + [f"{i}. {s}" for i, s in enumerate(self.study_plan, 1)] + [""]
         lines += ["## Model answers", ""]
@@ -130,11 +136,25 @@ def build_scorecard(state: SessionState, corpus: Corpus, embedder: Any = None) -
         else:
             q = corpus.by_id[item.id]
             text, model_answer = q.text, q.reference_answer
-        results.append(QuestionResult(
-            id=item.id, question=text, topic=item.topic, kind=item.kind, asked_level=item.level, score=g.score,
-            level=g.level, skipped=item.skipped, follow_ups=len(item.probes_asked), hints=item.hints,
-            evidence=g.strengths, gaps=g.gaps, feedback=g.feedback, flags=g.flags, model_answer=model_answer,
-        ))
+        results.append(
+            QuestionResult(
+                id=item.id,
+                question=text,
+                topic=item.topic,
+                kind=item.kind,
+                asked_level=item.level,
+                score=g.score,
+                level=g.level,
+                skipped=item.skipped,
+                follow_ups=len(item.probes_asked),
+                hints=item.hints,
+                evidence=g.strengths,
+                gaps=g.gaps,
+                feedback=g.feedback,
+                flags=g.flags,
+                model_answer=model_answer,
+            )
+        )
         topics[item.topic].append(g.score)
         for dim, val in g.dimensions.items():
             comp[dim].append(val)
@@ -151,16 +171,30 @@ def build_scorecard(state: SessionState, corpus: Corpus, embedder: Any = None) -
 
     topic_means = {t: round(float(np.mean(v)), 2) for t, v in topics.items()}
     weak = sorted(topic_means, key=lambda t: topic_means[t])
-    plan = [f"Review {t.replace('_', ' ')}: mean score {topic_means[t]:.1f}/5" for t in weak if topic_means[t] < 3.5][:5]
+    plan = [
+        f"Review {t.replace('_', ' ')}: mean score {topic_means[t]:.1f}/5"
+        for t in weak
+        if topic_means[t] < 3.5
+    ][:5]
     if not plan and results:
-        plan = ["Practise at the next level up: answers were solid, so add trade-offs, scale and production concerns."]
+        plan = [
+            "Practise at the next level up: answers were solid, so add trade-offs, scale and production concerns."
+        ]
     return Scorecard(
-        session_id=state.id, profile=state.profile, target_level=state.setup.level, track=state.setup.track,
-        questions=results, score=round(float(scores.mean()), 2), level_estimate=to_level(mean_level),
+        session_id=state.id,
+        profile=state.profile,
+        target_level=state.setup.level,
+        track=state.setup.track,
+        questions=results,
+        score=round(float(scores.mean()), 2),
+        level_estimate=to_level(mean_level),
         level_band=(to_level(mean_level - 1.96 * spread), to_level(mean_level + 1.96 * spread)),
         confidence=round(float(np.clip(1 - spread / 1.5, 0.05, 0.95)), 2),
-        competencies={k: round(float(np.mean(v)), 2) for k, v in comp.items()}, topics=topic_means,
-        strengths=strengths[:5], gaps=gaps[:6], study_plan=plan,
+        competencies={k: round(float(np.mean(v)), 2) for k, v in comp.items()},
+        topics=topic_means,
+        strengths=strengths[:5],
+        gaps=gaps[:6],
+        study_plan=plan,
         job_skills=_job_skills(state.setup.job_description, corpus, set(topics)),
         level_path=list(state.level_path),
         transcript=[t.model_dump() for t in state.turns],

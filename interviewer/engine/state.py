@@ -13,8 +13,18 @@ from ..models import Level
 
 Status = Literal["active", "paused", "finished"]
 EventKind = Literal[
-    "greeting", "question", "follow_up", "feedback", "hint", "clarification", "repeat", "notice", "redirect",
-    "stage", "wrap_up", "scorecard",
+    "greeting",
+    "question",
+    "follow_up",
+    "feedback",
+    "hint",
+    "clarification",
+    "repeat",
+    "notice",
+    "redirect",
+    "stage",
+    "wrap_up",
+    "scorecard",
 ]
 
 
@@ -23,10 +33,14 @@ class Setup(BaseModel):
 
     level: Level = "mid"
     track: str = "general"
-    questions: int = Field(default=5, ge=1, le=20, description="Number of questions (a scenario counts as one).")
+    questions: int = Field(
+        default=5, ge=1, le=20, description="Number of questions (a scenario counts as one)."
+    )
     job_description: str = Field(default="", max_length=20000)
     feedback: bool = Field(default=True, description="Show feedback after each answer.")
-    use_history: bool = Field(default=False, description="Let weak topics of earlier sessions steer the plan.")
+    use_history: bool = Field(
+        default=False, description="Let weak topics of earlier sessions steer the plan."
+    )
     timer_s: int = Field(default=0, ge=0, description="Per-question timer shown in the UI; 0 = none.")
 
 
@@ -89,6 +103,12 @@ class SessionState(BaseModel):
         return {i.id for i in self.items}
 
     def say(self, event: Event) -> Event:
-        self.turns.append(Turn(role="interviewer", text=event.text, kind=event.kind,
-                               item=self.current.id if self.current else ""))
+        self.turns.append(
+            Turn(
+                role="interviewer",
+                text=event.text,
+                kind=event.kind,
+                item=self.current.id if self.current else "",
+            )
+        )
         return event

@@ -73,7 +73,11 @@ class ScoreModel:
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = 1.0, features: list[str] | None = None
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None = None,
+    l2: float = 1.0,
+    features: list[str] | None = None,
 ) -> Logistic:
     """Weighted logistic regression with soft targets in [0, 1] and an L2 penalty (L-BFGS)."""
     from scipy.optimize import minimize
@@ -136,7 +140,9 @@ def fit_cuts(scores: np.ndarray, labels: np.ndarray) -> list[float]:
             lo = cuts[j - 1] if j else -np.inf
             hi = cuts[j + 1] if j + 1 < k - 1 else np.inf
             options = [g for g in grid if lo <= g <= hi] or [cuts[j]]
-            cuts[j] = max(options, key=lambda t: macro_f1(labels, apply_cuts(scores, [*cuts[:j], t, *cuts[j + 1 :]])))
+            cuts[j] = max(
+                options, key=lambda t: macro_f1(labels, apply_cuts(scores, [*cuts[:j], t, *cuts[j + 1 :]]))
+            )
     return [float(c) for c in cuts]
 
 

@@ -55,7 +55,9 @@ class Encoded:
 
 def piece_words(pieces: list[str]) -> list[str]:
     """The whole word each word piece belongs to (pieces starting with ## continue the previous word)."""
-    out, current, starts = [], "", []
+    out: list[str] = []
+    current = ""
+    starts: list[int] = []
     for i, p in enumerate(pieces):
         if p.startswith("##") and i:
             current += p[2:]
@@ -118,10 +120,18 @@ def pair_features(
     lex_r = len(ref_new & answer.stems) / len(ref_new) if ref_new else 0.0
     lex_p = len(ans_new & ref.stems) / len(ans_new) if ans_new else 0.0
     best_span = max((float(v @ ref.vec) for v in answer_spans), default=0.0)
-    q_sem_r = _soft(ref.pieces @ question.pieces.T, ref.weights, axis=1)[0] if len(question.pieces) and len(ref.pieces) else 0.0
+    q_sem_r = (
+        _soft(ref.pieces @ question.pieces.T, ref.weights, axis=1)[0]
+        if len(question.pieces) and len(ref.pieces)
+        else 0.0
+    )
     if len(ref.word_vecs) and len(answer.word_vecs):
         best_word = (ref.word_vecs @ answer.word_vecs.T).max(axis=1)
-        word_r, word_min, uncovered = float(best_word.mean()), float(best_word.min()), float((best_word < 0.5).mean())
+        word_r, word_min, uncovered = (
+            float(best_word.mean()),
+            float(best_word.min()),
+            float((best_word < 0.5).mean()),
+        )
     else:
         word_r, word_min, uncovered = 0.0, 0.0, 1.0
     spans_m = np.stack(answer_spans) if answer_spans else answer.vec[None, :]

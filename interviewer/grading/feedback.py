@@ -74,7 +74,9 @@ def _hint(target: Target, point_id: str) -> str:
 def build_feedback(grade: Grade, target: Target, rubric: Rubric | None) -> None:
     """Fill grade.strengths, grade.gaps and grade.feedback."""
     if {"empty", "dont_know"} & set(grade.flags):
-        grade.feedback = "No answer to grade. Saying what you do know, or how you would find out, earns partial credit."
+        grade.feedback = (
+            "No answer to grade. Saying what you do know, or how you would find out, earns partial credit."
+        )
         grade.gaps = ["no answer given"]
         return
     if "gibberish" in grade.flags:
@@ -88,7 +90,9 @@ def build_feedback(grade: Grade, target: Target, rubric: Rubric | None) -> None:
     if "injection" in grade.flags:
         notes.append("Text addressed to the grader was ignored; only the answer itself is graded.")
     if "misconception" in grade.flags:
-        notes.append("Part of the answer states a common misconception; check it against how the method really works.")
+        notes.append(
+            "Part of the answer states a common misconception; check it against how the method really works."
+        )
     if "too_short" in grade.flags:
         notes.append("The answer is too short for what the question asks.")
 
@@ -107,7 +111,11 @@ def build_feedback(grade: Grade, target: Target, rubric: Rubric | None) -> None:
     if missing_hints:
         notes.append("Missing, for example: " + " / ".join(missing_hints) + ".")
     current = grade.level
-    nxt = LEVELS[LEVELS.index(current) + 1] if current in LEVELS[:-1] else ("junior" if current == "none" else None)
+    nxt = (
+        LEVELS[LEVELS.index(current) + 1]
+        if current in LEVELS[:-1]
+        else ("junior" if current == "none" else None)
+    )
     if nxt:
         pending = [c for c in grade.criteria if c.level == nxt and by_id[c.id].met < 0.5]
         terms: list[str] = []
@@ -115,7 +123,9 @@ def build_feedback(grade: Grade, target: Target, rubric: Rubric | None) -> None:
             kp = next((k for k in target.key_points if k.id == c.id), None)
             terms += kp.terms[:2] if kp else []
         if terms:
-            notes.append(f"A {_LEVEL_WORD[nxt]} answer would also bring in {', '.join(dict.fromkeys(terms))}.")
+            notes.append(
+                f"A {_LEVEL_WORD[nxt]} answer would also bring in {', '.join(dict.fromkeys(terms))}."
+            )
     if rubric and rubric.tips and grade.score < 3:
         notes.append("Tip: " + rubric.tips[zlib.crc32(target.id.encode()) % len(rubric.tips)])
     grade.feedback = " ".join(notes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +25,9 @@ ABOVE_LEVEL_CREDIT = 0.5
 OFF_TOPIC_COS = 0.18
 MISCONCEPTION_AT = 0.6
 TOPIC_RELATIVE = 0.45  # ... and a sentence far less related than the answer's best one is a digression
-TOPIC_MIN = 0.2  # cosine of a sentence to the question, reference or any key point; unrelated text is ~0.0-0.15
+TOPIC_MIN = (
+    0.2  # cosine of a sentence to the question, reference or any key point; unrelated text is ~0.0-0.15
+)
 MISCONCEPTION_PENALTY = 1.5
 
 
@@ -43,7 +46,9 @@ class Target:
     probes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
-    def of(cls, item: GradingItem, level: Level | None = None, kind: str = "concept", topic: str = "") -> Target:
+    def of(
+        cls, item: GradingItem, level: Level | None = None, kind: str = "concept", topic: str = ""
+    ) -> Target:
         return cls(
             id=item.id,
             question=item.text,
@@ -64,8 +69,10 @@ class Target:
             parts = [s.text for s in spans(refs[0], clauses=False) if len(words(s.text)) >= 3] or refs
         else:
             parts = refs
-        kps = [KeyPoint(id=f"ref-{i + 1}", level="junior", text=p if len(p) >= 8 else p + " (reference)")
-               for i, p in enumerate(parts)]
+        kps = [
+            KeyPoint(id=f"ref-{i + 1}", level="junior", text=p if len(p) >= 8 else p + " (reference)")
+            for i, p in enumerate(parts)
+        ]
         return cls(id=qid, question=question, references=refs, key_points=kps)
 
     @property
@@ -89,6 +96,28 @@ class RubricGrader:
         self.rubric = rubric
         self.bars = rubric.bars if rubric else LevelBars()
         self.nearest_other = nearest_other
+
+    def score(self, target: Target, answer: str) -> float:
+        """Only the 0-5 score, for bulk evaluation: the same guards and reference match, no per-point detail."""
+        raw = answer or ""
+        text = clean(raw)
+        ref_words = max((len(words(r)) for r in target.references), default=0)
+        guard = run_guards(text, raw, target.question, ref_words, target.about_injection)
+        if guard.cap == 0.0:
+            return 0.0
+        flags = list(guard.flags)
+        graded = self._on_topic(target, guard.graded_text, flags)
+        if not graded.strip():
+            return 0.0
+        answer_enc, question, _, part_vecs, q_stems = self._encode_answer(target, graded)
+        refs = [encode(self.embedder, r, q_stems) for r in target.references]
+        rows = np.stack([pair_features(answer_enc, r, question, part_vecs) for r in refs])
+        p_ref = float(self.model.prob(rows.max(axis=0))[0])
+        if self._off_topic(target.id, answer_enc, question, refs):
+            p_ref = min(p_ref, 0.05)
+        if target.level is not None:
+            return self.grade(target, answer).score
+        return round(min(guard.cap, 5 * p_ref), 2)
 
     def grade(self, target: Target, answer: str) -> Grade:
         raw = answer or ""
@@ -118,7 +147,9 @@ class RubricGrader:
         sentences = spans(text, clauses=False)
         if len(sentences) < 2:
             return text
-        anchors = self.embedder.embed([target.question, *target.references, *(k.text for k in target.key_points)])
+        anchors = self.embedder.embed(
+            [target.question, *target.references, *(k.text for k in target.key_points)]
+        )
         sims = (self.embedder.embed([s.text for s in sentences]) @ anchors.T).max(axis=1)
         floor = max(TOPIC_MIN, TOPIC_RELATIVE * float(sims.max()))
         keep = [s for s, sim in zip(sentences, sims, strict=True) if sim >= floor]
@@ -127,7 +158,9 @@ class RubricGrader:
         flags.append("off_topic_parts")
         return " ".join(s.text for s in keep)
 
-    def _encode_answer(self, target: Target, text: str) -> tuple[Encoded, Encoded, list[Span], list[np.ndarray], frozenset[str]]:
+    def _encode_answer(
+        self, target: Target, text: str
+    ) -> tuple[Encoded, Encoded, list[Span], list[np.ndarray], frozenset[str]]:
         q_stems = frozenset(content_stems(target.question))
         question = encode(self.embedder, target.question)
         answer = encode(self.embedder, text, q_stems)
@@ -141,12 +174,22 @@ class RubricGrader:
         The calibration is fitted on exactly these rows (benchmarks/fit_grader.py), so training and serving agree.
         """
         answer, question, _, part_vecs, q_stems = self._encode_answer(target, clean(text))
-        rows = [pair_features(answer, encode(self.embedder, r, q_stems), question, part_vecs) for r in target.references]
+        rows = [
+            pair_features(answer, encode(self.embedder, r, q_stems), question, part_vecs)
+            for r in target.references
+        ]
         return np.max(np.stack(rows), axis=0)
 
-    def _score(self, target: Target, text: str, flags: list[str]) -> tuple[float, float, list[Criterion], Verdict]:
+    def _score(
+        self, target: Target, text: str, flags: list[str]
+    ) -> tuple[float, float, list[Criterion], Verdict]:
         if not text.strip():
-            return 0.0, 0.0, [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points], "none"
+            return (
+                0.0,
+                0.0,
+                [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points],
+                "none",
+            )
         answer, question, parts, part_vecs, q_stems = self._encode_answer(target, text)
         refs = [encode(self.embedder, r, q_stems) for r in target.references]
         ref_rows = np.stack([pair_features(answer, r, question, part_vecs) for r in refs])
@@ -168,7 +211,9 @@ class RubricGrader:
             if "off_topic" in flags:
                 met = min(met, 0.05)
             evidence = units[best][1] if met >= EVIDENCE_AT else ""
-            criteria.append(Criterion(id=kp.id, level=kp.level, weight=kp.weight, met=round(met, 3), evidence=evidence))
+            criteria.append(
+                Criterion(id=kp.id, level=kp.level, weight=kp.weight, met=round(met, 3), evidence=evidence)
+            )
 
         level = self._level(criteria)
         score = self._combine(target, criteria, p_ref)
@@ -178,8 +223,9 @@ class RubricGrader:
             score = max(0.0, score - MISCONCEPTION_PENALTY * wrong)
         return score, p_ref, criteria, level
 
-    def _misconception(self, target: Target, units: list[tuple[Encoded, str]], question: Encoded,
-                       q_stems: frozenset[str]) -> float:
+    def _misconception(
+        self, target: Target, units: list[tuple[Encoded, str]], question: Encoded, q_stems: frozenset[str]
+    ) -> float:
         """How strongly some sentence of the answer states one of the question's known misconceptions."""
         best = 0.0
         for m in target.misconceptions:
@@ -190,9 +236,11 @@ class RubricGrader:
 
     def _units(self, text: str, parts: list[Span], q_stems: frozenset[str]) -> list[tuple[Encoded, str]]:
         """Answer units a key point is matched against: sentences, clauses and neighbouring sentence pairs."""
-        sentences = [p for p in parts if not any(o is not p and o.start <= p.start and p.end <= o.end for o in parts)]
+        sentences = [
+            p for p in parts if not any(o is not p and o.start <= p.start and p.end <= o.end for o in parts)
+        ]
         chunks = [p.text for p in parts]
-        chunks += [text[a.start : b.end] for a, b in zip(sentences, sentences[1:], strict=False)]
+        chunks += [text[a.start : b.end] for a, b in itertools.pairwise(sentences)]
         if len(sentences) <= 1:
             chunks.append(text)
         chunks = list(dict.fromkeys(c for c in chunks if c.strip()))
@@ -246,7 +294,13 @@ class RubricGrader:
         return self._finish(target, "", 0.0, 0.0, criteria, "none", flags)
 
     def _finish(
-        self, target: Target, text: str, score: float, p_ref: float, criteria: list[Criterion], level: Verdict,
+        self,
+        target: Target,
+        text: str,
+        score: float,
+        p_ref: float,
+        criteria: list[Criterion],
+        level: Verdict,
         flags: list[str],
     ) -> Grade:
         missed = sorted(
@@ -270,7 +324,8 @@ class RubricGrader:
             reference_similarity=round(p_ref, 3),
             star=star,
         )
-        grade.dimensions = dimension_scores(self.embedder, self.rubric, target.kind, target.topic, text, grade)
+        grade.dimensions = dimension_scores(
+            self.embedder, self.rubric, target.kind, target.topic, text, grade
+        )
         build_feedback(grade, target, self.rubric)
         return grade
-

@@ -119,10 +119,13 @@ def run_guards(
             # (an appended attack adds nothing), and the attack sentences themselves never are.
             first = min(s.start for s in found)
             res.graded_text = answer[:first].strip() or " ".join(
-                s.text for s in spans(answer, clauses=False) if s not in found)
+                s.text for s in spans(answer, clauses=False) if s not in found
+            )
         elif found:
             # On a question about prompt injection, quoting an attack is content; orders to the grader are not.
-            grader_orders = [s for s in found if re.search(r"\b(grade|score|award|mark|rate|/\s*5)\b", s.text, re.I)]
+            grader_orders = [
+                s for s in found if re.search(r"\b(grade|score|award|mark|rate|/\s*5)\b", s.text, re.I)
+            ]
             res.graded_text = " ".join(s.text for s in spans(answer, clauses=False) if s not in grader_orders)
     n = len(words(res.graded_text))
     if looks_like_keyword_list(res.graded_text):

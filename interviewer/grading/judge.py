@@ -41,21 +41,25 @@ class JudgedGrader:
     """The rubric grader plus an LLM judge; falls back to the rubric grade whenever the judge fails."""
 
     def __init__(self, rubric: RubricGrader, llm: ChatModel):
-        self.rubric = rubric
+        self.base = rubric
         self.llm = llm
         self.embedder = rubric.embedder
         self.model = rubric.model
 
     def grade(self, target: Target, answer: str) -> Grade:
-        grade = self.rubric.grade(target, answer)
+        grade = self.base.grade(target, answer)
         if set(grade.flags) & NO_JUDGE_FLAGS or not target.key_points:
             return grade
         text = clean(answer)
         points = "\n".join(f"- {k.id} ({k.level}): {k.text}" for k in target.key_points)
         messages = [
             {"role": "system", "content": _prompts()["judge_system"]},
-            {"role": "user", "content": _prompts()["judge_user"].format(
-                question=target.question, points=points, answer=text.replace("</answer>", "<\\/answer>"))},
+            {
+                "role": "user",
+                "content": _prompts()["judge_user"].format(
+                    question=target.question, points=points, answer=text.replace("</answer>", "<\\/answer>")
+                ),
+            },
         ]
         try:
             data = parse_judgement(self.llm.complete(messages, json_mode=True))
@@ -91,13 +95,13 @@ class JudgedGrader:
             if not c.evidence and quote and jmet >= 0.5:
                 c.evidence = quote
         cap = grade.score if "injection" in grade.flags else 5.0
-        level = self.rubric._level(grade.criteria)
-        score = min(cap, self.rubric._combine(target, grade.criteria, grade.reference_similarity))
+        level = self.base._level(grade.criteria)
+        score = min(cap, self.base._combine(target, grade.criteria, grade.reference_similarity))
         if "injection" in grade.flags:
             order = ["none", "junior", "mid", "senior"]
             level = order[min(order.index(level), order.index(grade.level))]  # type: ignore[assignment]
-        grade.score, grade.level = round(score, 2), level  # type: ignore[assignment]
-        grade.missed = [c.id for c in grade.criteria if c.met < self.rubric.bars.met_threshold]
+        grade.score, grade.level = round(score, 2), level
+        grade.missed = [c.id for c in grade.criteria if c.met < self.base.bars.met_threshold]
         grade.graded_by = "rubric+llm"
         if gaps and sum(gaps) / len(gaps) > DISAGREE_AT:
             grade.flags = sorted({*grade.flags, "judge_disagrees"})

@@ -38,37 +38,42 @@ def build_candidate(services: Any) -> None:
     tracks = [(t.name, t.id) for t in corpus.tracks]
     state = gr.State({})
 
-    with gr.Tab("Interview", id="interview"):
-        with gr.Row():
-            with gr.Column(scale=1, min_width=280):
-                gr.Markdown("### Setup")
-                name = gr.Textbox(label="Your name (or leave 'anonymous')", value="anonymous", elem_id="profile")
-                consent = gr.Checkbox(label="Recruiters may use my answers for item analysis", value=False)
-                level = gr.Radio(["junior", "mid", "senior"], value="mid", label="Target level", elem_id="level")
-                track = gr.Dropdown(tracks, value="general", label="Track", elem_id="track")
-                length = gr.Slider(1, 12, value=5, step=1, label="Number of questions", elem_id="length")
-                jd = gr.Textbox(label="Job description (optional)", lines=4, elem_id="jd")
-                timer = gr.Number(label="Per-question timer, minutes (0 = none)", value=0, precision=0, minimum=0)
-                feedback = gr.Checkbox(label="Show feedback after each answer", value=True, elem_id="feedback")
-                use_history = gr.Checkbox(label="Let weak topics from my earlier sessions steer this one", value=False)
-                gr.Markdown(llm_status(services), elem_id="llm-status")
-                start = gr.Button("Start interview", variant="primary", elem_id="start")
-                gr.Markdown("### Resume")
-                paused = gr.Dropdown([], label="Paused interviews", elem_id="paused")
-                refresh = gr.Button("Find my paused interviews", size="sm", elem_id="refresh-paused")
-                resume = gr.Button("Resume", elem_id="resume")
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Interview", height=520, elem_id="chat")
-                timer_md = gr.Markdown("", elem_id="timer")
-                answer = gr.Textbox(label="Your answer", lines=4, placeholder="Type your answer (Markdown and code welcome)",
-                                    elem_id="answer")
-                with gr.Row():
-                    send = gr.Button("Send", variant="primary", elem_id="send")
-                    hint = gr.Button("Hint", elem_id="hint")
-                    skip = gr.Button("Skip", elem_id="skip")
-                    pause = gr.Button("Pause", elem_id="pause")
-                    end = gr.Button("End", variant="stop", elem_id="end")
-                status = gr.Markdown("", elem_id="status")
+    with gr.Tab("Interview", id="interview"), gr.Row():
+        with gr.Column(scale=1, min_width=280):
+            gr.Markdown("### Setup")
+            name = gr.Textbox(label="Your name (or leave 'anonymous')", value="anonymous", elem_id="profile")
+            consent = gr.Checkbox(label="Recruiters may use my answers for item analysis", value=False)
+            level = gr.Radio(["junior", "mid", "senior"], value="mid", label="Target level", elem_id="level")
+            track = gr.Dropdown(tracks, value="general", label="Track", elem_id="track")
+            length = gr.Slider(1, 12, value=5, step=1, label="Number of questions", elem_id="length")
+            jd = gr.Textbox(label="Job description (optional)", lines=4, elem_id="jd")
+            timer = gr.Number(label="Per-question timer, minutes (0 = none)", value=0, precision=0, minimum=0)
+            feedback = gr.Checkbox(label="Show feedback after each answer", value=True, elem_id="feedback")
+            use_history = gr.Checkbox(
+                label="Let weak topics from my earlier sessions steer this one", value=False
+            )
+            gr.Markdown(llm_status(services), elem_id="llm-status")
+            start = gr.Button("Start interview", variant="primary", elem_id="start")
+            gr.Markdown("### Resume")
+            paused = gr.Dropdown([], label="Paused interviews", elem_id="paused")
+            refresh = gr.Button("Find my paused interviews", size="sm", elem_id="refresh-paused")
+            resume = gr.Button("Resume", elem_id="resume")
+        with gr.Column(scale=3):
+            chat = gr.Chatbot(label="Interview", height=520, elem_id="chat")
+            timer_md = gr.Markdown("", elem_id="timer")
+            answer = gr.Textbox(
+                label="Your answer",
+                lines=4,
+                placeholder="Type your answer (Markdown and code welcome)",
+                elem_id="answer",
+            )
+            with gr.Row():
+                send = gr.Button("Send", variant="primary", elem_id="send")
+                hint = gr.Button("Hint", elem_id="hint")
+                skip = gr.Button("Skip", elem_id="skip")
+                pause = gr.Button("Pause", elem_id="pause")
+                end = gr.Button("End", variant="stop", elem_id="end")
+            status = gr.Markdown("", elem_id="status")
 
     with gr.Tab("Scorecard", id="scorecard"):
         radar = gr.HTML("", elem_id="radar")
@@ -76,11 +81,13 @@ def build_candidate(services: Any) -> None:
         with gr.Row():
             dl_md = gr.File(label="Scorecard (Markdown)", elem_id="dl-md")
             dl_json = gr.File(label="Scorecard (JSON)", elem_id="dl-json")
-        agreement = gr.Markdown(services.agreement_note(), elem_id="agreement")
+        gr.Markdown(services.agreement_note(), elem_id="agreement")
 
     with gr.Tab("History", id="history"):
         hist_refresh = gr.Button("Show my sessions", elem_id="history-refresh")
-        hist = gr.Dataframe(headers=["started", "track", "target", "status", "score", "level"], elem_id="history-table")
+        hist = gr.Dataframe(
+            headers=["started", "track", "target", "status", "score", "level"], elem_id="history-table"
+        )
         trend = gr.Markdown("")
 
     def _card_outputs(st: Any) -> tuple[str, str, str | None, str | None]:
@@ -99,11 +106,20 @@ def build_candidate(services: Any) -> None:
 
     outputs = [chat, radar, card_md, dl_md, dl_json, status]
 
-    def on_start(nm: str, cons: bool, lv: str, tr: str, n: float, jd_text: str, tmin: float, fb: bool, hist_on: bool):
+    def on_start(
+        nm: str, cons: bool, lv: str, tr: str, n: float, jd_text: str, tmin: float, fb: bool, hist_on: bool
+    ):
         profile = profile_name(nm)
         services.storage.ensure_profile(profile, consent=cons, use_history=hist_on)
-        setup = Setup(level=lv, track=tr, questions=int(n), job_description=jd_text or "", feedback=fb,
-                      use_history=hist_on, timer_s=int(tmin or 0) * 60)
+        setup = Setup(
+            level=lv,
+            track=tr,
+            questions=int(n),
+            job_description=jd_text or "",
+            feedback=fb,
+            use_history=hist_on,
+            timer_s=int(tmin or 0) * 60,
+        )
         try:
             st, events = sessions.start(profile, setup)
         except LimitError as exc:
@@ -112,12 +128,24 @@ def build_candidate(services: Any) -> None:
         out = _after(st, events, [], fb)
         return [{"id": st.id, "profile": profile, "feedback": fb}, *out, timer_note]
 
-    start.click(on_start, [name, consent, level, track, length, jd, timer, feedback, use_history],
-                [state, *outputs, timer_md], api_name="start")
+    start.click(
+        on_start,
+        [name, consent, level, track, length, jd, timer, feedback, use_history],
+        [state, *outputs, timer_md],
+        api_name="start",
+    )
 
     def on_message(sess: dict[str, Any], history: list[Any], text: str):
         if not sess.get("id"):
-            return [history, gr.update(), gr.update(), gr.update(), gr.update(), "Start an interview first.", text]
+            return [
+                history,
+                gr.update(),
+                gr.update(),
+                gr.update(),
+                gr.update(),
+                "Start an interview first.",
+                text,
+            ]
         history = [*(history or []), candidate_message(text)]
         try:
             st, events = sessions.reply(sess["id"], text)
@@ -126,11 +154,12 @@ def build_candidate(services: Any) -> None:
         return [*_after(st, events, history, sess.get("feedback", True)), ""]
 
     send.click(on_message, [state, chat, answer], [*outputs, answer], api_name="answer")
-    answer.submit(on_message, [state, chat, answer], [*outputs, answer], api_name=False)
+    answer.submit(on_message, [state, chat, answer], [*outputs, answer], api_name=None)
 
     def command(word: str):
         def handler(sess: dict[str, Any], history: list[Any]):
             return on_message(sess, history, word)[:-1]
+
         return handler
 
     hint.click(command("hint"), [state, chat], outputs, api_name="hint")
@@ -154,7 +183,11 @@ def build_candidate(services: Any) -> None:
 
     def on_refresh(nm: str):
         rows = services.storage.sessions_of(profile_name(nm))
-        choices = [(f"{r['track']} ({r['target_level']}), {r['id']}", r["id"]) for r in rows if r["status"] != "finished"]
+        choices = [
+            (f"{r['track']} ({r['target_level']}), {r['id']}", r["id"])
+            for r in rows
+            if r["status"] != "finished"
+        ]
         return gr.update(choices=choices, value=choices[-1][1] if choices else None)
 
     refresh.click(on_refresh, [name], [paused], api_name="paused_sessions")
@@ -166,7 +199,11 @@ def build_candidate(services: Any) -> None:
             return [{}, [], "No paused interview of yours with that id."]
         st, events = sessions.resume(sid)
         history = transcript_messages(st.turns[:-1]) + event_messages(events[-1:])
-        return [{"id": st.id, "profile": profile, "feedback": st.setup.feedback}, history, f"Resumed session {st.id}."]
+        return [
+            {"id": st.id, "profile": profile, "feedback": st.setup.feedback},
+            history,
+            f"Resumed session {st.id}.",
+        ]
 
     resume.click(on_resume, [name, paused], [state, chat, status], api_name="resume")
 
@@ -174,8 +211,17 @@ def build_candidate(services: Any) -> None:
         rows = services.storage.sessions_of(profile_name(nm))
         import time as _t
 
-        table = [[_t.strftime("%Y-%m-%d %H:%M", _t.localtime(r["created"])), r["track"], r["target_level"],
-                  r["status"], r["score"] if r["score"] is not None else "", r["level"] or ""] for r in rows]
+        table = [
+            [
+                _t.strftime("%Y-%m-%d %H:%M", _t.localtime(r["created"])),
+                r["track"],
+                r["target_level"],
+                r["status"],
+                r["score"] if r["score"] is not None else "",
+                r["level"] or "",
+            ]
+            for r in rows
+        ]
         done = [r["score"] for r in rows if r["score"] is not None]
         note = ""
         if len(done) >= 2:

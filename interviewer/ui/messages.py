@@ -24,7 +24,11 @@ def event_messages(events: list[Event], show_feedback: bool = True) -> list[dict
         if e.kind == "feedback":
             if show_feedback:
                 score = e.data.get("score")
-                title = f"Feedback (score {score:.1f}/5, level {e.data.get('level')})" if score is not None else "Feedback"
+                title = (
+                    f"Feedback (score {score:.1f}/5, level {e.data.get('level')})"
+                    if score is not None
+                    else "Feedback"
+                )
                 out.append({"role": "assistant", "content": e.text, "metadata": {"title": title}})
             continue
         content = e.text
@@ -33,7 +37,9 @@ def event_messages(events: list[Event], show_feedback: bool = True) -> list[dict
             content += f"\n\n```python\n{coding.get('starter') or coding.get('signature')}\n```"
             examples = coding.get("examples") or []
             if examples:
-                content += "\n\nExamples:\n" + "\n".join(f"- `{x['call']}` → `{x['expected']}`" for x in examples)
+                content += "\n\nExamples:\n" + "\n".join(
+                    f"- `{x['call']}` → `{x['expected']}`" for x in examples
+                )
         if e.kind == "notice":
             out.append({"role": "assistant", "content": f"_{content}_"})
         else:
@@ -57,21 +63,31 @@ def radar_svg(values: dict[str, float], size: int = 320, max_value: float = 5.0)
         rows = "".join(f"<li>{html.escape(k)}: {v:.1f}/5</li>" for k, v in values.items())
         return f"<ul>{rows}</ul>"
     n, c, r = len(values), size / 2, size / 2 - 60
+
     def point(i: int, frac: float) -> tuple[float, float]:
         ang = -math.pi / 2 + 2 * math.pi * i / n
         return c + r * frac * math.cos(ang), c + r * frac * math.sin(ang)
+
     rings = "".join(
         f'<polygon points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, k / 5) for i in range(n)))}" '
-        f'fill="none" stroke="#ccc"/>' for k in range(1, 6))
+        f'fill="none" stroke="#ccc"/>'
+        for k in range(1, 6)
+    )
     axes, labels = [], []
     for i, name in enumerate(values):
         x, y = point(i, 1)
         axes.append(f'<line x1="{c}" y1="{c}" x2="{x:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
         lx, ly = point(i, 1.22)
-        labels.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="11" text-anchor="middle">'
-                      f'{html.escape(name.replace("_", " "))}</text>')
-    pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in
-                   (point(i, max(0.0, min(1.0, v / max_value))) for i, v in enumerate(values.values())))
+        labels.append(
+            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="11" text-anchor="middle">'
+            f"{html.escape(name.replace('_', ' '))}</text>"
+        )
+    pts = " ".join(
+        f"{x:.1f},{y:.1f}"
+        for x, y in (point(i, max(0.0, min(1.0, v / max_value))) for i, v in enumerate(values.values()))
+    )
     shape = f'<polygon points="{pts}" fill="rgba(37,99,235,0.35)" stroke="#2563eb" stroke-width="2"/>'
-    return (f'<svg class="radar" role="img" aria-label="competency radar chart" width="{size}" height="{size}" '
-            f'viewBox="0 0 {size} {size}">{rings}{"".join(axes)}{shape}{"".join(labels)}</svg>')
+    return (
+        f'<svg class="radar" role="img" aria-label="competency radar chart" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}">{rings}{"".join(axes)}{shape}{"".join(labels)}</svg>'
+    )

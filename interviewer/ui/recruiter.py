@@ -26,7 +26,9 @@ def build_recruiter(services: Any) -> None:
             user = gr.Textbox(label="Recruiter name", elem_id="rec-user")
             password = gr.Textbox(label="Password", type="password", elem_id="rec-password")
             login = gr.Button("Sign in", elem_id="rec-login")
-        login_status = gr.Markdown("Create the first account with `interviewer add-recruiter NAME`.", elem_id="rec-status")
+        login_status = gr.Markdown(
+            "Create the first account with `interviewer add-recruiter NAME`.", elem_id="rec-status"
+        )
 
         with gr.Tab("Editor"):
             files = gr.Dropdown(ws.editable_files(), label="File", elem_id="rec-file")
@@ -42,14 +44,18 @@ def build_recruiter(services: Any) -> None:
             diff = gr.Code(language=None, label="Diff", lines=12, elem_id="rec-diff-out")
 
         with gr.Tab("Calibration"):
-            csv_file = gr.File(label="Labelled answers (CSV, shared ASAG schema)", file_types=[".csv"], elem_id="rec-csv")
+            csv_file = gr.File(
+                label="Labelled answers (CSV, shared ASAG schema)", file_types=[".csv"], elem_id="rec-csv"
+            )
             run_cal = gr.Button("Check the grader", elem_id="rec-calibrate")
             cal_out = gr.Markdown("", elem_id="rec-cal-out")
 
         with gr.Tab("Item analysis"):
             run_items = gr.Button("Analyse questions", elem_id="rec-items")
-            items = gr.Dataframe(headers=["question", "answers", "mean", "spread", "skip rate", "discrimination"],
-                                 elem_id="rec-items-table")
+            items = gr.Dataframe(
+                headers=["question", "answers", "mean", "spread", "skip rate", "discrimination"],
+                elem_id="rec-items-table",
+            )
 
     def on_login(name: str, pw: str):
         role = services.storage.authenticate(name.strip(), pw)
@@ -90,7 +96,9 @@ def build_recruiter(services: Any) -> None:
         msg = ws.rollback(path, int(version), a["user"])
         return msg, ws.read(path), gr.update(choices=ws.version_choices(path), value=None)
 
-    rollback.click(on_rollback, [auth, files, versions], [errors, editor, versions], api_name="recruiter_rollback")
+    rollback.click(
+        on_rollback, [auth, files, versions], [errors, editor, versions], api_name="recruiter_rollback"
+    )
 
     def on_calibrate(a: dict[str, Any], upload: Any):
         if _role(a) != "recruiter":
