@@ -15,7 +15,7 @@ from .config import Settings
 from .corpus import Corpus
 from .embeddings import ChromaEmbedding, Embedder
 
-COLLECTIONS = ("questions", "scenarios", "criteria")
+COLLECTIONS = ("questions", "scenarios", "criteria", "answers")
 
 
 class IndexError_(RuntimeError):
@@ -66,7 +66,11 @@ def corpus_docs(corpus: Corpus) -> dict[str, list[Doc]]:
         )
         for d in rubric.dimensions
     ]
-    return {"questions": questions, "scenarios": stages, "criteria": criteria}
+    # Reference answers, so a process can read their vectors instead of embedding them again (off-topic check).
+    answers = [Doc(q.id, q.reference_answer, {"topic": q.topic, "level": q.level}) for q in corpus.questions]
+    answers += [Doc(f"{s.id}#{st.id}", st.reference_answer, {"topic": s.topic, "level": ""})
+                for s in corpus.scenarios for st in s.stages]
+    return {"questions": questions, "scenarios": stages, "criteria": criteria, "answers": answers}
 
 
 def make_client(settings: Settings) -> Any:

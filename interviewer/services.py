@@ -86,9 +86,18 @@ class Services:
     @cached_property
     def _answer_space(self) -> tuple[list[str], Any]:
         """Reference answers of every question and stage, embedded once: the grader's off-topic check uses it."""
+        import numpy as np
+
         corpus = self.corpus
         items = [(q.id, q.reference_answer) for q in corpus.questions]
-        items += [(st.id, st.reference_answer) for s in corpus.scenarios for st in s.stages]
+        items += [(f"{s.id}#{st.id}", st.reference_answer) for s in corpus.scenarios for st in s.stages]
+        try:  # stored vectors: no need to embed ~270 long texts again in every process
+            got = self.index.collection("answers").get(include=["embeddings", "documents"])
+            stored = {i: (d, e) for i, d, e in zip(got["ids"], got["documents"], got["embeddings"], strict=True)}
+            if all(i in stored and stored[i][0] == t for i, t in items):
+                return [i for i, _ in items], np.array([stored[i][1] for i, _ in items], dtype=np.float32)
+        except Exception:  # noqa: BLE001 - no index yet or the store is down: compute them
+            pass
         return [i for i, _ in items], self.embedder.embed([t for _, t in items])
 
     def _nearest_other(self, vec: Any, own_id: str) -> float:

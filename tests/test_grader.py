@@ -112,17 +112,26 @@ def test_hidden_characters_are_flagged_and_do_not_help(grader, tree):
     assert g.score <= grader.grade(tree, WRONG_TREE).score
 
 
-def test_injections_appended_to_a_wrong_answer_never_raise_score_or_level(grader, tree, shared_data):
+def _never_raise(grader, tree, texts):
     from interviewer.models import LEVELS
 
     order = ["none", *LEVELS]
     base = grader.grade(tree, WRONG_TREE)
-    texts = load_injections(shared_data)
-    assert len(texts) > 80
     for text in texts:
         g = grader.grade(tree, WRONG_TREE + "\n\n" + text)
         assert g.score <= base.score + 1e-9, text[:80]
         assert order.index(g.level) <= order.index(base.level), text[:80]
+
+
+@pytest.mark.slow
+def test_every_injection_text_appended_to_a_wrong_answer_never_raises_score_or_level(grader, tree, shared_data):
+    texts = load_injections(shared_data)
+    assert len(texts) > 80
+    _never_raise(grader, tree, texts)
+
+
+def test_a_sample_of_injections_never_raises_score_or_level(grader, tree, shared_data):
+    _never_raise(grader, tree, load_injections(shared_data)[::7])
 
 
 def test_injections_also_never_help_a_partial_answer(grader, corpus, shared_data):
