@@ -124,7 +124,9 @@ def _never_raise(grader, tree, texts):
 
 
 @pytest.mark.slow
-def test_every_injection_text_appended_to_a_wrong_answer_never_raises_score_or_level(grader, tree, shared_data):
+def test_every_injection_text_appended_to_a_wrong_answer_never_raises_score_or_level(
+    grader, tree, shared_data
+):
     texts = load_injections(shared_data)
     assert len(texts) > 80
     _never_raise(grader, tree, texts)
