@@ -96,7 +96,7 @@ class Services:
             stored = {i: (d, e) for i, d, e in zip(got["ids"], got["documents"], got["embeddings"], strict=True)}
             if all(i in stored and stored[i][0] == t for i, t in items):
                 return [i for i, _ in items], np.array([stored[i][1] for i, _ in items], dtype=np.float32)
-        except Exception:  # noqa: BLE001 - no index yet or the store is down: compute them
+        except Exception:
             pass
         return [i for i, _ in items], self.embedder.embed([t for _, t in items])
 
