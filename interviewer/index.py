@@ -68,8 +68,11 @@ def corpus_docs(corpus: Corpus) -> dict[str, list[Doc]]:
     ]
     # Reference answers, so a process can read their vectors instead of embedding them again (off-topic check).
     answers = [Doc(q.id, q.reference_answer, {"topic": q.topic, "level": q.level}) for q in corpus.questions]
-    answers += [Doc(f"{s.id}#{st.id}", st.reference_answer, {"topic": s.topic, "level": ""})
-                for s in corpus.scenarios for st in s.stages]
+    answers += [
+        Doc(f"{s.id}#{st.id}", st.reference_answer, {"topic": s.topic, "level": ""})
+        for s in corpus.scenarios
+        for st in s.stages
+    ]
     return {"questions": questions, "scenarios": stages, "criteria": criteria, "answers": answers}
 
 

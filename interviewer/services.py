@@ -93,7 +93,9 @@ class Services:
         items += [(f"{s.id}#{st.id}", st.reference_answer) for s in corpus.scenarios for st in s.stages]
         try:  # stored vectors: no need to embed ~270 long texts again in every process
             got = self.index.collection("answers").get(include=["embeddings", "documents"])
-            stored = {i: (d, e) for i, d, e in zip(got["ids"], got["documents"], got["embeddings"], strict=True)}
+            stored = {
+                i: (d, e) for i, d, e in zip(got["ids"], got["documents"], got["embeddings"], strict=True)
+            }
             if all(i in stored and stored[i][0] == t for i, t in items):
                 return [i for i, _ in items], np.array([stored[i][1] for i, _ in items], dtype=np.float32)
         except Exception:

@@ -36,46 +36,54 @@ def build_candidate(services: Any) -> None:
     corpus = services.corpus
     sessions = services.sessions
     tracks = [(t.name, t.id) for t in corpus.tracks]
-    state = gr.State({})
+    with gr.Tab("Interview"):
+        state = gr.State({})  # per browser session
+        with gr.Row():
+            with gr.Column(scale=1, min_width=280):
+                gr.Markdown("### Setup")
+                name = gr.Textbox(
+                    label="Your name (or leave 'anonymous')", value="anonymous", elem_id="profile"
+                )
+                consent = gr.Checkbox(label="Recruiters may use my answers for item analysis", value=False)
+                level = gr.Radio(
+                    ["junior", "mid", "senior"], value="mid", label="Target level", elem_id="level"
+                )
+                track = gr.Dropdown(tracks, value="general", label="Track", elem_id="track")
+                length = gr.Slider(1, 12, value=5, step=1, label="Number of questions", elem_id="length")
+                jd = gr.Textbox(label="Job description (optional)", lines=4, elem_id="jd")
+                timer = gr.Number(
+                    label="Per-question timer, minutes (0 = none)", value=0, precision=0, minimum=0
+                )
+                feedback = gr.Checkbox(
+                    label="Show feedback after each answer", value=True, elem_id="feedback"
+                )
+                use_history = gr.Checkbox(
+                    label="Let weak topics from my earlier sessions steer this one", value=False
+                )
+                gr.Markdown(llm_status(services), elem_id="llm-status")
+                start = gr.Button("Start interview", variant="primary", elem_id="start")
+                gr.Markdown("### Resume")
+                paused = gr.Dropdown([], label="Paused interviews", elem_id="paused")
+                refresh = gr.Button("Find my paused interviews", size="sm", elem_id="refresh-paused")
+                resume = gr.Button("Resume", elem_id="resume")
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Interview", height=520, elem_id="chat")
+                timer_md = gr.Markdown("", elem_id="timer")
+                answer = gr.Textbox(
+                    label="Your answer",
+                    lines=4,
+                    placeholder="Type your answer (Markdown and code welcome)",
+                    elem_id="answer",
+                )
+                with gr.Row():
+                    send = gr.Button("Send", variant="primary", elem_id="send")
+                    hint = gr.Button("Hint", elem_id="hint")
+                    skip = gr.Button("Skip", elem_id="skip")
+                    pause = gr.Button("Pause", elem_id="pause")
+                    end = gr.Button("End", variant="stop", elem_id="end")
+                status = gr.Markdown("", elem_id="status")
 
-    with gr.Tab("Interview", id="interview"), gr.Row():
-        with gr.Column(scale=1, min_width=280):
-            gr.Markdown("### Setup")
-            name = gr.Textbox(label="Your name (or leave 'anonymous')", value="anonymous", elem_id="profile")
-            consent = gr.Checkbox(label="Recruiters may use my answers for item analysis", value=False)
-            level = gr.Radio(["junior", "mid", "senior"], value="mid", label="Target level", elem_id="level")
-            track = gr.Dropdown(tracks, value="general", label="Track", elem_id="track")
-            length = gr.Slider(1, 12, value=5, step=1, label="Number of questions", elem_id="length")
-            jd = gr.Textbox(label="Job description (optional)", lines=4, elem_id="jd")
-            timer = gr.Number(label="Per-question timer, minutes (0 = none)", value=0, precision=0, minimum=0)
-            feedback = gr.Checkbox(label="Show feedback after each answer", value=True, elem_id="feedback")
-            use_history = gr.Checkbox(
-                label="Let weak topics from my earlier sessions steer this one", value=False
-            )
-            gr.Markdown(llm_status(services), elem_id="llm-status")
-            start = gr.Button("Start interview", variant="primary", elem_id="start")
-            gr.Markdown("### Resume")
-            paused = gr.Dropdown([], label="Paused interviews", elem_id="paused")
-            refresh = gr.Button("Find my paused interviews", size="sm", elem_id="refresh-paused")
-            resume = gr.Button("Resume", elem_id="resume")
-        with gr.Column(scale=3):
-            chat = gr.Chatbot(label="Interview", height=520, elem_id="chat")
-            timer_md = gr.Markdown("", elem_id="timer")
-            answer = gr.Textbox(
-                label="Your answer",
-                lines=4,
-                placeholder="Type your answer (Markdown and code welcome)",
-                elem_id="answer",
-            )
-            with gr.Row():
-                send = gr.Button("Send", variant="primary", elem_id="send")
-                hint = gr.Button("Hint", elem_id="hint")
-                skip = gr.Button("Skip", elem_id="skip")
-                pause = gr.Button("Pause", elem_id="pause")
-                end = gr.Button("End", variant="stop", elem_id="end")
-            status = gr.Markdown("", elem_id="status")
-
-    with gr.Tab("Scorecard", id="scorecard"):
+    with gr.Tab("Scorecard"):
         radar = gr.HTML("", elem_id="radar")
         card_md = gr.Markdown("Finish an interview to see its scorecard.", elem_id="scorecard-md")
         with gr.Row():
@@ -83,7 +91,7 @@ def build_candidate(services: Any) -> None:
             dl_json = gr.File(label="Scorecard (JSON)", elem_id="dl-json")
         gr.Markdown(services.agreement_note(), elem_id="agreement")
 
-    with gr.Tab("History", id="history"):
+    with gr.Tab("History"):
         hist_refresh = gr.Button("Show my sessions", elem_id="history-refresh")
         hist = gr.Dataframe(
             headers=["started", "track", "target", "status", "score", "level"], elem_id="history-table"
@@ -237,7 +245,7 @@ def build_candidate(services: Any) -> None:
         path.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
         return str(path)
 
-    with gr.Tab("My data", id="privacy"):
+    with gr.Tab("My data"):
         gr.Markdown("Download everything stored about you, or delete it. Deleting cannot be undone.")
         export_btn = gr.Button("Export my data", elem_id="export")
         export_file = gr.File(label="Your data (JSON)")

@@ -20,8 +20,8 @@ def _role(auth: dict[str, Any] | None) -> str:
 
 def build_recruiter(services: Any) -> None:
     ws = Workspace(services)
-    auth = gr.State({})
-    with gr.Tab("Recruiter", id="recruiter"):
+    with gr.Tab("Recruiter"):
+        auth = gr.State({})  # the signed-in recruiter, per browser session
         with gr.Row():
             user = gr.Textbox(label="Recruiter name", elem_id="rec-user")
             password = gr.Textbox(label="Password", type="password", elem_id="rec-password")
@@ -30,32 +30,33 @@ def build_recruiter(services: Any) -> None:
             "Create the first account with `interviewer add-recruiter NAME`.", elem_id="rec-status"
         )
 
-        with gr.Tab("Editor"):
-            files = gr.Dropdown(ws.editable_files(), label="File", elem_id="rec-file")
-            load = gr.Button("Open", elem_id="rec-open")
-            editor = gr.Code(language="yaml", label="Content", lines=24, elem_id="rec-editor")
-            with gr.Row():
-                save = gr.Button("Validate and save", variant="primary", elem_id="rec-save")
-            errors = gr.Markdown("", elem_id="rec-errors")
-            versions = gr.Dropdown([], label="Saved versions", elem_id="rec-versions")
-            with gr.Row():
-                diff_btn = gr.Button("Show diff with current", elem_id="rec-diff")
-                rollback = gr.Button("Roll back to this version", elem_id="rec-rollback")
-            diff = gr.Code(language=None, label="Diff", lines=12, elem_id="rec-diff-out")
+        with gr.Tabs():
+            with gr.Tab("Editor"):
+                files = gr.Dropdown(ws.editable_files(), label="File", elem_id="rec-file")
+                load = gr.Button("Open", elem_id="rec-open")
+                editor = gr.Code(language="yaml", label="Content", lines=24, elem_id="rec-editor")
+                with gr.Row():
+                    save = gr.Button("Validate and save", variant="primary", elem_id="rec-save")
+                errors = gr.Markdown("", elem_id="rec-errors")
+                versions = gr.Dropdown([], label="Saved versions", elem_id="rec-versions")
+                with gr.Row():
+                    diff_btn = gr.Button("Show diff with current", elem_id="rec-diff")
+                    rollback = gr.Button("Roll back to this version", elem_id="rec-rollback")
+                diff = gr.Code(language=None, label="Diff", lines=12, elem_id="rec-diff-out")
 
-        with gr.Tab("Calibration"):
-            csv_file = gr.File(
-                label="Labelled answers (CSV, shared ASAG schema)", file_types=[".csv"], elem_id="rec-csv"
-            )
-            run_cal = gr.Button("Check the grader", elem_id="rec-calibrate")
-            cal_out = gr.Markdown("", elem_id="rec-cal-out")
+            with gr.Tab("Calibration"):
+                csv_file = gr.File(
+                    label="Labelled answers (CSV, shared ASAG schema)", file_types=[".csv"], elem_id="rec-csv"
+                )
+                run_cal = gr.Button("Check the grader", elem_id="rec-calibrate")
+                cal_out = gr.Markdown("", elem_id="rec-cal-out")
 
-        with gr.Tab("Item analysis"):
-            run_items = gr.Button("Analyse questions", elem_id="rec-items")
-            items = gr.Dataframe(
-                headers=["question", "answers", "mean", "spread", "skip rate", "discrimination"],
-                elem_id="rec-items-table",
-            )
+            with gr.Tab("Item analysis"):
+                run_items = gr.Button("Analyse questions", elem_id="rec-items")
+                items = gr.Dataframe(
+                    headers=["question", "answers", "mean", "spread", "skip rate", "discrimination"],
+                    elem_id="rec-items-table",
+                )
 
     def on_login(name: str, pw: str):
         role = services.storage.authenticate(name.strip(), pw)

@@ -1,0 +1,88 @@
+"""Shared helpers for the browser tests and the screenshot script: a served app and headless Debian Chromium."""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served_app(data_dir: Path | None = None, recruiter: tuple[str, str] = ("rec", "recruiter-pass")):
+    """The real app on a free loopback port, with its own data folder and a recruiter account."""
+    from interviewer.config import load_settings
+    from interviewer.services import Services
+    from interviewer.ui.app import CSS, build_app
+
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="app-"))
+    settings = load_settings(
+        data_dir=data_dir,
+        corpus_dir=ROOT / "corpus",
+        rubrics_dir=ROOT / "rubrics",
+        max_requests_per_minute=1000,
+    )
+    svc = Services(settings)
+    svc.ensure_index(progress=False)
+    svc.storage.add_user(*recruiter)
+    demo = build_app(svc)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    try:
+        yield f"http://127.0.0.1:{port}/", svc
+    finally:
+        demo.close()
+
+
+@contextmanager
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1400, "height": 1000},
+            accept_downloads=True,
+        )
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        try:
+            yield page
+        finally:
+            context.close()
+
+
+def fill(page: Any, elem_id: str, text: str) -> None:
+    page.locator(f"#{elem_id} textarea, #{elem_id} input").first.fill(text)
+
+
+def last_bot_message(page: Any) -> str:
+    return page.locator("#chat .message.bot, #chat [data-testid='bot']").last.inner_text()
+
+
+def bot_count(page: Any) -> int:
+    return page.locator("#chat .message.bot, #chat [data-testid='bot']").count()
