@@ -74,6 +74,12 @@ class Workspace:
         if problems:
             return "**Not saved.** Fix these first:\n\n" + "\n".join(f"- `{p}`" for p in problems)
         path = self.resolve(rel)
+        if not self.services.storage.file_versions(
+            rel
+        ):  # keep the file as it was, so it can be rolled back to
+            self.services.storage.add_file_version(
+                rel, path.read_text(encoding="utf-8"), "repository", "original"
+            )
         self._write_atomic(path, content)
         version = self.services.storage.add_file_version(rel, content, author, note or "save")
         self.services.storage.log(author, "save", f"{rel} v{version}")

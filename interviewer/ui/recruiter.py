@@ -70,14 +70,20 @@ def build_recruiter(services: Any) -> None:
     def on_open(a: dict[str, Any], path: str):
         if _role(a) != "recruiter":
             return "", DENIED, gr.update()
-        return ws.read(path), "", gr.update(choices=ws.version_choices(path), value=None)
+        try:
+            return ws.read(path), "", gr.update(choices=ws.version_choices(path), value=None)
+        except (ValueError, OSError) as exc:
+            return "", f"Cannot open: {exc}", gr.update()
 
     load.click(on_open, [auth, files], [editor, errors, versions], api_name="recruiter_open")
 
     def on_save(a: dict[str, Any], path: str, content: str):
         if _role(a) != "recruiter":
             return DENIED, gr.update()
-        result = ws.save(path, content, a["user"])
+        try:
+            result = ws.save(path, content or "", a["user"])
+        except ValueError as exc:
+            return f"**Not saved:** {exc}", gr.update()
         return result, gr.update(choices=ws.version_choices(path), value=None)
 
     save.click(on_save, [auth, files, editor], [errors, versions], api_name="recruiter_save")

@@ -1,0 +1,116 @@
+"""End to end in headless Debian Chromium (Playwright): the candidate and recruiter journeys."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser import browser_page, fill, served_app
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def app():
+    import os
+
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.fail("Debian chromium is missing: run scripts/setup-browser.sh (make test does)")
+    with served_app() as served:
+        yield served
+
+
+def _wait_status(page, text: str) -> None:
+    page.wait_for_function(
+        "t => (document.querySelector('#status')?.innerText || '').includes(t)", arg=text, timeout=60_000
+    )
+
+
+def _send(page, text: str, expect: str) -> None:
+    fill(page, "answer", text)
+    page.click("#send")
+    page.wait_for_function(
+        "t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg=expect, timeout=60_000
+    )
+
+
+def test_candidate_journey(app, tmp_path):
+    url, svc = app
+    with browser_page() as page:
+        page.goto(url)
+        fill(page, "profile", "browser-candidate")
+        page.get_by_label("junior").check()
+        page.locator("#length input[type=number]").fill("2")
+        page.locator("#length input[type=number]").press("Enter")
+        page.click("#start")
+        _wait_status(page, "active")
+        assert "question" in page.locator("#chat").inner_text().lower()
+
+        _send(page, "It splits the data step by step and I would check it on held-out data.", "Feedback")
+
+        page.click("#pause")
+        _wait_status(page, "paused")
+        page.reload()
+        fill(page, "profile", "browser-candidate")
+        page.click("#refresh-paused")
+        page.wait_for_function("() => document.querySelector('#paused input')?.value")
+        page.click("#resume")
+        _wait_status(page, "Resumed")
+        assert "It splits the data step by step" in page.locator("#chat").inner_text()
+
+        page.click("#end")
+        _wait_status(page, "finished")
+        page.get_by_role("tab", name="Scorecard").click()
+        assert page.locator("#radar svg, #radar ul").count() >= 1
+        assert "Overall score" in page.locator("#scorecard-md").inner_text()
+        with page.expect_download() as dl:
+            page.locator("#dl-md a").first.click()
+        path = tmp_path / "card.md"
+        dl.value.save_as(path)
+        assert path.read_text().startswith("# Interview scorecard")
+
+
+def test_recruiter_journey(app):
+    url, svc = app
+    rel = "rubrics/tips.yaml"
+    with browser_page() as page:
+        page.goto(url)
+        page.get_by_role("tab", name="Recruiter").click()
+        fill(page, "rec-user", "rec")
+        fill(page, "rec-password", "recruiter-pass")
+        page.click("#rec-login")
+        page.wait_for_function("() => document.querySelector('#rec-status').innerText.includes('Signed in')")
+
+        page.locator("#rec-file input").click()
+        page.get_by_role("option", name=rel).click()
+        page.click("#rec-open")
+        editor = page.locator("#rec-editor .cm-content")
+        editor.wait_for()
+        original = svc.settings.rubrics_dir.joinpath("tips.yaml").read_text()
+
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type("tips: 5\n")
+        page.click("#rec-save")
+        page.wait_for_function("() => document.querySelector('#rec-errors').innerText.includes('Not saved')")
+        assert svc.settings.rubrics_dir.joinpath("tips.yaml").read_text() == original
+
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type("tips:\n- Think aloud.\n- Tailor the answer to the level.\n")
+        page.click("#rec-save")
+        page.wait_for_function("() => document.querySelector('#rec-errors').innerText.includes('Saved')")
+        assert "Think aloud." in svc.settings.rubrics_dir.joinpath("tips.yaml").read_text()
+
+        # Roll back to the first saved version through the versions list.
+        page.locator("#rec-versions input").click()
+        page.get_by_role("option").last.click()
+        page.click("#rec-diff")
+        page.wait_for_function("() => document.querySelector('#rec-diff-out').innerText.length > 0")
+        page.click("#rec-rollback")
+        page.wait_for_function("() => document.querySelector('#rec-errors').innerText.includes('version 3')")
+        assert svc.settings.rubrics_dir.joinpath("tips.yaml").read_text() == original
+        assert [v["note"] for v in svc.storage.file_versions(rel)] == [
+            "roll back to version 1",
+            "save",
+            "original",
+        ]
