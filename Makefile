@@ -36,8 +36,8 @@ test-fast: install ## the unit tier for the edit loop (under 2 minutes)
 	$(BIN)/pytest -m "not slow" -n 2 -q
 
 lint: install ## ruff and mypy
-	$(BIN)/ruff check interviewer tests app.py benchmarks
-	$(BIN)/ruff format --check interviewer tests app.py benchmarks
+	$(BIN)/ruff check interviewer tests app.py benchmarks scripts
+	$(BIN)/ruff format --check interviewer tests app.py benchmarks scripts
 	$(BIN)/mypy interviewer
 
 bench: install ## measure speed and memory (prints a table and JSON)

@@ -21,7 +21,7 @@ def wait_text(page, selector: str, text: str) -> None:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    with served_app() as (url, svc), browser_page() as page:
+    with served_app() as (url, _svc), browser_page() as page:
         page.goto(url)
         fill(page, "profile", "demo")
         page.locator("#length input[type=number]").fill("2")

@@ -34,7 +34,7 @@ def _send(page, text: str, expect: str) -> None:
 
 
 def test_candidate_journey(app, tmp_path):
-    url, svc = app
+    url, _svc = app
     with browser_page() as page:
         page.goto(url)
         fill(page, "profile", "browser-candidate")
