@@ -69,35 +69,38 @@ class OnnxMiniLM:
         self._tokenizer, self._session = tok, sess
 
     def tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
-        """Word pieces and their L2-normalised contextual vectors (no [CLS]/[SEP]), one pair per text."""
-        out = []
+        """Word pieces and their L2-normalised contextual vectors (no [CLS]/[SEP]), one pair per text.
+
+        Texts not seen before are run together in padded batches of similar length (one ONNX call per batch):
+        the attention mask keeps the padding out, so each text's vectors are those of running it alone.
+        """
         with self._lock:
             if self._session is None:
                 self._load()
-            for t in texts:
-                hit = self._tok_cache.get(t)
-                if hit is None:
-                    hit = self._run_tokens(t)
-                    self._tok_cache[t] = hit
-                    if len(self._tok_cache) > self._cache_size:
-                        self._tok_cache.pop(next(iter(self._tok_cache)))
-                out.append(hit)
-        return out
+            todo = sorted({t for t in texts if t not in self._tok_cache}, key=len)
+            for i in range(0, len(todo), 32):
+                self._run_tokens(todo[i : i + 32])
+            while len(self._tok_cache) > self._cache_size:
+                self._tok_cache.pop(next(iter(self._tok_cache)))
+            return [self._tok_cache[t] for t in texts]
 
-    def _run_tokens(self, text: str) -> tuple[list[str], np.ndarray]:
-        enc = self._tokenizer.encode(text)
-        n = sum(enc.attention_mask)
-        ids = np.array([enc.ids[:n]], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    def _run_tokens(self, texts: list[str]) -> None:
+        enc = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in enc], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        full = self._session.run(None, feeds)[0][0]
-        hidden = full[1 : n - 1]
-        vecs = hidden / np.clip(np.linalg.norm(hidden, axis=1, keepdims=True), 1e-9, None)
-        pooled = full.mean(axis=0)
-        pooled = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
-        self._cache.setdefault(text, pooled.astype(np.float32))
-        return enc.tokens[1 : n - 1], vecs.astype(np.float32)
+        hidden = self._session.run(None, feeds)[0]
+        for row, (text, e) in enumerate(zip(texts, enc, strict=True)):
+            n = int(mask[row].sum())
+            full = hidden[row, :n]
+            inner = full[1 : n - 1]
+            vecs = inner / np.clip(np.linalg.norm(inner, axis=1, keepdims=True), 1e-9, None)
+            pooled = full.mean(axis=0)
+            pooled = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+            self._cache.setdefault(text, pooled.astype(np.float32))
+            self._tok_cache[text] = (e.tokens[1 : n - 1], vecs.astype(np.float32))
 
     def _run(self, texts: list[str]) -> np.ndarray:
         enc = self._tokenizer.encode_batch(texts)

@@ -190,6 +190,16 @@ class RubricGrader:
                 [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points],
                 "none",
             )
+        # Batch every text this grade needs through the model once; later encodes hit the cache.
+        self.embedder.tokens(
+            [
+                text,
+                target.question,
+                *target.references,
+                *(k.text for k in target.key_points),
+                *target.misconceptions,
+            ]
+        )
         answer, question, parts, part_vecs, q_stems = self._encode_answer(target, text)
         refs = [encode(self.embedder, r, q_stems) for r in target.references]
         ref_rows = np.stack([pair_features(answer, r, question, part_vecs) for r in refs])
@@ -244,6 +254,7 @@ class RubricGrader:
         if len(sentences) <= 1:
             chunks.append(text)
         chunks = list(dict.fromkeys(c for c in chunks if c.strip()))
+        self.embedder.tokens(chunks)  # one batched model call for every unit (see OnnxMiniLM.tokens)
         return [(encode(self.embedder, c, q_stems), c) for c in chunks]
 
     def _off_topic(self, target_id: str, answer: Encoded, question: Encoded, refs: list[Encoded]) -> bool:

@@ -63,7 +63,7 @@ def build_candidate(services: Any) -> None:
                 gr.Markdown(llm_status(services), elem_id="llm-status")
                 start = gr.Button("Start interview", variant="primary", elem_id="start")
                 gr.Markdown("### Resume")
-                paused = gr.Dropdown([], label="Paused interviews", elem_id="paused")
+                paused = gr.Dropdown([], label="Paused interviews", elem_id="paused", allow_custom_value=True)
                 refresh = gr.Button("Find my paused interviews", size="sm", elem_id="refresh-paused")
                 resume = gr.Button("Resume", elem_id="resume")
             with gr.Column(scale=3):

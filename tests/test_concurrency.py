@@ -1,0 +1,106 @@
+"""50 sessions at once through the app's real HTTP API, and a kill -9 of the app process mid-interview."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from .browser import ROOT, free_port, served_app
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+
+def test_fifty_concurrent_sessions_keep_complete_and_separate_transcripts():
+    from gradio_client import Client
+
+    with served_app() as (url, svc):
+
+        def one(i: int) -> tuple[str, list[str]]:
+            client = Client(url, verbose=False, download_files=False)
+            client.predict(
+                f"cand{i}", False, "junior", "ml-foundations", 6, "", 0, False, False, api_name="/start"
+            )
+            said = [
+                f"candidate {i} answer {k}: gradient descent moves weights against the gradient"
+                for k in range(3)
+            ]
+            for text in said:
+                client.predict([], text, api_name="/answer")
+            return f"cand{i}", said
+
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            results = list(pool.map(one, range(50)))
+        for profile, said in results:
+            sessions = svc.storage.sessions_of(profile)
+            assert len(sessions) == 1, profile
+            turns = svc.storage.transcript(sessions[0]["id"])
+            mine = [t["text"] for t in turns if t["role"] == "candidate"]
+            assert mine == said, profile  # complete, in order, and nobody else's
+            state = svc.storage.load_session(sessions[0]["id"])
+            assert len(state.turns) == len(turns)
+
+
+def _start(data: Path, port: int) -> subprocess.Popen[bytes]:
+    env = dict(
+        os.environ,
+        GRADIO_SERVER_PORT=str(port),
+        INTERVIEWER_DATA_DIR=str(data),
+        INTERVIEWER_CORPUS_DIR=str(ROOT / "corpus"),
+        INTERVIEWER_RUBRICS_DIR=str(ROOT / "rubrics"),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    import httpx
+
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("app did not start")
+
+
+def test_a_session_cut_by_kill_9_resumes_where_it_stopped(tmp_path):
+    from gradio_client import Client
+
+    from interviewer.storage import Storage
+
+    data = tmp_path / "data"
+    with served_app(data_dir=data):  # builds the index once, then closes
+        pass
+    shutil.rmtree(data / "files", ignore_errors=True)
+    port = free_port()
+    proc = _start(data, port)
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
+    client.predict("crash", False, "junior", "ml-foundations", 3, "", 0, True, False, api_name="/start")
+    client.predict([], "My first answer is about splitting data on features.", api_name="/answer")
+    store = Storage(f"sqlite:///{data / 'interviewer.db'}")
+    sid = store.sessions_of("crash")[0]["id"]
+    before = store.transcript(sid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    proc = _start(data, port)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
+        out = client.predict("crash", sid, api_name="/resume")
+        assert "Resumed" in str(out)
+        after = store.transcript(sid)
+        assert after[: len(before)] == before  # nothing committed was lost
+        assert any("My first answer" in t["text"] for t in after)
+        out = client.predict([], "My second answer continues the same interview.", api_name="/answer")
+        assert any("second answer" in t["text"] for t in store.transcript(sid))
+    finally:
+        proc.kill()
+        proc.wait()
