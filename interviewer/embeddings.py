@@ -26,6 +26,10 @@ class Embedder(Protocol):
         """L2-normalised float32 vectors, one row per text."""
         ...
 
+    def tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+        """Word pieces and their L2-normalised contextual vectors, one pair per text."""
+        ...
+
 
 def _package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
@@ -142,6 +146,13 @@ class HashEmbedder:
 
     name = "hash-bow-384"
     _word = re.compile(r"[a-z0-9]+")
+
+    def tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+        out = []
+        for text in texts:
+            ws = self._word.findall(text.lower())
+            out.append((ws, self.embed(ws) if ws else np.zeros((0, DIM), dtype=np.float32)))
+        return out
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
