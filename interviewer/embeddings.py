@@ -88,14 +88,18 @@ class OnnxMiniLM:
                 self._tok_cache.pop(next(iter(self._tok_cache)))
             return [self._tok_cache[t] for t in texts]
 
-    def _run_tokens(self, texts: list[str]) -> None:
+    def _forward(self, texts: list[str]) -> tuple[Any, np.ndarray, np.ndarray]:
+        """One padded batch through the model: (encodings, attention mask, last hidden states)."""
         enc = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        return enc, mask, self._session.run(None, feeds)[0]
+
+    def _run_tokens(self, texts: list[str]) -> None:
+        enc, mask, hidden = self._forward(texts)
         for row, (text, e) in enumerate(zip(texts, enc, strict=True)):
             n = int(mask[row].sum())
             full = hidden[row, :n]
@@ -107,13 +111,7 @@ class OnnxMiniLM:
             self._tok_cache[text] = (e.tokens[1 : n - 1], vecs.astype(np.float32))
 
     def _run(self, texts: list[str]) -> np.ndarray:
-        enc = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in enc], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        _, mask, hidden = self._forward(texts)
         w = mask[..., None].astype(np.float32)
         pooled = (hidden * w).sum(axis=1) / np.clip(w.sum(axis=1), 1e-9, None)
         return (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)).astype(
