@@ -1,0 +1,40 @@
+"""Bad input gets a clear message and loses nothing: control characters, binary junk, huge pastes, HTML."""
+
+from __future__ import annotations
+
+from interviewer.engine.state import Setup
+from interviewer.text import clean
+from interviewer.ui.messages import candidate_message, event_messages
+
+
+def test_control_and_hidden_characters_are_removed_before_anything_else():
+    assert clean("a\x00b\x07c\u200bd\ufeff") == "a b cd"
+
+
+def test_binary_junk_is_graded_as_gibberish_and_kept_in_the_transcript(services):
+    state, _ = services.engine.start(Setup(level="junior", track="general", questions=2))
+    junk = "".join(chr(c) for c in range(1, 32)) + "\x89PNG\r\n\x1a\n" + "\ufffd" * 40
+    services.engine.reply(state, junk)
+    assert state.turns[-1].role == "interviewer"
+    assert any(t.role == "candidate" for t in state.turns)
+    assert state.items[0].grade is not None and state.items[0].grade.score == 0
+
+
+def test_an_empty_message_asks_for_an_answer_without_recording_a_turn(services):
+    state, _ = services.engine.start(Setup(level="junior", track="general", questions=2))
+    before = len(state.turns)
+    out = services.engine.reply(state, "   \n\t ")
+    assert out[0].kind == "notice" and "type an answer" in out[0].text and len(state.turns) == before
+
+
+def test_html_and_script_in_answers_are_shown_escaped():
+    msg = candidate_message('<script>alert("x")</script><b>bold</b>')
+    assert "<script>" not in msg["content"] and "&lt;script&gt;" in msg["content"]
+
+
+def test_a_huge_paste_is_cut_to_the_token_limit_with_a_notice_and_the_session_goes_on(services):
+    state, _ = services.engine.start(Setup(level="junior", track="general", questions=2))
+    out = services.engine.reply(state, "tokens and more tokens " * 20000)
+    assert out[0].kind == "notice" and "only the first" in out[0].text
+    assert state.status == "active" and state.items[0].answers
+    assert event_messages(out)  # renders
