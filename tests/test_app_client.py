@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.server]
+pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
 
 
 def free_port() -> int:

@@ -6,7 +6,7 @@ import pytest
 
 from .browser import browser_page, fill, served_app
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
 
 @pytest.fixture(scope="module")

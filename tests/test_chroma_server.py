@@ -16,7 +16,7 @@ from interviewer.services import Services
 
 from .test_app_client import free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.server]
+pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
 ROOT = Path(__file__).resolve().parent.parent
 
 

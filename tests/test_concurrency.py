@@ -15,7 +15,7 @@ import pytest
 
 from .browser import ROOT, free_port, served_app
 
-pytestmark = [pytest.mark.slow, pytest.mark.server]
+pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
 
 
 def test_fifty_concurrent_sessions_keep_complete_and_separate_transcripts():
@@ -91,6 +91,7 @@ def test_a_session_cut_by_kill_9_resumes_where_it_stopped(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
+    port = free_port()  # a fresh port: the killed process's socket may linger
     proc = _start(data, port)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
