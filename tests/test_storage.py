@@ -111,3 +111,13 @@ def test_recruiter_accounts_hash_passwords(store):
     assert store.authenticate("rita", "wrong password!") is None
     with pytest.raises(ValueError, match="8 characters"):
         store.add_user("short", "abc")
+
+
+def test_weak_topics_of_earlier_sessions_steer_the_next_plan_when_opted_in(service):
+    first, _ = service.start("jo", Setup(level="junior", track="ml-foundations", questions=2))
+    weak_topic = first.current.topic
+    service.reply(first.id, "I don't know")
+    service.end(first.id)
+    assert weak_topic in service.weak_topics("jo")
+    steered, _ = service.start("jo", Setup(level="junior", track="ml-foundations", questions=2, use_history=True))
+    assert steered.steer_topics and steered.current.topic in steered.steer_topics
