@@ -119,5 +119,7 @@ def test_weak_topics_of_earlier_sessions_steer_the_next_plan_when_opted_in(servi
     service.reply(first.id, "I don't know")
     service.end(first.id)
     assert weak_topic in service.weak_topics("jo")
-    steered, _ = service.start("jo", Setup(level="junior", track="ml-foundations", questions=2, use_history=True))
+    steered, _ = service.start(
+        "jo", Setup(level="junior", track="ml-foundations", questions=2, use_history=True)
+    )
     assert steered.steer_topics and steered.current.topic in steered.steer_topics
