@@ -178,7 +178,7 @@ def _load(url: str, sessions: int, rate: float, seconds: float) -> list[float]:
     answers = [s["junior"] for s in scripts().values()]
     clients = []
     for i in range(sessions):
-        c = Client(url, verbose=False, download_files=False)
+        c = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
         c.predict(f"bench{i}", False, "mid", "general", 12, "", 0, True, False, api_name="/start")
         clients.append(c)
     latencies: list[float] = []

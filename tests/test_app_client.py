@@ -42,7 +42,7 @@ def app_url(tmp_path_factory):
 def client(app_url):
     from gradio_client import Client
 
-    return Client(app_url, verbose=False, download_files=False)
+    return Client(app_url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
 
 
 def test_a_whole_interview_over_http(client):

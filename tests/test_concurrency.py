@@ -24,7 +24,7 @@ def test_fifty_concurrent_sessions_keep_complete_and_separate_transcripts():
     with served_app() as (url, svc):
 
         def one(i: int) -> tuple[str, list[str]]:
-            client = Client(url, verbose=False, download_files=False)
+            client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
             client.predict(
                 f"cand{i}", False, "junior", "ml-foundations", 6, "", 0, False, False, api_name="/start"
             )
@@ -82,7 +82,9 @@ def test_a_session_cut_by_kill_9_resumes_where_it_stopped(tmp_path):
     shutil.rmtree(data / "files", ignore_errors=True)
     port = free_port()
     proc = _start(data, port)
-    client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
+    client = Client(
+        f"http://127.0.0.1:{port}/", verbose=False, download_files=False, httpx_kwargs={"timeout": 300}
+    )
     client.predict("crash", False, "junior", "ml-foundations", 3, "", 0, True, False, api_name="/start")
     client.predict([], "My first answer is about splitting data on features.", api_name="/answer")
     store = Storage(f"sqlite:///{data / 'interviewer.db'}")
@@ -94,7 +96,9 @@ def test_a_session_cut_by_kill_9_resumes_where_it_stopped(tmp_path):
     port = free_port()  # a fresh port: the killed process's socket may linger
     proc = _start(data, port)
     try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
+        client = Client(
+            f"http://127.0.0.1:{port}/", verbose=False, download_files=False, httpx_kwargs={"timeout": 300}
+        )
         out = client.predict("crash", sid, api_name="/resume")
         assert "Resumed" in str(out)
         after = store.transcript(sid)
