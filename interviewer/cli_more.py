@@ -6,7 +6,6 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from .cli import EXTRA_PARSERS, _emit, _services, command
 
@@ -71,11 +70,11 @@ def cmd_grade(args: argparse.Namespace) -> None:
 
 @command
 def cmd_eval(args: argparse.Namespace) -> None:
-    from .evaluation import EvalError, evaluate
+    from .evaluation import EvalError, cosine_scorer, evaluate, grader_scorer
 
     svc = _services()
     try:
-        scorer = _cosine_scorer(svc) if args.baseline == "cosine" else _grader_scorer(svc)
+        scorer = cosine_scorer(svc) if args.baseline == "cosine" else grader_scorer(svc)
         result = evaluate(args.file, scorer, args.split, svc.grader.model.cuts, args.resamples)
     except EvalError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -91,36 +90,6 @@ def cmd_eval(args: argparse.Namespace) -> None:
         )
 
     _emit(args, result, text)
-
-
-def _grader_scorer(svc: Any) -> Callable[[list[Any]], Any]:
-    import numpy as np
-    from tqdm import tqdm
-
-    from .grading.grader import Target
-
-    def score(rows: list[Any]) -> Any:
-        out = []
-        for r in tqdm(rows, desc="grading", file=sys.stderr, leave=False):
-            grader = getattr(svc.grader, "base", svc.grader)
-            out.append(grader.score(Target.from_reference(r.qid, r.question, r.reference), r.answer))
-        return np.array(out)
-
-    return score
-
-
-def _cosine_scorer(svc: Any) -> Callable[[list[Any]], Any]:
-    import numpy as np
-
-    def score(rows: list[Any]) -> Any:
-        out = []
-        for r in rows:
-            refs = [x for x in r.reference.split("|||") if x.strip()] or [r.reference]
-            v = svc.embedder.embed([r.answer, *refs])
-            out.append(5 * max(0.0, float(np.max(v[1:] @ v[0]))))
-        return np.array(out)
-
-    return score
 
 
 @command

@@ -176,3 +176,30 @@ def evaluate(
     result["mean_score"] = round(float(pred.mean()), 3)
     result["mean_human"] = round(float(human.mean()), 3)
     return result
+
+
+def grader_scorer(svc: Any) -> Callable[[list[Any]], Any]:
+    from tqdm import tqdm
+
+    from .grading.grader import Target
+
+    def score(rows: list[Any]) -> Any:
+        out = []
+        for r in tqdm(rows, desc="grading", file=sys.stderr, leave=False):
+            grader = getattr(svc.grader, "base", svc.grader)
+            out.append(grader.score(Target.from_reference(r.qid, r.question, r.reference), r.answer))
+        return np.array(out)
+
+    return score
+
+
+def cosine_scorer(svc: Any) -> Callable[[list[Any]], Any]:
+    def score(rows: list[Any]) -> Any:
+        out = []
+        for r in rows:
+            refs = [x for x in r.reference.split("|||") if x.strip()] or [r.reference]
+            v = svc.embedder.embed([r.answer, *refs])
+            out.append(5 * max(0.0, float(np.max(v[1:] @ v[0]))))
+        return np.array(out)
+
+    return score

@@ -135,15 +135,14 @@ class Workspace:
     # -- calibration ------------------------------------------------------------------------------------------
 
     def calibrate(self, csv_path: str, author: str) -> str:
-        from .cli_more import _grader_scorer
-        from .evaluation import EvalError, evaluate, read_rows
+        from .evaluation import EvalError, evaluate, grader_scorer, read_rows
 
         try:
             rows = read_rows(Path(csv_path))
             has_test = any(r.split != "train" for r in rows)
             result = evaluate(
                 Path(csv_path),
-                _grader_scorer(self.services),
+                grader_scorer(self.services),
                 None if has_test else "train",
                 self.services.grader.model.cuts,
                 resamples=200,

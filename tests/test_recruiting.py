@@ -1,0 +1,44 @@
+"""The recruiter workspace without the UI: calibration on labelled answers and item analysis."""
+
+from __future__ import annotations
+
+import csv
+
+from interviewer.recruiting import Workspace
+
+
+def test_calibration_reports_agreement_confusion_and_suggested_thresholds(services, shared_data, tmp_path):
+    src = shared_data / "asag" / "semeval2013_beetle_2way.csv"
+    with open(src, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    train = [r for r in rows if r["split"] == "train"][:60]
+    test = [r for r in rows if r["split"] == "test_unseen_questions"][:40]
+    path = tmp_path / "mine.csv"
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(train + test)
+    out = Workspace(services).calibrate(str(path), "rec")
+    assert "40 answers" in out and "pearson" in out and "Confusion matrix" in out
+    assert "Suggested score thresholds" in out
+
+
+def test_a_file_in_the_wrong_schema_is_explained(services, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("question,answer\nq,a\n")
+    assert "missing columns" in Workspace(services).calibrate(str(path), "rec")
+
+
+def test_item_analysis_uses_only_consenting_candidates(services):
+    from interviewer.engine.state import Setup
+    from interviewer.sessions import SessionService
+    from interviewer.storage import Storage
+
+    store = Storage("sqlite://")
+    svc = SessionService(services.engine, store)
+    for name, consent in (("yes1", True), ("no1", False)):
+        store.ensure_profile(name, consent=consent)
+        s, _ = svc.start(name, Setup(level="junior", track="ml-foundations", questions=1))
+        svc.reply(s.id, "I don't know")
+    rows = store.item_rows(consenting_only=True)
+    assert rows and {r["session_id"] for r in rows} == {store.sessions_of("yes1")[0]["id"]}
