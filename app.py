@@ -4,15 +4,19 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from interviewer.metrics import configure_logging, metrics_routes
 from interviewer.services import Services
 from interviewer.ui.app import CSS, build_app
 
 if __name__ == "__main__":
+    configure_logging()
     services = Services()
     services.ensure_index()
-    build_app(services).launch(
+    demo = build_app(services)
+    demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         css=CSS,
         show_error=True,
+        app_kwargs={"routes": metrics_routes(services, demo)},  # GET /metrics for Prometheus
     )

@@ -104,7 +104,7 @@ EXTRA_PARSERS: list[Callable[[Callable[[str, str], argparse.ArgumentParser]], No
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import cli_more  # noqa: F401 - registers grade, eval, simulate, bench
+    from . import cli_loop, cli_more  # noqa: F401 - register grade, eval, simulate, bench, calibrate
 
     args = build_parser().parse_args(argv)
     try:

@@ -75,13 +75,14 @@ class Services:
     def grader(self) -> Any:
         from .grading.calibration import ScoreModel
         from .grading.grader import RubricGrader
+        from .loop import CalibratedGrader
 
         rubric = RubricGrader(self.embedder, ScoreModel.load(), self.corpus.rubric, self._nearest_other)
         if self.settings.llm == "none":
-            return rubric
+            return CalibratedGrader(rubric, self.loop)  # the active calibration version on top
         from .grading.judge import JudgedGrader
 
-        return JudgedGrader(rubric, self.llm)
+        return CalibratedGrader(JudgedGrader(rubric, self.llm), self.loop)
 
     @cached_property
     def _answer_space(self) -> tuple[list[str], Any]:
@@ -115,8 +116,9 @@ class Services:
     @cached_property
     def llm(self) -> Any:
         from .llm import make_llm
+        from .metrics import CountedLLM
 
-        return make_llm(self.settings)
+        return CountedLLM(make_llm(self.settings))
 
     @cached_property
     def engine(self) -> Any:
@@ -137,10 +139,19 @@ class Services:
 
     @cached_property
     def sessions(self) -> Any:
-        from .sessions import SessionService
+        from .loop import LoopSessions
 
         s = self.settings
-        return SessionService(self.engine, self.storage, s.max_requests_per_minute, s.max_open_sessions)
+        return LoopSessions(
+            self.engine, self.storage, s.max_requests_per_minute, s.max_open_sessions, loop=self.loop
+        )
+
+    @cached_property
+    def loop(self) -> Any:
+        """Review queue, calibration versions and A/B tests (interviewer/loop.py)."""
+        from .loop import Loop
+
+        return Loop(self)
 
     def agreement_note(self) -> str:
         """One line on how well the grader agrees with human graders, from the shipped measurements."""

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from .engine.state import SessionState
+from .loop_tables import LOOP_DDL
 
 metadata = MetaData()
 
@@ -127,6 +128,7 @@ schema_version = Table("schema_version", metadata, Column("version", Integer, pr
 # Numbered migrations: each runs once, in order, inside a transaction. Version 1 is the tables above.
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (2, ["CREATE INDEX IF NOT EXISTS ix_turns_session ON turns (session_id)"]),
+    (3, LOOP_DDL),  # review queue, labelled examples, A/B experiments and assignments (loop_tables.py)
 ]
 
 

@@ -32,6 +32,7 @@ def free_port() -> int:
 def served_app(data_dir: Path | None = None, recruiter: tuple[str, str] = ("rec", "recruiter-pass")):
     """The real app on a free loopback port, with its own data folder and a recruiter account."""
     from interviewer.config import load_settings
+    from interviewer.metrics import metrics_routes
     from interviewer.services import Services
     from interviewer.ui.app import CSS, build_app
 
@@ -47,7 +48,14 @@ def served_app(data_dir: Path | None = None, recruiter: tuple[str, str] = ("rec"
     svc.storage.add_user(*recruiter)
     demo = build_app(svc)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        css=CSS,
+        app_kwargs={"routes": metrics_routes(svc, demo)},
+    )
     try:
         yield f"http://127.0.0.1:{port}/", svc
     finally:

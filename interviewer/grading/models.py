@@ -61,3 +61,7 @@ class Grade(BaseModel):
     """Per-competency scores 0-5 (trade_offs, production, communication, star, ...)."""
     graded_by: str = "rubric"
     """'rubric', or 'rubric+llm' when an LLM judge was combined in."""
+    raw_score: float | None = None
+    """The score before a calibration version adjusted it (None when no calibration layer ran)."""
+    calibration: int = 0
+    """The calibration version that set `score` and `level` (0: the shipped calibration)."""

@@ -13,6 +13,7 @@ import gradio as gr
 from ..engine.scorecard import build_scorecard
 from ..engine.state import Setup
 from ..sessions import LimitError
+from .complaints import build_complaints, reviews_markdown, session_reviews
 from .messages import candidate_message, event_messages, radar_svg, transcript_messages
 
 _NAME = re.compile(r"[^\w .@-]")
@@ -90,6 +91,7 @@ def build_candidate(services: Any) -> None:
             dl_md = gr.File(label="Scorecard (Markdown)", elem_id="dl-md")
             dl_json = gr.File(label="Scorecard (JSON)", elem_id="dl-json")
         gr.Markdown(services.agreement_note(), elem_id="agreement")
+        build_complaints(services, state)
 
     with gr.Tab("History"):
         hist_refresh = gr.Button("Show my sessions", elem_id="history-refresh")
@@ -102,9 +104,10 @@ def build_candidate(services: Any) -> None:
         card = build_scorecard(st, corpus)
         folder = Path(tempfile.mkdtemp(prefix="scorecard-"))
         md_path, json_path = folder / f"scorecard-{st.id}.md", folder / f"scorecard-{st.id}.json"
-        md_path.write_text(card.markdown(), encoding="utf-8")
+        markdown = card.markdown() + session_reviews(services, st)  # reviewed grades next to the machine's
+        md_path.write_text(markdown, encoding="utf-8")
         json_path.write_text(card.to_json(), encoding="utf-8")
-        return radar_svg(card.competencies), card.markdown(), str(md_path), str(json_path)
+        return radar_svg(card.competencies), markdown, str(md_path), str(json_path)
 
     def _after(st: Any, events: list[Any], history: list[Any], show: bool) -> list[Any]:
         history = [*history, *event_messages(events, show)]
@@ -235,7 +238,7 @@ def build_candidate(services: Any) -> None:
         if len(done) >= 2:
             delta = done[-1] - done[0]
             note = f"Trend over {len(done)} finished sessions: {'+' if delta >= 0 else ''}{delta:.1f} points."
-        return table, note
+        return table, note + reviews_markdown(services, [r["id"] for r in rows])
 
     hist_refresh.click(on_history, [name], [hist, trend], api_name="history")
 

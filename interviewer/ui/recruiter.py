@@ -19,6 +19,8 @@ def _role(auth: dict[str, Any] | None) -> str:
 
 
 def build_recruiter(services: Any) -> None:
+    from .review import build_review_tabs  # imported here: it uses DENIED and _role from this module
+
     ws = Workspace(services)
     with gr.Tab("Recruiter"):
         auth = gr.State({})  # the signed-in recruiter, per browser session
@@ -57,6 +59,7 @@ def build_recruiter(services: Any) -> None:
                     headers=["question", "answers", "mean", "spread", "skip rate", "discrimination"],
                     elem_id="rec-items-table",
                 )
+            build_review_tabs(services, auth)  # review queue, recalibration, A/B tests
 
     def on_login(name: str, pw: str):
         role = services.storage.authenticate(name.strip(), pw)

@@ -1,0 +1,106 @@
+"""The candidate's side of the review loop: "I think this grade is wrong", and reviewed grades on the scorecard.
+
+A complaint can only be about the session held in the browser's own gr.State, never another candidate's.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import gradio as gr
+
+from ..review import ReviewError
+
+
+def reviews_markdown(services: Any, session_ids: list[str]) -> str:
+    """A section listing recruiter-reviewed grades next to the machine grades they replace ('' when none)."""
+    reviewed = services.loop.queue.reviewed_for_sessions(session_ids)
+    if not reviewed:
+        return ""
+    lines = [
+        "",
+        "## Reviewed grades",
+        "",
+        "A recruiter reviewed these grades; the reviewed grade counts, the machine grade is kept for reference.",
+        "",
+        "| question | machine grade | reviewed grade | reviewer's reason |",
+        "|---|---|---|---|",
+    ]
+    for (_sid, item), r in sorted(reviewed.items(), key=lambda kv: kv[1]["reviewed_at"]):
+        lines.append(
+            f"| {html.escape(item)} | {r['machine_score']:.1f} / 5, {r['machine_level']} (machine) | "
+            f"**{r['human_score']:.1f} / 5, {r['human_level']}** (reviewed) | {html.escape(r['review_reason'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def session_reviews(services: Any, state: Any) -> str:
+    """Reviewed grades of one session, with the overall score recomputed on them."""
+    section = reviews_markdown(services, [state.id])
+    if not section:
+        return ""
+    reviewed = services.loop.queue.reviewed_for_sessions([state.id])
+    scores = [
+        reviewed[(state.id, i.id)]["human_score"] if (state.id, i.id) in reviewed else i.grade.score
+        for i in state.items
+        if i.grade is not None
+    ]
+    overall = (
+        f"\n**Overall score with reviewed grades:** {sum(scores) / len(scores):.1f} / 5\n" if scores else ""
+    )
+    return section + overall
+
+
+def graded_choices(services: Any, sess: dict[str, Any]) -> list[tuple[str, str]]:
+    state = services.storage.load_session(sess.get("id", "")) if sess.get("id") else None
+    if state is None:
+        return []
+    return [(f"{i.id}: {i.grade.score:.1f}/5, {i.grade.level}", i.id) for i in state.items if i.grade]
+
+
+def complain(services: Any, sess: dict[str, Any], item_id: str | None, comment: str) -> str:
+    """File the candidate's complaint about one graded question of their current session."""
+    state = services.storage.load_session(sess.get("id", "")) if sess.get("id") else None
+    if state is None or state.profile != sess.get("profile"):
+        return "Start or resume an interview first."
+    if not item_id:
+        return "Pick the question whose grade you think is wrong."
+    try:
+        msg = services.loop.queue.complain(state, item_id, comment)
+    except ReviewError as exc:
+        return f"Not sent: {exc}."
+    from ..metrics import REVIEWS
+
+    REVIEWS.labels("complaint").inc()
+    return msg
+
+
+def build_complaints(services: Any, state: gr.State) -> None:
+    """Inside the Scorecard tab: pick a graded question, say why, send it to a recruiter."""
+    with gr.Accordion("I think a grade is wrong", open=False, elem_id="complain-box"):
+        load = gr.Button("List my graded questions", size="sm", elem_id="complain-load")
+        which = gr.Dropdown([], label="Question", elem_id="complain-item")
+        comment = gr.Textbox(label="Why (optional)", lines=2, elem_id="complain-comment")
+        send = gr.Button("I think this grade is wrong", elem_id="complain-send")
+        status = gr.Markdown("", elem_id="complain-status")
+        show = gr.Button("Show reviewed grades", size="sm", elem_id="reviews-show")
+        reviews = gr.Markdown("", elem_id="reviews-md")
+    load.click(
+        lambda s: gr.update(choices=graded_choices(services, s), value=None),
+        [state],
+        [which],
+        api_name="graded_questions",
+    )
+    send.click(
+        lambda s, i, c: complain(services, s, i, c), [state, which, comment], [status], api_name="complain"
+    )
+    show.click(lambda s: my_reviews(services, s), [state], [reviews], api_name="my_reviews")
+
+
+def my_reviews(services: Any, sess: dict[str, Any]) -> str:
+    """The reviewed grades of the candidate's current session, or a note that there are none yet."""
+    state = services.storage.load_session(sess.get("id", "")) if sess.get("id") else None
+    if state is None or state.profile != sess.get("profile"):
+        return "Start or resume an interview first."
+    return session_reviews(services, state) or "No reviewed grades yet."
