@@ -42,7 +42,7 @@ class CalibrationStore:
         self.folder = Path(folder)
         self._cache: dict[int, Calibration] = {0: Calibration()}
         self._active: tuple[float, int] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def _path(self, version: int) -> Path:
         return self.folder / f"v{version:04d}.json"

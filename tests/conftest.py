@@ -66,3 +66,16 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared/data is not next to the project")
     return SHARED
+
+
+@pytest.fixture
+def loop_services(services, tmp_path):
+    """Services with their own data folder (database, calibration versions) sharing the heavy parts: the
+    embedder, the corpus and the index of the session-wide `services`."""
+    from interviewer.services import Services
+
+    svc = Services(services.settings.model_copy(update={"data_dir": tmp_path}))
+    for name in ("embedder", "index", "_answer_space"):
+        svc.__dict__[name] = getattr(services, name)
+    svc._corpus = services.corpus
+    return svc
