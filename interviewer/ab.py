@@ -109,6 +109,8 @@ class ABTests:
     def version_for(self, session_id: str) -> int | None:
         """The calibration version an assigned session is graded with (None: the active one)."""
         if session_id not in self._versions:
+            if len(self._versions) > 50_000:  # a long-running server: forget old sessions, they are re-read
+                self._versions.clear()
             with self.storage.engine.connect() as conn:
                 q = select(ab_assignments.c.version).where(ab_assignments.c.session_id == session_id)
                 self._versions[session_id] = conn.execute(q).scalar()

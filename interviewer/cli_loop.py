@@ -58,3 +58,6 @@ def cmd_calibrations(args: argparse.Namespace) -> None:
         return "\n".join(lines)
 
     _emit(args, data, text)
+    if message.startswith("Not changed"):
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
