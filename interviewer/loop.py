@@ -83,7 +83,7 @@ class CalibratedGrader:
             extra={
                 "question_id": grade.question_id,
                 "score": grade.score,
-                "level": grade.level,
+                "verdict": grade.level,
                 "flags": grade.flags,
                 "calibration": grade.calibration,
             },
@@ -106,7 +106,7 @@ class LoopSessions(SessionService):
             state, events = super().start(profile, setup)  # saved: the assignment can refer to it
             arm = self.loop.ab.assign(state.id)
         with session_context(state.id):
-            log.info("session started", extra={"track": setup.track, "level": setup.level, "arm": arm})
+            log.info("session started", extra={"track": setup.track, "target_level": setup.level, "arm": arm})
         return state, events
 
     def reply(self, session_id: str, message: str, on_token: Any = None) -> tuple[SessionState, list[Event]]:

@@ -132,3 +132,30 @@ def test_services_grade_with_the_active_calibration_version(loop_services):
     after = svc.grader.grade(target, answer)
     assert after.calibration == saved.version and after.raw_score == before.raw_score
     assert after.score == pytest.approx(min(5.0, before.score + 0.8), abs=0.011)
+
+
+def test_turns_and_grades_are_logged_as_json_with_their_session_id(loop_services):
+    import io
+    import json
+    import logging
+
+    from interviewer.metrics import JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("interviewer")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        state, _ = _answered(loop_services, "logged", INJECTED)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    by_msg = {line["msg"]: line for line in lines}
+    assert by_msg["turn"]["session_id"] == state.id and by_msg["turn"]["status"] == "active"
+    assert by_msg["graded"]["session_id"] == state.id and "injection" in by_msg["graded"]["flags"]
+    assert by_msg["queued for review"]["session_id"] == state.id
+    assert by_msg["session started"]["session_id"] == state.id

@@ -66,6 +66,8 @@ def show_item(services: Any, auth: dict[str, Any], review_id: str) -> str:
     except ReviewError as exc:
         return str(exc)
     grade = json.loads(row["machine_grade"])
+    if not grade:
+        return f"Imported labelled example for {row['question_id']}: there is no machine grade to show."
     text, reference, points = _question(services, row["question_id"])
     lines = [
         f"### {html.escape(text)}",
