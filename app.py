@@ -1,6 +1,7 @@
 """Build the app from the package and launch it (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT are honoured)."""
 
 import os
+import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -10,6 +11,8 @@ from interviewer.ui.app import CSS, build_app
 if __name__ == "__main__":
     services = Services()
     services.ensure_index()
+    # The page is served at once; the model and the index open meanwhile (the first answer waits if needed).
+    threading.Thread(target=services.warm_up, name="warm-up", daemon=True).start()
     build_app(services).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),

@@ -31,7 +31,8 @@ def train_features(name: str, data: Path, cache: Path) -> tuple[list, np.ndarray
     from tqdm import tqdm
 
     from interviewer.embeddings import make_embedder
-    from interviewer.grading.grader import RubricGrader, Target
+    from interviewer.grading.grader import RubricGrader
+    from interviewer.grading.target import Target
 
     rows = [r for r in read_rows(data / f"{name}.csv") if r.split == "train"]
     path = cache / f"{name}.pkl"

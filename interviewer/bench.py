@@ -53,17 +53,18 @@ class _Timed:
         finally:
             self.seconds += time.perf_counter() - t
 
-    def tokens(self, texts: list[str]) -> Any:
+    def passages(self, texts: list[str]) -> Any:
         t = time.perf_counter()
         try:
-            return self.inner.tokens(texts)
+            return self.inner.passages(texts)
         finally:
             self.seconds += time.perf_counter() - t
 
 
 def bench_grading(services: Any) -> dict[str, float]:
     from .embeddings import OnnxMiniLM
-    from .grading.grader import RubricGrader, Target
+    from .grading.grader import RubricGrader
+    from .grading.target import Target
 
     answers = _answers()
     fresh = OnnxMiniLM()

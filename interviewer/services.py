@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import cached_property
 from typing import Any
@@ -10,6 +11,8 @@ from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
 from .embeddings import Embedder, make_embedder
 from .index import VectorIndex
+
+log = logging.getLogger(__name__)
 
 
 class Services:
@@ -54,6 +57,15 @@ class Services:
             progress=progress,
             before_write=lambda: refuse_duplicates(corpus, self.embedder),
         )
+
+    def warm_up(self) -> None:
+        """Open the index and load the model ahead of the first answer (run in the background at start-up)."""
+        try:
+            self.index.count("questions")
+            self.embedder.embed(["warm up"])
+            _ = self.grader, self._answer_space
+        except Exception as exc:  # the first request will meet (and report) the same problem
+            log.warning("warm-up failed: %s", exc)
 
     def search(self, text: str, level: str | None = None, k: int = 5) -> list[dict[str, Any]]:
         if self.index.count("questions") == 0:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..corpus import Corpus
-from ..grading.grader import RubricGrader, Target
+from ..grading.grader import RubricGrader
 from ..grading.models import Grade
+from ..grading.target import Target
 from ..llm import TokenCallback
 from ..models import LEVELS
 from ..text import clean
@@ -290,6 +291,7 @@ class Engine:
     ) -> None:
         state.items.append(ItemState(id=item_id, level=level or state.current_level, topic=topic, kind=kind))
         state.awaiting = "answer"
+        self.grader.prepare_soon(self.target(state.items[-1]))
 
     def _asked_text(self, state: SessionState) -> str:
         item = state.current
