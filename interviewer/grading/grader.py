@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..embeddings import Embedder
-from ..models import LEVELS, GradingItem, KeyPoint, Level, LevelBars, Rubric, Verdict
+from ..models import LEVELS, CodingSpec, GradingItem, KeyPoint, Level, LevelBars, Rubric, Verdict
 from ..text import Span, clean, content_stems, spans, words
 from .calibration import ScoreModel
 from .features import Encoded, encode, pair_features
@@ -44,6 +44,7 @@ class Target:
     topic: str = ""
     misconceptions: tuple[str, ...] = ()
     probes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    coding: CodingSpec | None = None
 
     @classmethod
     def of(
@@ -59,6 +60,7 @@ class Target:
             topic=getattr(item, "topic", topic),
             misconceptions=tuple(item.misconceptions),
             probes=tuple((p.text, tuple(p.targets)) for p in item.probes),
+            coding=getattr(item, "coding", None),
         )
 
     @classmethod
