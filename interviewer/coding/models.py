@@ -23,6 +23,8 @@ RunStatus = Literal[
 class TestOutcome(BaseModel):
     """One example or hidden test; hidden tests never carry their call, expected value or output."""
 
+    __test__ = False  # not a pytest class
+
     kind: Literal["example", "hidden"]
     index: int
     """1-based position among the tests of its kind."""

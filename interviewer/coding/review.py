@@ -33,8 +33,8 @@ def readability(code: str) -> tuple[float, list[str]]:
         notes.append("deeply nested loops and conditions are hard to follow")
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     names |= {a.arg for f in funcs for a in f.args.args}
-    cryptic = [n for n in names if len(n) <= 2 and n not in COMMON_SHORT]
-    if names and len(cryptic) / len(names) > 0.4:
+    cryptic = [n for n in names if len(n) == 1 and n not in COMMON_SHORT]
+    if len(names) >= 3 and len(cryptic) / len(names) > 0.4:
         notes.append("many cryptic short names; descriptive names make the intent clear")
     lines = code.splitlines()
     explained = "#" in code or any(ast.get_docstring(f) for f in funcs)

@@ -70,6 +70,17 @@ def _wait_unreaped(pid: int, timeout: float) -> bool:
     return False
 
 
+def _processes_of(uid: int) -> list[int]:
+    """Pids owned by `uid` (zombies included, since they still count against RLIMIT_NPROC)."""
+    pids = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    pids.append(int(entry.name))
+    return pids
+
+
 class CodeRunner:
     """Runs code against a CodingSpec in the sandbox; thread-safe, at most `sandbox_concurrency` runs at once."""
 
@@ -282,19 +293,25 @@ class CodeRunner:
             os.killpg(proc.pid, signal.SIGKILL)
         if uid is None:
             return
-        # kill(-1) from a process running as the slot uid reaches exactly that uid's processes (setsid or not).
-        subprocess.run(
-            [
-                str(self.s.sandbox_python),
-                "-I",
-                "-S",
-                "-c",
-                "import os\ntry: os.kill(-1, 9)\nexcept OSError: pass",
-            ],
-            user=uid,
-            group=uid,
-            extra_groups=[],
-            env=MINIMAL_ENV,
-            timeout=10,
-            check=False,
-        )
+        # kill(-1) from a process running as the slot uid reaches exactly that uid's processes (setsid or not);
+        # repeat until none is left, so the next run in this slot starts below RLIMIT_NPROC.
+        deadline = time.monotonic() + 5
+        while True:
+            subprocess.run(
+                [
+                    str(self.s.sandbox_python),
+                    "-I",
+                    "-S",
+                    "-c",
+                    "import os\ntry: os.kill(-1, 9)\nexcept OSError: pass",
+                ],
+                user=uid,
+                group=uid,
+                extra_groups=[],
+                env=MINIMAL_ENV,
+                timeout=10,
+                check=False,
+            )
+            if not set(_processes_of(uid)) - {proc.pid} or time.monotonic() > deadline:  # ours: a zombie
+                return
+            time.sleep(0.05)
