@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from .config import Settings, load_settings
@@ -85,15 +86,28 @@ class Services:
 
     @cached_property
     def grader(self) -> Any:
+        from .coding.grading import CodingGrader
         from .grading.calibration import ScoreModel
         from .grading.grader import RubricGrader
 
         rubric = RubricGrader(self.embedder, ScoreModel.load(), self.corpus.rubric, self._nearest_other)
         if self.settings.llm == "none":
-            return rubric
+            return CodingGrader(rubric, self.runner)
         from .grading.judge import JudgedGrader
 
-        return JudgedGrader(rubric, self.llm)
+        return CodingGrader(JudgedGrader(rubric, self.llm), self.runner)
+
+    @cached_property
+    def runner(self) -> Any:
+        """The sandbox that runs candidate code; the app's data, corpus and code folders are hidden from it."""
+        from .coding.runner import CodeRunner
+        from .config import ROOT
+
+        s = self.settings
+        hide = [s.data_dir, s.corpus_dir, s.rubrics_dir, ROOT / "interviewer", Path("/root"), Path("/home")]
+        if (ROOT / "pyproject.toml").exists():  # a source checkout: its .venv, .env and data live here too
+            hide.append(ROOT)
+        return CodeRunner(s, hide=hide)
 
     @cached_property
     def _answer_space(self) -> tuple[list[str], Any]:
@@ -152,7 +166,9 @@ class Services:
         from .sessions import SessionService
 
         s = self.settings
-        return SessionService(self.engine, self.storage, s.max_requests_per_minute, s.max_open_sessions)
+        return SessionService(
+            self.engine, self.storage, s.max_requests_per_minute, s.max_open_sessions, runner=self.runner
+        )
 
     def agreement_note(self) -> str:
         """One line on how well the grader agrees with human graders, from the shipped measurements."""

@@ -148,8 +148,14 @@ class Engine:
         grade = self.grader.grade(target, "\n\n".join(item.answers))
         if item.grade is not None and item.grade.score > grade.score and len(item.answers) > 1:
             grade = item.grade  # a weak follow-up answer does not take away credit already earned
+        fresh = item.grade is not grade
         item.grade = grade
         events: list[Event] = []
+        if fresh and grade.run is not None:
+            from ..coding.report import run_markdown
+
+            run = grade.run.model_dump(include={"status", "tests", "violations"})
+            events.append(state.say(Event(kind="tests", text=run_markdown(grade.run), data={"run": run})))
         if state.setup.feedback and grade.feedback:
             events.append(
                 Event(kind="feedback", text=grade.feedback, data={"score": grade.score, "level": grade.level})

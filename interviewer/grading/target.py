@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import GradingItem, KeyPoint, Level
+from ..models import CodingSpec, GradingItem, KeyPoint, Level
 from ..text import spans, words
 
 
@@ -21,6 +21,7 @@ class Target:
     topic: str = ""
     misconceptions: tuple[str, ...] = ()
     probes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    coding: CodingSpec | None = None
 
     @classmethod
     def of(
@@ -36,6 +37,7 @@ class Target:
             topic=getattr(item, "topic", topic),
             misconceptions=tuple(item.misconceptions),
             probes=tuple((p.text, tuple(p.targets)) for p in item.probes),
+            coding=getattr(item, "coding", None),
         )
 
     @classmethod
