@@ -85,7 +85,7 @@ def wire_coding(
 
     refresh_out = [panel.group, panel.intro, panel.code, panel.explanation, panel.results, panel.shown]
     for dep in after:
-        dep.then(refresh, [state, panel.shown], refresh_out, api_name=False)
+        dep.then(refresh, [state, panel.shown], refresh_out, api_visibility="undocumented")
 
     def on_run(sess: dict[str, Any], code: str) -> str:
         if not (sess or {}).get("id"):
@@ -104,4 +104,4 @@ def wire_coding(
     sub = panel.submit.click(
         on_submit, [state, chat, panel.code, panel.explanation], outputs, api_name="submit_code"
     )
-    sub.then(refresh, [state, panel.shown], refresh_out, api_name=False)
+    sub.then(refresh, [state, panel.shown], refresh_out, api_visibility="undocumented")
