@@ -30,6 +30,7 @@ index: install ## validate corpus/ and rubrics/ and update the Chroma index
 
 test: install ## every test tier: unit, server, concurrency, sandbox and browser (what CI runs)
 	bash scripts/setup-browser.sh
+	bash scripts/setup-sandbox.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install ## the unit tier for the edit loop (under 2 minutes)

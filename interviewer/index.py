@@ -9,11 +9,12 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .config import Settings
 from .corpus import Corpus
-from .embeddings import ChromaEmbedding, Embedder
+from .embeddings import Embedder
 
 COLLECTIONS = ("questions", "scenarios", "criteria", "answers")
 
@@ -103,7 +104,6 @@ class VectorIndex:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings = settings
         self.embedder = embedder
-        self.ef = ChromaEmbedding(embedder)
         self._client: Any = None
         self._cols: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -118,8 +118,10 @@ class VectorIndex:
         if name not in self._cols:
             full = f"{self.settings.collection_prefix}-{name}"
             try:
+                from .chroma_ef import ChromaEmbedding
+
                 self._cols[name] = self.client.get_or_create_collection(
-                    full, embedding_function=self.ef, metadata={"hnsw:space": "cosine"}
+                    full, embedding_function=ChromaEmbedding(self.embedder), metadata={"hnsw:space": "cosine"}
                 )
             except Exception as exc:
                 raise IndexError_(f"cannot open collection {full}: {exc}") from exc
@@ -141,7 +143,15 @@ class VectorIndex:
         when it raises, nothing is written and the last good index stays in use.
         """
         stats = {"added": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+        docs_by_name = corpus_docs(corpus)
+        stamp = self._stamp(docs_by_name)
+        if not rebuild and stamp is not None and _read(stamp[0]) == stamp[1]:
+            # Synced by this or an earlier process and unchanged since: no need to open Chroma at start-up.
+            stats["unchanged"] = sum(len(d) for d in docs_by_name.values())
+            return stats
         with self._lock:
+            if stamp is not None:
+                stamp[0].unlink(missing_ok=True)
             if before_write is not None and (rebuild or self._changed(corpus)):
                 before_write()
             if rebuild:
@@ -150,9 +160,25 @@ class VectorIndex:
                     with contextlib.suppress(Exception):
                         self.client.delete_collection(full)
                     self._cols.pop(name, None)
-            for name, docs in corpus_docs(corpus).items():
+            for name, docs in docs_by_name.items():
                 self._sync_one(name, docs, stats, progress)
+            if stamp is not None:
+                stamp[0].write_text(stamp[1])
         return stats
+
+    def _stamp(self, docs_by_name: dict[str, list[Doc]]) -> tuple[Path, str] | None:
+        """Where this index records the corpus it was last synced with, and the corpus's fingerprint.
+
+        Only for a local index folder: a Chroma server can be changed by other machines.
+        """
+        if self.settings.chroma_mode == "server":
+            return None
+        digest = hashlib.sha256(self.embedder.name.encode())
+        for name in sorted(docs_by_name):
+            for d in sorted(docs_by_name[name], key=lambda d: d.id):
+                digest.update(f"{name}\0{d.id}\0{d.hash}\n".encode())
+        path = self.settings.chroma_path / f"synced-{self.settings.collection_prefix}.txt"
+        return path, digest.hexdigest()
 
     def _changed(self, corpus: Corpus) -> bool:
         for name, docs in corpus_docs(corpus).items():
@@ -210,3 +236,10 @@ class VectorIndex:
                 res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
             )
         ]
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None

@@ -55,8 +55,8 @@ class Loop:
 class CalibratedGrader:
     """Wraps the grader: times it, applies the session's calibration version, counts verdicts by level.
 
-    Bare-reference grades (`interviewer eval` rows, no asked level) are left as the shipped model made them: the
-    versions are fitted on reviewed interview answers and say nothing about other data.
+    Bare-reference grades (`interviewer eval` rows, no asked level) and code graded by running tests are left as
+    they were made: the versions are fitted on reviewed interview answers and say nothing about other data.
     """
 
     def __init__(self, inner: Any, loop: Loop):
@@ -70,7 +70,7 @@ class CalibratedGrader:
     def grade(self, target: Any, answer: str) -> Grade:
         t0 = time.perf_counter()
         grade: Grade = self.inner.grade(target, answer)
-        if target.level is not None:
+        if target.level is not None and "+tests" not in grade.graded_by:  # code run by tests: kept as graded
             version = self.loop.version_for_current_session()
             try:
                 grade = self.loop.calibrations.get(version).apply(grade)

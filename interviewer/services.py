@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
 from .embeddings import Embedder, make_embedder
 from .index import VectorIndex
+
+log = logging.getLogger(__name__)
 
 
 class Services:
@@ -55,6 +59,15 @@ class Services:
             before_write=lambda: refuse_duplicates(corpus, self.embedder),
         )
 
+    def warm_up(self) -> None:
+        """Open the index and load the model ahead of the first answer (run in the background at start-up)."""
+        try:
+            self.index.count("questions")
+            self.embedder.embed(["warm up"])
+            _ = self.grader, self._answer_space
+        except Exception as exc:  # the first request will meet (and report) the same problem
+            log.warning("warm-up failed: %s", exc)
+
     def search(self, text: str, level: str | None = None, k: int = 5) -> list[dict[str, Any]]:
         if self.index.count("questions") == 0:
             self.ensure_index()
@@ -73,16 +86,29 @@ class Services:
 
     @cached_property
     def grader(self) -> Any:
+        from .coding.grading import CodingGrader
         from .grading.calibration import ScoreModel
         from .grading.grader import RubricGrader
         from .loop import CalibratedGrader
 
         rubric = RubricGrader(self.embedder, ScoreModel.load(), self.corpus.rubric, self._nearest_other)
         if self.settings.llm == "none":
-            return CalibratedGrader(rubric, self.loop)  # the active calibration version on top
+            return CalibratedGrader(CodingGrader(rubric, self.runner), self.loop)  # active calibration on top
         from .grading.judge import JudgedGrader
 
-        return CalibratedGrader(JudgedGrader(rubric, self.llm), self.loop)
+        return CalibratedGrader(CodingGrader(JudgedGrader(rubric, self.llm), self.runner), self.loop)
+
+    @cached_property
+    def runner(self) -> Any:
+        """The sandbox that runs candidate code; the app's data, corpus and code folders are hidden from it."""
+        from .coding.runner import CodeRunner
+        from .config import ROOT
+
+        s = self.settings
+        hide = [s.data_dir, s.corpus_dir, s.rubrics_dir, ROOT / "interviewer", Path("/root"), Path("/home")]
+        if (ROOT / "pyproject.toml").exists():  # a source checkout: its .venv, .env and data live here too
+            hide.append(ROOT)
+        return CodeRunner(s, hide=hide)
 
     @cached_property
     def _answer_space(self) -> tuple[list[str], Any]:
@@ -143,7 +169,12 @@ class Services:
 
         s = self.settings
         return LoopSessions(
-            self.engine, self.storage, s.max_requests_per_minute, s.max_open_sessions, loop=self.loop
+            self.engine,
+            self.storage,
+            s.max_requests_per_minute,
+            s.max_open_sessions,
+            runner=self.runner,
+            loop=self.loop,
         )
 
     @cached_property

@@ -17,8 +17,16 @@ class LimitError(RuntimeError):
 
 
 class SessionService:
-    def __init__(self, engine: Engine, storage: Storage, rate_per_minute: int = 30, max_open: int = 200):
+    def __init__(
+        self,
+        engine: Engine,
+        storage: Storage,
+        rate_per_minute: int = 30,
+        max_open: int = 200,
+        runner: Any = None,
+    ):
         self.engine = engine
+        self.runner = runner
         self.storage = storage
         self.rate_per_minute = rate_per_minute
         self.max_open = max_open
@@ -48,6 +56,18 @@ class SessionService:
             events = self.engine.reply(state, message, on_token=on_token)
             self.storage.save_session(state)  # committed before the reply is returned to be shown
             return state, events
+
+    def run_examples(self, session_id: str, code: str) -> Any:
+        """Run code against the visible examples of the session's current coding question (no grading)."""
+        from .coding.models import RunResult
+
+        state = self._load(session_id)
+        item = state.current
+        question = self.engine.corpus.by_id.get(item.id) if item and state.status != "finished" else None
+        if question is None or question.coding is None or self.runner is None:
+            return RunResult(status="unavailable", message="The current question is not a coding question.")
+        self._check_rate(session_id)
+        return self.runner.run(question.coding, code, include_hidden=False)
 
     def pause(self, session_id: str) -> tuple[SessionState, list[Event]]:
         return self._act(session_id, self.engine.pause)

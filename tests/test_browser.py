@@ -114,3 +114,52 @@ def test_recruiter_journey(app):
             "save",
             "original",
         ]
+
+
+def test_coding_question_journey(app):
+    url, svc = app
+    with browser_page() as page:
+        page.goto(url)
+        fill(page, "profile", "browser-coder")
+        page.get_by_label("junior").check()
+        page.locator("#length input[type=number]").fill("1")
+        page.locator("#length input[type=number]").press("Enter")
+        page.locator("#track input").click()
+        page.get_by_role("option", name="Coding").click()
+        page.click("#start")
+        _wait_status(page, "active")
+        editor = page.locator("#code .cm-content")
+        editor.wait_for()
+
+        session = svc.storage.sessions_of("browser-coder")[-1]
+        question = svc.corpus.by_id[svc.storage.load_session(session["id"]).current.id]
+        spec = question.coding
+        assert spec.function in editor.inner_text()  # prefilled with the starter code
+
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(spec.solution)
+        page.click("#run-examples")
+        n = len(spec.examples)
+        page.wait_for_function(
+            "t => (document.querySelector('#run-results')?.innerText || '').includes(t)",
+            arg=f"passed {n}/{n} examples",
+        )
+        results = page.locator("#run-results").inner_text()
+        assert "example 1 of" in results and "hidden test" not in results
+
+        fill(page, "code-explanation", "I handle the empty input and keep it linear time.")
+        page.click("#submit-code")
+        page.wait_for_function(
+            "t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg="hidden tests"
+        )
+        chat = page.locator("#chat").inner_text()
+        m = len(spec.tests)
+        assert f"passed {n}/{n} examples and {m}/{m} hidden tests" in chat
+        assert f"hidden test {m} of {m}" in chat and "Feedback (score" in chat
+        visible = " ".join(e.call for e in spec.examples)
+        for test in spec.tests:
+            assert test.call in visible or test.call not in chat  # hidden inputs are never shown
+        grade = svc.storage.load_session(session["id"]).items[0].grade
+        assert grade.run is not None and grade.run.all_passed and grade.level != "none"

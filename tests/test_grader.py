@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.grading.grader import Target
+from interviewer.grading.target import Target
 
 from .injection_texts import load as load_injections
 
@@ -164,3 +164,32 @@ def test_reference_only_grading_orders_answers(grader):
     right = grader.grade(t, "We let the water evaporate and the salt stayed behind.")
     wrong = grader.grade(t, "We used a magnet to pull the salt out.")
     assert right.score > wrong.score
+
+
+@pytest.mark.parametrize("kind", ["fake", "onnx"])
+def test_batched_alignment_equals_pairwise_features(corpus, kind):
+    """The fast path (spans cut from one pass, refs stacked) gives the same features as one pair at a time."""
+    import numpy as np
+
+    from interviewer.embeddings import make_embedder
+    from interviewer.grading.alignment import RefBatch, pair_features_many, span_of
+    from interviewer.grading.features import encode, pair_features
+    from interviewer.text import content_stems, spans
+
+    emb = make_embedder(kind)
+    target = Target.of(corpus.by_id["mlf-decision-tree"])
+    q_stems = frozenset(content_stems(target.question))
+    question = encode(emb, target.question)
+    refs = [encode(emb, k.text, q_stems) for k in target.key_points] + [encode(emb, WRONG_TREE, q_stems)]
+    batch = RefBatch.of(refs, question)
+    passage = emb.passages([SENIOR_TREE])[0]
+    answer = encode(emb, SENIOR_TREE, q_stems, within=(passage, 0))
+    units = spans(SENIOR_TREE)
+    assert len(units) > 8
+    for sp in units:
+        alone = encode(emb, sp.text, q_stems, within=(passage, sp.start))
+        cut = span_of(answer, passage, sp.start, sp.end)
+        assert cut.text == sp.text and len(cut.pieces) == len(alone.pieces) > 0
+        pairwise = np.stack([pair_features(alone, r, question, [alone.vec]) for r in refs])
+        many = pair_features_many(cut, batch, question, cut.vec[None, :])
+        np.testing.assert_allclose(many, pairwise, atol=1e-5)

@@ -11,8 +11,8 @@ from interviewer.engine.engine import Engine
 from interviewer.engine.phrasing import Phraser
 from interviewer.engine.planner import Planner
 from interviewer.engine.state import Setup
-from interviewer.grading.grader import Target
 from interviewer.grading.judge import JudgedGrader
+from interviewer.grading.target import Target
 from interviewer.llm import FakeChat, LLMError, OpenAIChat, make_llm
 
 from .llm_server import ScriptedLLM, fault, malformed, reply, slow, stream_cut

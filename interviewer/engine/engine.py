@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..corpus import Corpus
-from ..grading.grader import RubricGrader, Target
+from ..grading.grader import RubricGrader
 from ..grading.models import Grade
+from ..grading.target import Target
 from ..llm import TokenCallback
 from ..models import LEVELS
 from ..text import clean
@@ -147,8 +148,14 @@ class Engine:
         grade = self.grader.grade(target, "\n\n".join(item.answers))
         if item.grade is not None and item.grade.score > grade.score and len(item.answers) > 1:
             grade = item.grade  # a weak follow-up answer does not take away credit already earned
+        fresh = item.grade is not grade
         item.grade = grade
         events: list[Event] = []
+        if fresh and grade.run is not None:
+            from ..coding.report import run_markdown
+
+            run = grade.run.model_dump(include={"status", "tests", "violations"})
+            events.append(state.say(Event(kind="tests", text=run_markdown(grade.run), data={"run": run})))
         if state.setup.feedback and grade.feedback:
             events.append(
                 Event(kind="feedback", text=grade.feedback, data={"score": grade.score, "level": grade.level})
@@ -290,6 +297,7 @@ class Engine:
     ) -> None:
         state.items.append(ItemState(id=item_id, level=level or state.current_level, topic=topic, kind=kind))
         state.awaiting = "answer"
+        self.grader.prepare_soon(self.target(state.items[-1]))
 
     def _asked_text(self, state: SessionState) -> str:
         item = state.current

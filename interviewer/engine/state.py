@@ -25,6 +25,7 @@ EventKind = Literal[
     "stage",
     "wrap_up",
     "scorecard",
+    "tests",
 ]
 
 

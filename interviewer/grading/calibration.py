@@ -53,10 +53,21 @@ class ScoreModel:
     """Shipped score thresholds (0-5 scale) that cut scores into label sets, e.g. '2way' or '3way'."""
     trained_on: str = ""
     validation: dict[str, float] = field(default_factory=dict)
+    point: list[float] = field(default_factory=lambda: [1.0, 0.0])
+    """Platt scaling (a, b) that reads prob() of one answer span against one key point as 'the span states it'.
+
+    Fitted by benchmarks/fit_keypoints.py on our own corpus: a question's reference answer states its key points;
+    the other answers of the same topic do not.
+    """
+    point_validation: dict[str, float] = field(default_factory=dict)
 
     def prob(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         return np.where(reference_words(x) <= self.gate_words, self.short.prob(x), self.long.prob(x))
+
+    def point_prob(self, x: np.ndarray) -> np.ndarray:
+        """How likely each row's answer span states its key point."""
+        return platt(self.prob(x), self.point)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -70,6 +81,27 @@ class ScoreModel:
         raw = json.loads(text)
         raw["short"], raw["long"] = Logistic(**raw["short"]), Logistic(**raw["long"])
         return cls(**raw)
+
+
+def platt(p: np.ndarray, ab: list[float]) -> np.ndarray:
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    return 1.0 / (1.0 + np.exp(-(ab[0] * z + ab[1])))
+
+
+def fit_platt(p: np.ndarray, y: np.ndarray) -> list[float]:
+    """(a, b) of the class-balanced logistic fit of y on logit(p): 0.5 is where both classes are equally likely."""
+    from scipy.optimize import minimize
+
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    y = np.asarray(y, dtype=np.float64)
+    w = np.where(y == 1, 0.5 / max(1.0, y.sum()), 0.5 / max(1.0, (1 - y).sum()))
+
+    def loss(ab: np.ndarray) -> tuple[float, np.ndarray]:
+        q = 1.0 / (1.0 + np.exp(-(ab[0] * z + ab[1])))
+        ll = -(w * (y * np.log(q + 1e-9) + (1 - y) * np.log(1 - q + 1e-9))).sum()
+        return float(ll), np.array([(w * (q - y) * z).sum(), (w * (q - y)).sum()])
+
+    return [float(v) for v in minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B").x]
 
 
 def fit_logistic(

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..text import STOPWORDS, content_stems, negation_count, spans, stem, words
+from ..embeddings import DIM, Embedder, Passage
+from ..text import STOPWORDS, Span, content_stems, negation_count, spans, stem, words
 
 FEATURES = (
     "sem_recall",
@@ -51,6 +52,8 @@ class Encoded:
     """One vector per content word not in the question (mean of its pieces), for word-level alignment."""
     part_vecs: np.ndarray
     """One vector per sentence."""
+    word_start: np.ndarray
+    """Index in `pieces` of each word_vecs row's first piece (to slice words along with pieces)."""
 
 
 def piece_words(pieces: list[str]) -> list[str]:
@@ -72,8 +75,15 @@ def piece_words(pieces: list[str]) -> list[str]:
     return out
 
 
-def encode(embedder, text: str, question_stems: frozenset[str] = frozenset()) -> Encoded:
-    toks, vecs = embedder.tokens([text])[0]
+def encode(
+    embedder: Embedder,
+    text: str,
+    question_stems: frozenset[str] = frozenset(),
+    within: tuple[Passage, int] | None = None,
+) -> Encoded:
+    """Encode `text`, or the slice of an already-run passage starting at `within[1]` (no new model call)."""
+    passage, start = within if within else (embedder.passages([text])[0], 0)
+    toks, vecs, vec = passage.view(start, start + len(text))
     weights = np.zeros(len(toks), dtype=np.float32)
     groups: dict[int, list[int]] = {}
     word_no = -1
@@ -89,12 +99,25 @@ def encode(embedder, text: str, question_stems: frozenset[str] = frozenset()) ->
         wv = np.stack([vecs[idx].mean(axis=0) for idx in groups.values()])
         wv = wv / np.clip(np.linalg.norm(wv, axis=1, keepdims=True), 1e-9, None)
     else:
-        wv = np.zeros((0, vecs.shape[1] if len(vecs.shape) == 2 else 384), dtype=np.float32)
-    parts = [p.text for p in spans(text, clauses=False)] or [text]
-    vec = embedder.embed([text])[0]
-    part_vecs = embedder.embed(parts) if len(parts) > 1 else vec[None, :]
+        wv = np.zeros((0, DIM), dtype=np.float32)
+    word_start = np.array([idx[0] for idx in groups.values()], dtype=np.int64)
+    parts = spans(text, clauses=False)
+    part_vecs = (
+        np.stack([passage.pooled(start + p.start, start + p.end) for p in parts])
+        if len(parts) > 1
+        else vec[None, :]
+    )
     stems = frozenset(content_stems(text))
-    return Encoded(text, vec, vecs, weights, stems, len(words(text)), wv, part_vecs)
+    return Encoded(text, vec, vecs, weights, stems, len(words(text)), wv, part_vecs, word_start)
+
+
+def sentence_vectors(embedder: Embedder, text: str) -> tuple[list[Span], np.ndarray]:
+    """The sentences of `text` and their vectors, sliced from one pass over the whole text."""
+    passage = embedder.passages([text])[0]
+    parts = spans(text, clauses=False)
+    if not parts:
+        return [], np.zeros((0, DIM), dtype=np.float32)
+    return parts, np.stack([passage.pooled(p.start, p.end) for p in parts])
 
 
 def _soft(sim: np.ndarray, w: np.ndarray, axis: int) -> tuple[float, float]:

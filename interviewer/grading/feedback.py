@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..models import LEVELS, Rubric
-from ..text import spans
+from .features import sentence_vectors
 
 if TYPE_CHECKING:
     from ..embeddings import Embedder
-    from .grader import Target
     from .models import Grade, Star
+    from .target import Target
 
 _STAR_CUES = {
     "situation": r"\b(at my (last|previous|current)|when i was|we were|our team|the (project|company|team) (was|had)|"
@@ -46,8 +46,9 @@ def dimension_scores(
     """Per-competency scores: how strongly the answer shows each applicable dimension, scaled by its quality."""
     if rubric is None or not text.strip() or grade.score == 0:
         return {}
-    parts = [s.text for s in spans(text, clauses=False)] or [text]
-    part_vecs = embedder.embed(parts)
+    _, part_vecs = sentence_vectors(embedder, text)
+    if not len(part_vecs):
+        part_vecs = embedder.embed([text])
     out: dict[str, float] = {}
     for dim in rubric.dimensions:
         if (dim.kinds and kind not in dim.kinds) or (dim.topics and topic not in dim.topics):

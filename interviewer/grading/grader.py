@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ..embeddings import Embedder
-from ..models import LEVELS, GradingItem, KeyPoint, Level, LevelBars, Rubric, Verdict
+from ..models import LEVELS, LevelBars, Rubric, Verdict
 from ..text import Span, clean, content_stems, spans, words
+from .alignment import KnownTexts, pair_features_many, span_of
 from .calibration import ScoreModel
-from .features import Encoded, encode, pair_features
+from .features import Encoded, encode, pair_features, sentence_vectors
 from .feedback import build_feedback, dimension_scores, read_star
-from .guards import run_guards
+from .guards import GuardResult, run_guards
 from .models import Criterion, Grade
+from .target import Target
 
 EVIDENCE_AT = 0.4
 # How much of the score comes from key-point coverage rather than the holistic match with the reference.
@@ -30,55 +33,7 @@ TOPIC_MIN = (
 )
 MISCONCEPTION_PENALTY = 1.5
 
-
-@dataclass
-class Target:
-    """What an answer is graded against: a corpus question or stage, or a bare question with a reference."""
-
-    id: str
-    question: str
-    references: list[str]
-    key_points: list[KeyPoint]
-    level: Level | None = None
-    kind: str = "concept"
-    topic: str = ""
-    misconceptions: tuple[str, ...] = ()
-    probes: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    @classmethod
-    def of(
-        cls, item: GradingItem, level: Level | None = None, kind: str = "concept", topic: str = ""
-    ) -> Target:
-        return cls(
-            id=item.id,
-            question=item.text,
-            references=[item.reference_answer],
-            key_points=list(item.key_points),
-            level=getattr(item, "level", level),
-            kind=getattr(item, "kind", kind),
-            topic=getattr(item, "topic", topic),
-            misconceptions=tuple(item.misconceptions),
-            probes=tuple((p.text, tuple(p.targets)) for p in item.probes),
-        )
-
-    @classmethod
-    def from_reference(cls, qid: str, question: str, reference: str) -> Target:
-        """An eval row: alternatives split on '|||'; each becomes a criterion at the junior bar."""
-        refs = [r.strip() for r in reference.split("|||") if r.strip()] or [reference]
-        if len(refs) == 1:
-            parts = [s.text for s in spans(refs[0], clauses=False) if len(words(s.text)) >= 3] or refs
-        else:
-            parts = refs
-        kps = [
-            KeyPoint(id=f"ref-{i + 1}", level="junior", text=p if len(p) >= 8 else p + " (reference)")
-            for i, p in enumerate(parts)
-        ]
-        return cls(id=qid, question=question, references=refs, key_points=kps)
-
-    @property
-    def about_injection(self) -> bool:
-        blob = (self.question + " " + " ".join(k.text for k in self.key_points)).lower()
-        return "injection" in blob or "jailbreak" in blob
+log = logging.getLogger(__name__)
 
 
 class RubricGrader:
@@ -96,38 +51,47 @@ class RubricGrader:
         self.rubric = rubric
         self.bars = rubric.bars if rubric else LevelBars()
         self.nearest_other = nearest_other
+        # Corpus texts (questions, references, key points) are encoded once, not at every grade.
+        self.known = KnownTexts(embedder)
+        self._preparer: ThreadPoolExecutor | None = None
+
+    def prepare(self, target: Target) -> None:
+        """Encode what grading `target` needs from the corpus, so the answer's grade only encodes the answer."""
+        q_stems = frozenset(content_stems(target.question))
+        question = self.known.encoded(target.question, frozenset())
+        for text in (*target.references, *(k.text for k in target.key_points), *target.misconceptions):
+            self.known.encoded(text, q_stems)
+        for refs in ([k.text for k in target.key_points], list(target.misconceptions)):
+            if refs:
+                self.known.batch(refs, question, q_stems)
+
+    def prepare_soon(self, target: Target) -> None:
+        """`prepare` in the background while the candidate thinks (the question was just asked)."""
+        if self._preparer is None:
+            self._preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grader-prepare")
+        self._preparer.submit(self._prepare_quietly, target)
+
+    def _prepare_quietly(self, target: Target) -> None:
+        try:
+            self.prepare(target)
+        except Exception as exc:  # the grade itself will meet (and report) the same problem
+            log.warning("preparing %s failed: %s", target.id, exc)
 
     def score(self, target: Target, answer: str) -> float:
         """Only the 0-5 score, for bulk evaluation: the same guards and reference match, no per-point detail."""
-        raw = answer or ""
-        text = clean(raw)
-        ref_words = max((len(words(r)) for r in target.references), default=0)
-        guard = run_guards(text, raw, target.question, ref_words, target.about_injection)
-        if guard.cap == 0.0:
-            return 0.0
-        flags = list(guard.flags)
-        graded = self._on_topic(target, guard.graded_text, flags)
-        if not graded.strip():
+        if target.level is not None:  # a corpus question: its score depends on the key points too
+            return self.grade(target, answer).score
+        _, guard, flags, graded = self._guard(target, answer)
+        if guard.cap == 0.0 or not graded.strip():
             return 0.0
         answer_enc, question, _, part_vecs, q_stems = self._encode_answer(target, graded)
-        refs = [encode(self.embedder, r, q_stems) for r in target.references]
-        rows = np.stack([pair_features(answer_enc, r, question, part_vecs) for r in refs])
-        p_ref = float(self.model.prob(rows.max(axis=0))[0])
-        if self._off_topic(target.id, answer_enc, question, refs):
-            p_ref = min(p_ref, 0.05)
-        if target.level is not None:
-            return self.grade(target, answer).score
+        p_ref = self._reference_match(target, answer_enc, question, part_vecs, q_stems, flags)
         return round(min(guard.cap, 5 * p_ref), 2)
 
     def grade(self, target: Target, answer: str) -> Grade:
-        raw = answer or ""
-        text = clean(raw)
-        ref_words = max((len(words(r)) for r in target.references), default=0)
-        guard = run_guards(text, raw, target.question, ref_words, target.about_injection)
-        flags = list(guard.flags)
+        text, guard, flags, graded = self._guard(target, answer)
         if guard.cap == 0.0:
             return self._zero(target, flags)
-        graded = self._on_topic(target, guard.graded_text, flags)
         scored = self._score(target, graded, flags)
         if "injection" in flags and graded != text:
             # Never let removing (or keeping) the injected part raise the grade: take the lower of both readings.
@@ -142,15 +106,48 @@ class RubricGrader:
 
     # -- scoring ----------------------------------------------------------------------------------------------
 
+    def _guard(self, target: Target, answer: str) -> tuple[str, GuardResult, list[str], str]:
+        """The cleaned answer, the guards' verdict, the flags so far, and the part of the answer to grade."""
+        raw = answer or ""
+        text = clean(raw)
+        ref_words = max((len(words(r)) for r in target.references), default=0)
+        guard = run_guards(text, raw, target.question, ref_words, target.about_injection)
+        flags = list(guard.flags)
+        graded = "" if guard.cap == 0.0 else self._on_topic(target, guard.graded_text, flags)
+        return text, guard, flags, graded
+
+    def _reference_match(
+        self,
+        target: Target,
+        answer: Encoded,
+        question: Encoded,
+        part_vecs: list[np.ndarray],
+        q_stems: frozenset[str],
+        flags: list[str],
+    ) -> float:
+        """How well the answer matches the best reference answer, as a probability (capped when off topic)."""
+        refs = [self.known.encoded(r, q_stems) for r in target.references]
+        rows = np.stack([pair_features(answer, r, question, part_vecs) for r in refs])
+        p_ref = float(self.model.prob(rows.max(axis=0))[0])
+        if self._off_topic(target.id, answer, question, refs):
+            flags.append("off_topic")
+            p_ref = min(p_ref, 0.05)
+        return p_ref
+
     def _on_topic(self, target: Target, text: str, flags: list[str]) -> str:
         """The answer less sentences unrelated to the question: appended text can dilute, but never earn, credit."""
-        sentences = spans(text, clauses=False)
-        if len(sentences) < 2:
+        if len(spans(text, clauses=False)) < 2:
             return text
-        anchors = self.embedder.embed(
-            [target.question, *target.references, *(k.text for k in target.key_points)]
+        q_stems = frozenset(content_stems(target.question))
+        anchors = np.stack(
+            [self.known.encoded(target.question, frozenset()).vec]
+            + [
+                self.known.encoded(t, q_stems).vec
+                for t in (*target.references, *(k.text for k in target.key_points))
+            ]
         )
-        sims = (self.embedder.embed([s.text for s in sentences]) @ anchors.T).max(axis=1)
+        sentences, vecs = sentence_vectors(self.embedder, text)
+        sims = (vecs @ anchors.T).max(axis=1)
         floor = max(TOPIC_MIN, TOPIC_RELATIVE * float(sims.max()))
         keep = [s for s, sim in zip(sentences, sims, strict=True) if sim >= floor]
         if len(keep) == len(sentences) or not keep:
@@ -162,10 +159,11 @@ class RubricGrader:
         self, target: Target, text: str
     ) -> tuple[Encoded, Encoded, list[Span], list[np.ndarray], frozenset[str]]:
         q_stems = frozenset(content_stems(target.question))
-        question = encode(self.embedder, target.question)
-        answer = encode(self.embedder, text, q_stems)
+        question = self.known.encoded(target.question, frozenset())
+        passage = self.embedder.passages([text])[0]
+        answer = encode(self.embedder, text, q_stems, within=(passage, 0))
         parts = spans(text)
-        part_vecs = list(self.embedder.embed([p.text for p in parts])) if parts else [answer.vec]
+        part_vecs = [passage.pooled(p.start, p.end) for p in parts] if parts else [answer.vec]
         return answer, question, parts, part_vecs, q_stems
 
     def features(self, target: Target, text: str) -> np.ndarray:
@@ -175,7 +173,7 @@ class RubricGrader:
         """
         answer, question, _, part_vecs, q_stems = self._encode_answer(target, clean(text))
         rows = [
-            pair_features(answer, encode(self.embedder, r, q_stems), question, part_vecs)
+            pair_features(answer, self.known.encoded(r, q_stems), question, part_vecs)
             for r in target.references
         ]
         return np.max(np.stack(rows), axis=0)
@@ -191,7 +189,7 @@ class RubricGrader:
                 "none",
             )
         # Batch every text this grade needs through the model once; later encodes hit the cache.
-        self.embedder.tokens(
+        self.embedder.passages(
             [
                 text,
                 target.question,
@@ -201,23 +199,16 @@ class RubricGrader:
             ]
         )
         answer, question, parts, part_vecs, q_stems = self._encode_answer(target, text)
-        refs = [encode(self.embedder, r, q_stems) for r in target.references]
-        ref_rows = np.stack([pair_features(answer, r, question, part_vecs) for r in refs])
-        p_ref = float(self.model.prob(ref_rows.max(axis=0))[0])
-        if self._off_topic(target.id, answer, question, refs):
-            flags.append("off_topic")
-            p_ref = min(p_ref, 0.05)
+        p_ref = self._reference_match(target, answer, question, part_vecs, q_stems, flags)
 
         # A key point is one claim: it is matched against each sentence or clause (and pairs of neighbouring
         # sentences), so a long answer on the topic does not get credit for claims it never makes.
-        units = self._units(text, parts, q_stems)
+        units = self._units(answer, text, parts)
+        probs = self._match(units, [k.text for k in target.key_points], question, q_stems)
         criteria = []
-        for kp in target.key_points:
-            ref = encode(self.embedder, kp.text, q_stems)
-            rows = np.stack([pair_features(u, ref, question, [u.vec]) for u, _ in units])
-            probs = self.model.prob(rows)
-            best = int(np.argmax(probs))
-            met = float(probs[best])
+        for kp, kp_probs in zip(target.key_points, probs, strict=True):
+            best = int(np.argmax(kp_probs))
+            met = float(kp_probs[best])
             if "off_topic" in flags:
                 met = min(met, 0.05)
             evidence = units[best][1] if met >= EVIDENCE_AT else ""
@@ -227,35 +218,45 @@ class RubricGrader:
 
         level = self._level(criteria)
         score = self._combine(target, criteria, p_ref)
-        wrong = self._misconception(target, units, question, q_stems)
+        wrong = float(self._match(units, list(target.misconceptions), question, q_stems).max(initial=0.0))
         if wrong >= MISCONCEPTION_AT:
             flags.append("misconception")
             score = max(0.0, score - MISCONCEPTION_PENALTY * wrong)
         return score, p_ref, criteria, level
 
-    def _misconception(
-        self, target: Target, units: list[tuple[Encoded, str]], question: Encoded, q_stems: frozenset[str]
-    ) -> float:
-        """How strongly some sentence of the answer states one of the question's known misconceptions."""
-        best = 0.0
-        for m in target.misconceptions:
-            ref = encode(self.embedder, m, q_stems)
-            rows = np.stack([pair_features(u, ref, question, [u.vec]) for u, _ in units])
-            best = max(best, float(self.model.prob(rows).max()))
-        return best
+    def _match(
+        self,
+        units: list[tuple[Encoded, str]],
+        refs: list[str],
+        question: Encoded,
+        q_stems: frozenset[str],
+        calibrated: bool = True,
+    ) -> np.ndarray:
+        """Probability that each unit states each reference: shape (len(refs), len(units))."""
+        if not refs or not units:
+            return np.zeros((len(refs), len(units)))
+        batch = self.known.batch(refs, question, q_stems)
+        rows = np.concatenate([pair_features_many(u, batch, question, u.vec[None, :]) for u, _ in units])
+        # rows are unit-major: unit 0 against every ref, then unit 1, ...
+        probs = self.model.point_prob(rows) if calibrated else self.model.prob(rows)
+        return probs.reshape(len(units), len(refs)).T
 
-    def _units(self, text: str, parts: list[Span], q_stems: frozenset[str]) -> list[tuple[Encoded, str]]:
+    def _units(self, answer: Encoded, text: str, parts: list[Span]) -> list[tuple[Encoded, str]]:
         """Answer units a key point is matched against: sentences, clauses and neighbouring sentence pairs."""
         sentences = [
             p for p in parts if not any(o is not p and o.start <= p.start and p.end <= o.end for o in parts)
         ]
-        chunks = [p.text for p in parts]
-        chunks += [text[a.start : b.end] for a, b in itertools.pairwise(sentences)]
+        ranges = [(p.start, p.end) for p in parts]
+        ranges += [(a.start, b.end) for a, b in itertools.pairwise(sentences)]
         if len(sentences) <= 1:
-            chunks.append(text)
-        chunks = list(dict.fromkeys(c for c in chunks if c.strip()))
-        self.embedder.tokens(chunks)  # one batched model call for every unit (see OnnxMiniLM.tokens)
-        return [(encode(self.embedder, c, q_stems), c) for c in chunks]
+            ranges.append((0, len(text)))
+        # Every unit is a slice of the answer's one pass through the model: no model call per unit.
+        passage = self.embedder.passages([text])[0]
+        units: dict[str, Encoded] = {}
+        for a, b in ranges:
+            if text[a:b].strip() and text[a:b] not in units:
+                units[text[a:b]] = span_of(answer, passage, a, b)
+        return [(enc, chunk) for chunk, enc in units.items()]
 
     def _off_topic(self, target_id: str, answer: Encoded, question: Encoded, refs: list[Encoded]) -> bool:
         own = max([float(answer.vec @ question.vec)] + [float(answer.vec @ r.vec) for r in refs])
@@ -265,15 +266,6 @@ class RubricGrader:
             return False
         # An answer to another question: much closer to that question than to this one.
         return self.nearest_other(answer.vec, target_id) > own + 0.15 and own < 0.35
-
-    def _evidence(self, parts: list[Span], part_vecs: list[np.ndarray], ref: Encoded) -> str:
-        if not parts:
-            return ""
-        scores = []
-        for p, v in zip(parts, part_vecs, strict=False):
-            overlap = len(set(content_stems(p.text)) & ref.stems) / max(1, len(ref.stems))
-            scores.append(float(v @ ref.vec) + 0.5 * overlap)
-        return str(parts[int(np.argmax(scores))].text)
 
     def _level(self, criteria: list[Criterion]) -> Verdict:
         verdict: Verdict = "none"

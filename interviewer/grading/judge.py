@@ -12,8 +12,9 @@ from typing import Any
 
 from ..llm import ChatModel, LLMError
 from ..text import clean
-from .grader import RubricGrader, Target
+from .grader import RubricGrader
 from .models import Grade
+from .target import Target
 
 DISAGREE_AT = 0.35
 NO_JUDGE_FLAGS = {"empty", "dont_know", "gibberish", "off_topic", "keyword_list", "skipped"}
@@ -45,6 +46,9 @@ class JudgedGrader:
         self.llm = llm
         self.embedder = rubric.embedder
         self.model = rubric.model
+
+    def prepare_soon(self, target: Target) -> None:
+        self.base.prepare_soon(target)
 
     def grade(self, target: Target, answer: str) -> Grade:
         grade = self.base.grade(target, answer)

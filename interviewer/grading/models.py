@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from ..coding.models import RunResult
 from ..models import Level, Verdict
 
 
@@ -48,7 +49,8 @@ class Grade(BaseModel):
     """Ids of the key points the answer did not cover, most important first."""
     flags: list[str] = Field(default_factory=list)
     """Guards that fired: empty, dont_know, too_short, gibberish, off_topic, keyword_list, injection,
-    judge_disagrees, judge_failed."""
+    judge_disagrees, judge_failed; for code: no_code, load_error, tests_failed, timeout, resource_limit,
+    sandbox_violation, not_run."""
     confidence: float = Field(ge=0, le=1)
     """How sure the grader is: low near the level bars, on flags, or when the LLM judge disagrees."""
     reference_similarity: float = 0.0
@@ -60,7 +62,9 @@ class Grade(BaseModel):
     dimensions: dict[str, float] = Field(default_factory=dict)
     """Per-competency scores 0-5 (trade_offs, production, communication, star, ...)."""
     graded_by: str = "rubric"
-    """'rubric', or 'rubric+llm' when an LLM judge was combined in."""
+    """'rubric', or 'rubric+llm' when an LLM judge was combined in; '+tests' when code was run."""
+    run: RunResult | None = None
+    """For coding answers: the per-test results of running the code (hidden tests redacted)."""
     raw_score: float | None = None
     """The score before a calibration version adjusted it (None when no calibration layer ran)."""
     calibration: int = 0

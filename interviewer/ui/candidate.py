@@ -13,6 +13,7 @@ import gradio as gr
 from ..engine.scorecard import build_scorecard
 from ..engine.state import Setup
 from ..sessions import LimitError
+from .coding import coding_panel, wire_coding
 from .complaints import build_complaints, reviews_markdown, session_reviews
 from .messages import candidate_message, event_messages, radar_svg, transcript_messages
 
@@ -70,6 +71,7 @@ def build_candidate(services: Any) -> None:
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Interview", height=520, elem_id="chat")
                 timer_md = gr.Markdown("", elem_id="timer")
+                panel = coding_panel()
                 answer = gr.Textbox(
                     label="Your answer",
                     lines=4,
@@ -139,7 +141,7 @@ def build_candidate(services: Any) -> None:
         out = _after(st, events, [], fb)
         return [{"id": st.id, "profile": profile, "feedback": fb}, *out, timer_note]
 
-    start.click(
+    started = start.click(
         on_start,
         [name, consent, level, track, length, jd, timer, feedback, use_history],
         [state, *outputs, timer_md],
@@ -164,8 +166,8 @@ def build_candidate(services: Any) -> None:
             return [history[:-1], gr.update(), gr.update(), gr.update(), gr.update(), str(exc), text]
         return [*_after(st, events, history, sess.get("feedback", True)), ""]
 
-    send.click(on_message, [state, chat, answer], [*outputs, answer], api_name="answer")
-    answer.submit(on_message, [state, chat, answer], [*outputs, answer], api_name=None)
+    sent = send.click(on_message, [state, chat, answer], [*outputs, answer], api_name="answer")
+    submitted = answer.submit(on_message, [state, chat, answer], [*outputs, answer], api_name=None)
 
     def command(word: str):
         def handler(sess: dict[str, Any], history: list[Any]):
@@ -174,7 +176,7 @@ def build_candidate(services: Any) -> None:
         return handler
 
     hint.click(command("hint"), [state, chat], outputs, api_name="hint")
-    skip.click(command("skip"), [state, chat], outputs, api_name="skip")
+    skipped = skip.click(command("skip"), [state, chat], outputs, api_name="skip")
 
     def on_pause(sess: dict[str, Any], history: list[Any]):
         if not sess.get("id"):
@@ -190,7 +192,7 @@ def build_candidate(services: Any) -> None:
         st, events = sessions.end(sess["id"])
         return _after(st, events, history, False)
 
-    end.click(on_end, [state, chat], outputs, api_name="end")
+    ended = end.click(on_end, [state, chat], outputs, api_name="end")
 
     def on_refresh(nm: str):
         rows = services.storage.sessions_of(profile_name(nm))
@@ -216,7 +218,10 @@ def build_candidate(services: Any) -> None:
             f"Resumed session {st.id}.",
         ]
 
-    resume.click(on_resume, [name, paused], [state, chat, status], api_name="resume")
+    resumed = resume.click(on_resume, [name, paused], [state, chat, status], api_name="resume")
+    wire_coding(
+        services, panel, state, chat, outputs, on_message, [started, sent, submitted, skipped, ended, resumed]
+    )
 
     def on_history(nm: str):
         rows = services.storage.sessions_of(profile_name(nm))

@@ -1,0 +1,107 @@
+"""The coding panel of the interview tab: a code editor prefilled with the starter, "Run examples" and submit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from ..coding.report import run_markdown
+from ..sessions import LimitError
+
+
+@dataclass
+class CodingPanel:
+    """Components of the panel; shown only while the current question is a coding question."""
+
+    group: Any
+    intro: Any
+    code: Any
+    explanation: Any
+    run: Any
+    submit: Any
+    results: Any
+    shown: Any
+
+
+def coding_panel() -> CodingPanel:
+    """Lay the panel out in the current column (call inside the Interview tab: it creates a gr.State)."""
+    with gr.Group(visible=False, elem_id="coding-panel") as group:
+        intro = gr.Markdown("", elem_id="coding-intro")
+        code = gr.Code(language="python", lines=12, interactive=True, label="Your code", elem_id="code")
+        explanation = gr.Textbox(
+            label="Explanation (optional): approach, complexity, edge cases",
+            lines=2,
+            elem_id="code-explanation",
+        )
+        with gr.Row():
+            run = gr.Button("Run examples", elem_id="run-examples")
+            submit = gr.Button("Submit code", variant="primary", elem_id="submit-code")
+        results = gr.Markdown("", elem_id="run-results")
+    shown = gr.State("")  # id of the question the editor was filled for; inside the Tab, per session
+    return CodingPanel(group, intro, code, explanation, run, submit, results, shown)
+
+
+def current_coding(services: Any, session_id: str) -> tuple[str, Any]:
+    """(item id, CodingSpec) of the session's open coding question, or ('', None)."""
+    state = services.storage.load_session(session_id) if session_id else None
+    if state is None or state.status == "finished" or state.awaiting == "none" or state.current is None:
+        return "", None
+    question = services.corpus.by_id.get(state.current.id)
+    if question is None or question.coding is None:
+        return "", None
+    return question.id, question.coding
+
+
+def answer_text(code: str, explanation: str) -> str:
+    """The message a code submission sends: the explanation, then the code in a python block."""
+    return f"{(explanation or '').strip()}\n\n```python\n{(code or '').rstrip()}\n```".strip()
+
+
+def wire_coding(
+    services: Any,
+    panel: CodingPanel,
+    state: Any,
+    chat: Any,
+    outputs: list[Any],
+    on_message: Any,
+    after: list[Any],
+) -> None:
+    """Attach the panel's handlers, and refresh it after every event in `after` (start, answer, skip ...)."""
+
+    def refresh(sess: dict[str, Any], shown: str):
+        item_id, spec = current_coding(services, (sess or {}).get("id", ""))
+        if spec is None:
+            return gr.update(visible=False), gr.update(), gr.update(), gr.update(), gr.update(), ""
+        if item_id == shown:
+            return gr.update(visible=True), gr.update(), gr.update(), gr.update(), gr.update(), shown
+        intro = (
+            f"**Coding question**: write `{spec.function}`. Edit the code below, run the visible examples, "
+            "then submit it (hidden tests run on submission)."
+        )
+        starter = spec.starter or f"{spec.signature}\n    ...\n"
+        return gr.update(visible=True), intro, starter, "", "", item_id
+
+    refresh_out = [panel.group, panel.intro, panel.code, panel.explanation, panel.results, panel.shown]
+    for dep in after:
+        dep.then(refresh, [state, panel.shown], refresh_out, api_visibility="undocumented")
+
+    def on_run(sess: dict[str, Any], code: str) -> str:
+        if not (sess or {}).get("id"):
+            return "Start an interview first."
+        try:
+            run = services.sessions.run_examples(sess["id"], code or "")
+        except LimitError as exc:
+            return str(exc)
+        return run_markdown(run, "Examples")
+
+    panel.run.click(on_run, [state, panel.code], [panel.results], api_name="run_examples")
+
+    def on_submit(sess: dict[str, Any], history: list[Any], code: str, explanation: str):
+        return on_message(sess, history, answer_text(code, explanation))[:-1]
+
+    sub = panel.submit.click(
+        on_submit, [state, chat, panel.code, panel.explanation], outputs, api_name="submit_code"
+    )
+    sub.then(refresh, [state, panel.shown], refresh_out, api_visibility="undocumented")

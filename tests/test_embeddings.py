@@ -1,0 +1,60 @@
+"""One pass per text: passages slice sentences out of it, and long texts are run in windows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from interviewer.embeddings import make_embedder
+from interviewer.text import spans
+
+SHORT = "Dropout randomly zeroes activations during training so units cannot co-adapt."
+SENTENCES = [
+    "Tokenizers split text into subword units before a model sees it.",
+    "Byte pair encoding merges the most frequent adjacent pairs until the vocabulary is full.",
+    "WordPiece picks merges that most increase the likelihood of the training data.",
+    "A larger vocabulary shortens sequences but makes the embedding matrix bigger.",
+    "Rare words fall apart into many pieces, which costs context length.",
+]
+
+
+def test_short_text_passage_matches_its_embedding():
+    emb = make_embedder("onnx")
+    passage = emb.passages([SHORT])[0]
+    np.testing.assert_allclose(passage.vec, emb.embed([SHORT])[0], atol=1e-5)
+    assert "".join(p.lstrip("#") for p in passage.pieces) == "".join(SHORT.lower().split())
+    start, end = (int(x) for x in passage.offsets[[0, -1], [0, 1]])
+    assert SHORT[start:end] == SHORT
+
+
+def test_long_text_is_run_in_windows_and_keeps_its_end():
+    emb = make_embedder("onnx")
+    text = " ".join(SENTENCES * 12)  # far past the model's 256-piece window
+    passage = emb.passages([text])[0]
+    assert len(passage.pieces) > 600
+    assert passage.offsets[-1, 1] == len(text)  # nothing after the first window is lost
+    assert (np.diff(passage.offsets[:, 0]) >= 0).all()
+    last = spans(text, clauses=False)[-1]
+    sliced = passage.pooled(last.start, last.end)
+    alone = emb.embed(SENTENCES)
+    assert last.text == SENTENCES[-1]
+    assert int(np.argmax(alone @ sliced)) == len(SENTENCES) - 1  # the last window still says what it says
+    assert abs(float(np.linalg.norm(passage.vec)) - 1) < 1e-4
+
+
+def test_span_vectors_follow_meaning_not_position():
+    emb = make_embedder("onnx")
+    text = " ".join(SENTENCES)
+    passage = emb.passages([text])[0]
+    sents = spans(text, clauses=False)
+    sliced = np.stack([passage.pooled(s.start, s.end) for s in sents])
+    alone = emb.embed([s.text for s in sents])
+    sims = sliced @ alone.T
+    assert (sims.argmax(axis=1) == np.arange(len(sents))).all()
+
+
+def test_one_sentence_longer_than_the_window_is_cut_not_truncated():
+    emb = make_embedder("onnx")
+    text = " ".join(f"word{i}" for i in range(400))  # no sentence end at all
+    passage = emb.passages([text])[0]
+    assert passage.offsets[-1, 1] == len(text)
+    assert "".join(p.lstrip("#") for p in passage.pieces) == text.replace(" ", "")
