@@ -148,8 +148,8 @@ class OnnxMiniLM:
     def _windows(self, text: str) -> list[tuple[int, int]]:
         """Character ranges of `text` run through the model apart: its sentences (long ones cut to fit).
 
-        Each sentence is encoded on its own, as a key point is: a span's vectors then say what that span says,
-        not what its neighbours say (in one pass over a whole answer every clause drifted towards its topic).
+        Each sentence is encoded on its own, as a key point is, so that nothing appended to an answer (a
+        digression, an injection) can change how its other sentences are read.
         """
         sentences = [(s.start, s.end) for s in spans(text, clauses=False)] or [(0, len(text))]
         offs = self._whole_tokenizer.encode(text).offsets[1:-1]

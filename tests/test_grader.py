@@ -168,11 +168,11 @@ def test_reference_only_grading_orders_answers(grader):
 
 @pytest.mark.parametrize("kind", ["fake", "onnx"])
 def test_batched_alignment_equals_pairwise_features(corpus, kind):
-    """The fast path (spans cut from one pass, refs stacked) gives the same features as one pair at a time."""
+    """The fast path (units cut from one pass, refs stacked) gives the same features as one pair at a time."""
     import numpy as np
 
     from interviewer.embeddings import make_embedder
-    from interviewer.grading.alignment import RefBatch, pair_features_many, span_of
+    from interviewer.grading.alignment import RefBatch, Units, unit_features
     from interviewer.grading.features import encode, pair_features
     from interviewer.text import content_stems, spans
 
@@ -184,12 +184,12 @@ def test_batched_alignment_equals_pairwise_features(corpus, kind):
     batch = RefBatch.of(refs, question)
     passage = emb.passages([SENIOR_TREE])[0]
     answer = encode(emb, SENIOR_TREE, q_stems, within=(passage, 0))
-    units = spans(SENIOR_TREE)
-    assert len(units) > 8
-    for sp in units:
-        alone = encode(emb, sp.text, q_stems, within=(passage, sp.start))
-        cut = span_of(answer, passage, sp.start, sp.end)
-        assert cut.text == sp.text and len(cut.pieces) == len(alone.pieces) > 0
+    parts = spans(SENIOR_TREE)
+    ranges = [(p.start, p.end) for p in parts] + [(parts[0].start, parts[3].end), (0, len(SENIOR_TREE))]
+    assert len(ranges) > 8
+    fast = unit_features(answer, Units.of(answer, passage, ranges), batch, question)
+    for u, (a, b) in enumerate(ranges):
+        alone = encode(emb, SENIOR_TREE[a:b], q_stems, within=(passage, a))
+        assert len(alone.pieces) > 0
         pairwise = np.stack([pair_features(alone, r, question, [alone.vec]) for r in refs])
-        many = pair_features_many(cut, batch, question, cut.vec[None, :])
-        np.testing.assert_allclose(many, pairwise, atol=1e-5)
+        np.testing.assert_allclose(fast[u], pairwise, atol=1e-5)

@@ -13,36 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..embeddings import Embedder, Passage
-from ..text import content_stems, negation_count, spans, words
+from ..text import content_stems, negation_count, words
 from .features import ALIGN_AT, FEATURES, Encoded, encode
 
 CACHE_SIZE = 4096
-
-
-def span_of(answer: Encoded, passage: Passage, start: int, end: int) -> Encoded:
-    """The encoding of passage.text[start:end], cut from the whole answer's encoding (`answer`)."""
-    rows = passage.rows(start, end)
-    lo, hi = rows.start, rows.stop
-    text = passage.text[start:end]
-    vec = passage.pooled(start, end)
-    parts = spans(text, clauses=False)
-    part_vecs = (
-        np.stack([passage.pooled(start + p.start, start + p.end) for p in parts])
-        if len(parts) > 1
-        else vec[None, :]
-    )
-    in_span = (answer.word_start >= lo) & (answer.word_start < hi)
-    return Encoded(
-        text=text,
-        vec=vec,
-        pieces=answer.pieces[rows],
-        weights=answer.weights[rows],
-        stems=frozenset(content_stems(text)),
-        n_words=len(words(text)),
-        word_vecs=answer.word_vecs[in_span],
-        part_vecs=part_vecs,
-        word_start=answer.word_start[in_span] - lo,
-    )
 
 
 def _segments(blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -128,51 +102,88 @@ class RefBatch:
         )
 
 
-def pair_features_many(
-    answer: Encoded, batch: RefBatch, question: Encoded, answer_spans: np.ndarray
-) -> np.ndarray:
-    """Rows of `pair_features(answer, ref, question, answer_spans)` for every ref of the batch, at once."""
-    n = len(batch.refs)
-    out = np.zeros((n, len(FEATURES)), dtype=np.float64)
+@dataclass
+class Units:
+    """Spans of one answer (sentences, clauses, sentence pairs) as piece and word masks over its encoding."""
+
+    texts: list[str]
+    pieces: np.ndarray
+    """(units, answer pieces) bool: which pieces each unit holds."""
+    words: np.ndarray
+    """(units, answer words) bool: which of the answer's content words each unit holds."""
+    vecs: np.ndarray
+    """(units, DIM) pooled vector of each unit."""
+
+    @classmethod
+    def of(cls, answer: Encoded, passage: Passage, ranges: list[tuple[int, int]]) -> Units:
+        pieces = np.zeros((len(ranges), len(answer.pieces)), dtype=bool)
+        words_ = np.zeros((len(ranges), len(answer.word_vecs)), dtype=bool)
+        for u, (a, b) in enumerate(ranges):
+            rows = passage.rows(a, b)
+            pieces[u, rows] = True
+            words_[u] = (answer.word_start >= rows.start) & (answer.word_start < rows.stop)
+        vecs = np.stack([passage.pooled(a, b) for a, b in ranges])
+        return cls([passage.text[a:b] for a, b in ranges], pieces, words_, vecs)
+
+
+def _masked_max(sim: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(units, rows): the best of each row of `sim` over the columns each unit's mask holds (-inf if none)."""
+    return np.where(mask[:, None, :], sim[None, :, :], -np.inf).max(axis=2)
+
+
+def unit_features(answer: Encoded, units: Units, batch: RefBatch, question: Encoded) -> np.ndarray:
+    """(units, refs, FEATURES): `pair_features(unit, ref, question, [unit.vec])` for every unit and ref at once.
+
+    A unit is a slice of the answer, so the answer's piece and word similarities are computed once and each
+    unit takes the best over its own columns.
+    """
+    n_u, n_r = len(units.texts), len(batch.refs)
+    out = np.zeros((n_u, n_r, len(FEATURES)), dtype=np.float64)
+    has_pieces: np.ndarray = np.asarray(units.pieces.any(axis=1))
     if len(answer.pieces):
         sim = batch.pieces @ answer.pieces.T
-        sem_r, align_r = batch._soft(sim)
+        best = np.where(has_pieces[:, None], _masked_max(sim, units.pieces), 0.0)
+        total = np.add.reduceat(batch.weights, batch.starts)
+        ok = total > 0
+        for col, values in ((0, best), (2, (best >= ALIGN_AT).astype(np.float64))):
+            summed = np.add.reduceat(values * batch.weights, batch.starts, axis=1)
+            out[:, :, col] = np.where(ok, summed / np.where(ok, total, 1), 0.0)
         best_col = np.maximum.reduceat(sim, batch.starts, axis=0)
-        total = float(answer.weights.sum())
-        sem_p = best_col @ answer.weights / total if total > 0 else np.zeros(n)
-    else:
-        sem_r = align_r = sem_p = np.zeros(n)
-    q_new = answer.stems - question.stems
-    for i, ref in enumerate(batch.refs):
-        ref_new = ref.stems - question.stems
-        out[i, 3] = len(ref_new & answer.stems) / len(ref_new) if ref_new else 0.0
-        out[i, 4] = len(q_new & ref.stems) / len(q_new) if q_new else 0.0
-    cos = batch.vecs @ answer.vec
-    if len(batch.word_vecs) and len(answer.word_vecs):
-        best_word = (batch.word_vecs @ answer.word_vecs.T).max(axis=1)
-        counts = np.maximum(batch.word_counts, 1)
-        word_r = np.where(
-            batch.no_words, 0.0, _reduce(np.add, best_word, batch.word_starts, batch.no_words, 0.0) / counts
-        )
-        word_min = _reduce(np.minimum, best_word, batch.word_starts, batch.no_words, 0.0)
-        low = _reduce(np.add, (best_word < 0.5).astype(np.float64), batch.word_starts, batch.no_words, 0.0)
-        uncovered = np.where(batch.no_words, 1.0, low / counts)
-    else:
-        word_r, word_min, uncovered = np.zeros(n), np.zeros(n), np.ones(n)
-    part_best = (batch.part_vecs @ answer_spans.T).max(axis=1)
-    part_cov = np.add.reduceat(part_best, batch.part_starts) / batch.part_counts
-    out[:, 0], out[:, 1], out[:, 2] = sem_r, sem_p, align_r
-    out[:, 5] = cos
-    out[:, 6] = (answer_spans @ batch.vecs.T).max(axis=0)
-    out[:, 7] = float(answer.vec @ question.vec)
-    out[:, 8] = len(q_new) / len(answer.stems) if answer.stems else 0.0
-    out[:, 9] = np.log1p(answer.n_words)
-    out[:, 10] = np.log((1 + answer.n_words) / (1 + batch.n_words))
-    out[:, 11] = (negation_count(answer.text) > 0) != batch.negated
-    out[:, 12] = sem_r - batch.q_sem_r
-    out[:, 13] = cos - batch.q_cos
-    out[:, 14], out[:, 15], out[:, 16] = word_r, word_min, uncovered
-    out[:, 17] = part_cov
+        held = units.pieces * answer.weights
+        den = held.sum(axis=1)
+        out[:, :, 1] = np.where(den[:, None] > 0, held @ best_col.T / np.where(den > 0, den, 1)[:, None], 0.0)
+    stems = [frozenset(content_stems(t)) for t in units.texts]
+    for u, unit_stems in enumerate(stems):
+        new = unit_stems - question.stems
+        for i, ref in enumerate(batch.refs):
+            ref_new = ref.stems - question.stems
+            out[u, i, 3] = len(ref_new & unit_stems) / len(ref_new) if ref_new else 0.0
+            out[u, i, 4] = len(new & ref.stems) / len(new) if new else 0.0
+        out[u, :, 8] = len(new) / len(unit_stems) if unit_stems else 0.0
+    cos = units.vecs @ batch.vecs.T
+    out[:, :, 5] = out[:, :, 6] = cos
+    out[:, :, 7] = (units.vecs @ question.vec)[:, None]
+    n_words = np.array([len(words(t)) for t in units.texts], dtype=np.float64)
+    out[:, :, 9] = np.log1p(n_words)[:, None]
+    out[:, :, 10] = np.log((1 + n_words)[:, None] / (1 + batch.n_words)[None, :])
+    negated = np.array([negation_count(t) > 0 for t in units.texts])
+    out[:, :, 11] = negated[:, None] != batch.negated[None, :]
+    out[:, :, 12] = out[:, :, 0] - batch.q_sem_r[None, :]
+    out[:, :, 13] = cos - batch.q_cos[None, :]
+    out[:, :, 14], out[:, :, 15], out[:, :, 16] = 0.0, 0.0, 1.0
+    has_words = units.words.any(axis=1)
+    if len(batch.word_vecs) and has_words.any():
+        best_word = _masked_max(batch.word_vecs @ answer.word_vecs.T, units.words)
+        full = ~batch.no_words
+        starts = batch.word_starts[full]
+        counts = batch.word_counts[full]
+        rows = np.ix_(has_words, full)
+        bw = best_word[has_words]
+        out[:, :, 14][rows] = np.add.reduceat(bw, starts, axis=1) / counts
+        out[:, :, 15][rows] = np.minimum.reduceat(bw, starts, axis=1)
+        out[:, :, 16][rows] = np.add.reduceat((bw < 0.5).astype(np.float64), starts, axis=1) / counts
+    part_best = batch.part_vecs @ units.vecs.T
+    out[:, :, 17] = (np.add.reduceat(part_best, batch.part_starts, axis=0) / batch.part_counts[:, None]).T
     return out.astype(np.float32)
 
 

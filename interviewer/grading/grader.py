@@ -12,9 +12,9 @@ import numpy as np
 from ..embeddings import Embedder
 from ..models import LEVELS, LevelBars, Rubric, Verdict
 from ..text import Span, clean, content_stems, spans, words
-from .alignment import KnownTexts, pair_features_many, span_of
+from .alignment import KnownTexts, Units, unit_features
 from .calibration import ScoreModel
-from .features import Encoded, encode, pair_features, sentence_vectors
+from .features import FEATURES, Encoded, encode, pair_features, sentence_vectors
 from .feedback import build_feedback, dimension_scores, read_star
 from .guards import GuardResult, run_guards
 from .models import Criterion, Grade
@@ -211,14 +211,15 @@ class RubricGrader:
             met = float(kp_probs[best])
             if "off_topic" in flags:
                 met = min(met, 0.05)
-            evidence = units[best][1] if met >= EVIDENCE_AT else ""
+            evidence = units[1].texts[best] if met >= EVIDENCE_AT else ""
             criteria.append(
                 Criterion(id=kp.id, level=kp.level, weight=kp.weight, met=round(met, 3), evidence=evidence)
             )
 
         level = self._level(criteria)
         score = self._combine(target, criteria, p_ref)
-        wrong = float(self._match(units, list(target.misconceptions), question, q_stems).max(initial=0.0))
+        stated = self._match(units, list(target.misconceptions), question, q_stems, same_polarity=True)
+        wrong = float(stated.max(initial=0.0))
         if wrong >= MISCONCEPTION_AT:
             flags.append("misconception")
             score = max(0.0, score - MISCONCEPTION_PENALTY * wrong)
@@ -226,22 +227,29 @@ class RubricGrader:
 
     def _match(
         self,
-        units: list[tuple[Encoded, str]],
+        units: tuple[Encoded, Units],
         refs: list[str],
         question: Encoded,
         q_stems: frozenset[str],
         calibrated: bool = True,
+        same_polarity: bool = False,
     ) -> np.ndarray:
-        """Probability that each unit states each reference: shape (len(refs), len(units))."""
-        if not refs or not units:
-            return np.zeros((len(refs), len(units)))
-        batch = self.known.batch(refs, question, q_stems)
-        rows = np.concatenate([pair_features_many(u, batch, question, u.vec[None, :]) for u, _ in units])
-        # rows are unit-major: unit 0 against every ref, then unit 1, ...
-        probs = self.model.point_prob(rows) if calibrated else self.model.prob(rows)
-        return probs.reshape(len(units), len(refs)).T
+        """Probability that each unit states each reference: shape (len(refs), number of units).
 
-    def _units(self, answer: Encoded, text: str, parts: list[Span]) -> list[tuple[Encoded, str]]:
+        With `same_polarity`, a unit that negates the reference where the reference does not (or the other way
+        round) does not state it: "trees do not need scaling" contradicts the misconception "trees need scaling".
+        """
+        answer, spans_ = units
+        if not refs or not spans_.texts:
+            return np.zeros((len(refs), len(spans_.texts)))
+        rows = unit_features(answer, spans_, self.known.batch(refs, question, q_stems), question)
+        flat = rows.reshape(-1, rows.shape[-1])  # unit-major: unit 0 against every ref, then unit 1, ...
+        probs = self.model.point_prob(flat) if calibrated else self.model.prob(flat)
+        if same_polarity:
+            probs = probs * (flat[:, FEATURES.index("neg_mismatch")] == 0)
+        return probs.reshape(len(spans_.texts), len(refs)).T
+
+    def _units(self, answer: Encoded, text: str, parts: list[Span]) -> tuple[Encoded, Units]:
         """Answer units a key point is matched against: sentences, clauses and neighbouring sentence pairs."""
         sentences = [
             p for p in parts if not any(o is not p and o.start <= p.start and p.end <= o.end for o in parts)
@@ -250,13 +258,12 @@ class RubricGrader:
         ranges += [(a.start, b.end) for a, b in itertools.pairwise(sentences)]
         if len(sentences) <= 1:
             ranges.append((0, len(text)))
-        # Every unit is a slice of the answer's one pass through the model: no model call per unit.
-        passage = self.embedder.passages([text])[0]
-        units: dict[str, Encoded] = {}
+        seen: dict[str, tuple[int, int]] = {}
         for a, b in ranges:
-            if text[a:b].strip() and text[a:b] not in units:
-                units[text[a:b]] = span_of(answer, passage, a, b)
-        return [(enc, chunk) for chunk, enc in units.items()]
+            if text[a:b].strip():
+                seen.setdefault(text[a:b], (a, b))
+        # Every unit is a slice of the answer's one pass through the model: no model call per unit.
+        return answer, Units.of(answer, self.embedder.passages([text])[0], list(seen.values()))
 
     def _off_topic(self, target_id: str, answer: Encoded, question: Encoded, refs: list[Encoded]) -> bool:
         own = max([float(answer.vec @ question.vec)] + [float(answer.vec @ r.vec) for r in refs])
