@@ -13,8 +13,6 @@ if __name__ == "__main__":
     configure_logging()
     services = Services()
     services.ensure_index()
-    # The page is served at once; the model and the index open meanwhile (the first answer waits if needed).
-    threading.Thread(target=services.warm_up, name="warm-up", daemon=True).start()
     demo = build_app(services)
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
@@ -22,4 +20,9 @@ if __name__ == "__main__":
         css=CSS,
         show_error=True,
         app_kwargs={"routes": metrics_routes(services, demo)},  # GET /metrics for Prometheus
+        prevent_thread_lock=True,
     )
+    # The page is served first; the model, the index and the corpus's encodings load meanwhile (an answer that
+    # arrives before they are ready waits for them).
+    threading.Thread(target=services.warm_up, name="warm-up", daemon=True).start()
+    demo.block_thread()

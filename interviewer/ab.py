@@ -16,7 +16,6 @@ import uuid
 from typing import Any
 
 import numpy as np
-from scipy import stats
 from sqlalchemy import insert, select, update
 
 from .loop_tables import ab_assignments, ab_experiments, labelled_examples, review_items
@@ -34,6 +33,8 @@ def bucket(experiment_id: str, session_id: str) -> float:
 
 def two_proportion_z(k1: int, n1: int, k2: int, n2: int) -> float:
     """Two-sided p-value of the z-test that two proportions are equal (1.0 when it cannot be computed)."""
+    from scipy import stats  # imported here: it adds over a second to the app's start-up
+
     if not n1 or not n2:
         return 1.0
     pooled = (k1 + k2) / (n1 + n2)
@@ -158,6 +159,8 @@ class ABTests:
 
     def report(self, experiment_id: str) -> dict[str, Any]:
         """Per arm: sessions, completion, score distribution, agreement with reviews; tests between the arms."""
+        from scipy import stats  # imported here: it adds over a second to the app's start-up
+
         exp = self._get(experiment_id)
         with self.storage.engine.connect() as conn:
             members = conn.execute(
@@ -214,6 +217,8 @@ class ABTests:
 
     def _agreement(self, exp: dict[str, Any], reviewed: Any) -> dict[str, Any]:
         """Both versions applied to every reviewed answer of the experiment: paired absolute errors."""
+        from scipy import stats  # imported here: it adds over a second to the app's start-up
+
         if not reviewed:
             return {"n": 0}
         cal_a, cal_b = self.store.get(exp["version_a"]), self.store.get(exp["version_b"])

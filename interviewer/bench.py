@@ -127,6 +127,7 @@ def bench_turns_in_process(services: Any, turns: int = 40) -> dict[str, float]:
 
 def run_bench(services: Any, quick: bool = False) -> dict[str, Any]:
     services.ensure_index(progress=False)
+    services.load_encodings(build=True)  # what `interviewer index` (and so `make run`) leaves for the app
     result: dict[str, Any] = {"cores": os.cpu_count() or 1}
     for name, fn in (("grading", bench_grading), ("index", bench_index), ("turns", bench_turns_in_process)):
         print(f"bench: {name}", file=sys.stderr)

@@ -38,6 +38,9 @@ def cmd_index(args: argparse.Namespace) -> None:
     svc = _services()
     t0 = time.perf_counter()
     stats = svc.ensure_index(rebuild=args.rebuild, progress=not args.json)
+    if not args.json:
+        print("encoding the corpus's texts for grading (once per change)", file=sys.stderr)
+    stats["encoded_texts"] = svc.load_encodings(build=True)
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     stats["questions"] = len(svc.corpus.questions)
     _emit(args, stats, lambda: " ".join(f"{k}={v}" for k, v in stats.items()))

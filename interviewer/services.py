@@ -65,8 +65,44 @@ class Services:
             self.index.count("questions")
             self.embedder.embed(["warm up"])
             _ = self.grader, self._answer_space
+            self.load_encodings()  # stored by `interviewer index`; encoding them here would take the cores
         except Exception as exc:  # the first request will meet (and report) the same problem
             log.warning("warm-up failed: %s", exc)
+
+    @property
+    def encodings_path(self) -> Path:
+        """Where the corpus's encoded texts are kept, next to the index they belong with."""
+        return self.settings.chroma_path / f"encodings-{self.settings.collection_prefix}.npz"
+
+    def grading_texts(self) -> list[str]:
+        """Every corpus text an answer is compared with: questions, references, key points, misconceptions."""
+        out: list[str] = []
+        items = list(self.corpus.questions) + [st for sc in self.corpus.scenarios for st in sc.stages]
+        for item in items:
+            out += [
+                item.text,
+                item.reference_answer,
+                *(k.text for k in item.key_points),
+                *item.misconceptions,
+            ]
+        return list(dict.fromkeys(out))
+
+    def load_encodings(self, build: bool = False) -> int:
+        """Load the stored encodings of the corpus's texts; with `build`, encode the missing ones and store them.
+
+        Grading a question's first answer then needs no model call for the corpus side.
+        """
+        load = getattr(self.embedder, "load_passages", None)
+        if load is None:  # the hashed test embedder needs no cache
+            return 0
+        found = load(self.encodings_path)
+        texts = self.grading_texts()
+        missing = [t for t in texts if t not in found]
+        if build and missing:
+            log.info("encoding %d corpus texts for grading", len(missing))
+            self.embedder.save_passages(self.encodings_path, texts)  # type: ignore[attr-defined]
+            return len(texts)
+        return len(texts) - len(missing)
 
     def search(self, text: str, level: str | None = None, k: int = 5) -> list[dict[str, Any]]:
         if self.index.count("questions") == 0:

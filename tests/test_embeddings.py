@@ -58,3 +58,20 @@ def test_one_sentence_longer_than_the_window_is_cut_not_truncated():
     passage = emb.passages([text])[0]
     assert passage.offsets[-1, 1] == len(text)
     assert "".join(p.lstrip("#") for p in passage.pieces) == text.replace(" ", "")
+
+
+def test_stored_passages_come_back_identical(tmp_path):
+    from interviewer.embeddings import OnnxMiniLM
+
+    texts = [SHORT, " ".join(SENTENCES)]
+    path = tmp_path / "enc.npz"
+    first = OnnxMiniLM()
+    first.save_passages(path, texts)
+    fresh = OnnxMiniLM()
+    assert fresh.load_passages(path) == set(texts)
+    for a, b in zip(first.passages(texts), fresh.passages(texts), strict=True):
+        assert a.pieces == b.pieces
+        np.testing.assert_array_equal(a.offsets, b.offsets)
+        np.testing.assert_array_equal(a.hidden, b.hidden)
+        np.testing.assert_array_equal(a.vec, b.vec)
+    assert OnnxMiniLM().load_passages(tmp_path / "missing.npz") == set()
