@@ -102,7 +102,9 @@ def test_infinite_loop_is_stopped_and_reported(runner):
     run, t = _first(runner, "while True:\n    pass")
     assert t.status == "timeout" and time.monotonic() - t0 < runner.s.sandbox_timeout_s + 5
     run = runner.run(SPEC, "while True:\n    pass\n", guard=False)
-    assert run.status == "load_error" and "too long" in run.message
+    # A loop at import time is stopped by the wall clock or, on a busy machine, by the CPU limit first.
+    assert (run.status == "load_error" and "too long" in run.message) or run.status == "cpu_limit", run
+    assert not run.tests or all(t.status != "passed" for t in run.tests)
 
 
 def test_fork_bomb_hits_the_process_limit(runner):
@@ -136,8 +138,11 @@ def test_files_outside_the_folder_stay_out_of_reach(runner, secret_dir):
         run, t = _first(runner, f"return open({str(path)!r}).read()")
         assert t.status == "error" and ("Error" in t.error), (path, t)
         assert "SECRET-ROW" not in run.model_dump_json()
+    # Another candidate running now holds another slot, so another uid: one that no slot of this runner uses.
     other = runner._make_folder(
-        runner.s.sandbox_uid_base + 1 if runner.protections["unprivileged_user"] else None
+        runner.s.sandbox_uid_base + runner.s.sandbox_concurrency + 7
+        if runner.protections["unprivileged_user"]
+        else None
     )
     try:
         Path(other, "notes.txt").write_text("another candidate's code")
