@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     sandbox_uid_base: int = Field(
         default=64000,
         ge=1000,
-        description="Run slot i uses uid and gid sandbox_uid_base+i (unused ids, one per concurrent run).",
+        description="Runs lease uid and gid sandbox_uid_base to +63, one per concurrent run on the host (unused ids).",
     )
     sandbox_dir: Path | None = Field(
         default=None, description="Parent folder of the run folders; empty: <tmp>/interviewer-sandbox."

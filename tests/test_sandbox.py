@@ -6,6 +6,7 @@ protection (uid, namespaces, rlimits), not the audit hook; one test shows the gu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -110,10 +111,14 @@ def test_infinite_loop_is_stopped_and_reported(runner):
 def test_fork_bomb_hits_the_process_limit(runner):
     if not runner.protections["unprivileged_user"]:
         pytest.skip("RLIMIT_NPROC does not bind root; the runner needs root to switch uid")
-    body = "n = 0\nwhile n < 10000:\n    try:\n        os.fork()\n    except OSError as e:\n        return type(e).__name__\n    n += 1\nreturn n"
+    body = (
+        "n = 0\nwhile n < 10000:\n    try:\n        os.fork()\n    except OSError as e:\n"
+        "        return [type(e).__name__, os.getuid()]\n    n += 1\nreturn n"
+    )
     _run, t = _first(runner, body)
-    assert t.got == "'BlockingIOError'"  # EAGAIN at RLIMIT_NPROC
-    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) in _slot_uids(runner)]
+    error, uid = eval(t.got)
+    assert error == "BlockingIOError"  # EAGAIN at RLIMIT_NPROC
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) == uid]  # all killed
 
 
 def _uid(proc: Path) -> int:
@@ -121,10 +126,6 @@ def _uid(proc: Path) -> int:
         return proc.stat().st_uid
     except OSError:
         return -1
-
-
-def _slot_uids(runner: CodeRunner) -> set[int]:
-    return {runner.s.sandbox_uid_base + i for i in range(runner.s.sandbox_concurrency)}
 
 
 def test_memory_bomb_raises_memory_error(runner):
@@ -138,12 +139,13 @@ def test_files_outside_the_folder_stay_out_of_reach(runner, secret_dir):
         run, t = _first(runner, f"return open({str(path)!r}).read()")
         assert t.status == "error" and ("Error" in t.error), (path, t)
         assert "SECRET-ROW" not in run.model_dump_json()
-    # Another candidate running now holds another slot, so another uid: one that no slot of this runner uses.
-    other = runner._make_folder(
-        runner.s.sandbox_uid_base + runner.s.sandbox_concurrency + 7
-        if runner.protections["unprivileged_user"]
-        else None
-    )
+    # Another candidate's run holds its own leased uid while it runs: lease one and make its folder.
+    lease = runner.lease_uid() if runner.protections["unprivileged_user"] else contextlib.nullcontext(None)
+    with lease as uid:
+        _another_candidates_folder_is_out_of_reach(runner, runner._make_folder(uid))
+
+
+def _another_candidates_folder_is_out_of_reach(runner: CodeRunner, other: str) -> None:
     try:
         Path(other, "notes.txt").write_text("another candidate's code")
         os.chmod(Path(other, "notes.txt"), 0o644)
@@ -228,3 +230,13 @@ def test_a_runaway_submission_does_not_block_another_session(services):
     thread.join()
     runaway_run = done["runaway"]
     assert runaway_run.status in ("timeout", "cpu_limit") and runaway_run.tests[0].status == "timeout"
+
+
+def test_runs_of_two_processes_never_share_a_uid(tmp_path):
+    """Each app process has its own runner; the uid lease is host-wide (a lock file per uid)."""
+    settings = load_settings(data_dir=tmp_path / "data", sandbox_dir=tmp_path / "sandbox")
+    first, second = CodeRunner(settings), CodeRunner(settings)
+    with first.lease_uid() as a, second.lease_uid() as b, first.lease_uid() as c:
+        assert len({a, b, c}) == 3
+    with second.lease_uid() as again:
+        assert again == a  # released when the run ended

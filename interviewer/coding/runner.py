@@ -1,15 +1,17 @@
 """Run candidate code in a separate, limited, unprivileged process without network, and report per test.
 
-Each run gets a slot (a semaphore bounds concurrent runs), a fresh folder owned by the slot's own uid, a
+Each run gets a slot (a semaphore bounds concurrent runs), a uid leased for it alone (a lock file per uid keeps
+runs of other processes off it), a fresh folder owned by that uid, a
 process started through `unshare --net --mount` (when available) and `launcher.py`, which mounts a private
-tmpfs on the folder, hides the app's folders, applies rlimits, drops to the slot uid and execs `harness.py` under
+tmpfs on the folder, hides the app's folders, applies rlimits, drops to the leased uid and execs `harness.py` under
 the system Python in isolated mode. The parent reads capped output, enforces a wall clock, kills everything of
-the slot uid afterwards and deletes the folder.
+the run's uid afterwards and deletes the folder.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import queue
@@ -19,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ from .results import build_result
 
 HERE = Path(__file__).resolve().parent
 MINIMAL_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+UID_SPAN = 64  # uids sandbox_uid_base .. +63, leased one per run across every process on the host
 
 
 class _Reader(threading.Thread):
@@ -181,16 +185,49 @@ class CodeRunner:
             return RunResult(status="busy", message="The code runner is busy; try again in a moment.", **base)
         try:
             tests = list(spec.examples) + (list(spec.tests) if include_hidden else [])
-            raw = self._execute(slot, spec, code, [t.call for t in tests], guard)
+            raw = self._execute(spec, code, [t.call for t in tests], guard)
         finally:
             self._slots.put(slot)
         return build_result(spec, raw, include_hidden, prot, warnings, self.s.sandbox_output_kb * 1024)
 
-    def _execute(
-        self, slot: int, spec: CodingSpec, code: str, calls: list[str], guard: bool
+    def _execute(self, spec: CodingSpec, code: str, calls: list[str], guard: bool) -> dict[str, Any]:
+        if not self.protections["unprivileged_user"]:
+            return self._execute_as(None, spec, code, calls, guard)
+        with self.lease_uid() as uid:
+            return self._execute_as(uid, spec, code, calls, guard)
+
+    @contextlib.contextmanager
+    def lease_uid(self) -> Iterator[int]:
+        """A uid no other run on this host is using, for as long as the block runs.
+
+        Runs of several app processes (or test workers) share the uid range; a lock file per uid keeps two runs
+        off the same uid, where one's clean-up ("kill every process of my uid") would kill the other.
+        """
+        base = self._sandbox_base()
+        deadline = time.monotonic() + self.s.sandbox_queue_timeout_s
+        while True:
+            for k in range(UID_SPAN):
+                uid = self.s.sandbox_uid_base + k
+                fd = os.open(base / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                try:
+                    yield uid
+                    return
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    os.close(fd)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"all {UID_SPAN} sandbox uids are in use")
+            time.sleep(0.05)
+
+    def _execute_as(
+        self, uid: int | None, spec: CodingSpec, code: str, calls: list[str], guard: bool
     ) -> dict[str, Any]:
         prot = self.protections
-        uid = self.s.sandbox_uid_base + slot if prot["unprivileged_user"] else None
         folder = self._make_folder(uid)
         cfg = {
             "folder": folder,
@@ -277,10 +314,14 @@ class CodeRunner:
             "calls": calls,
         }
 
-    def _make_folder(self, uid: int | None) -> str:
+    def _sandbox_base(self) -> Path:
         base = Path(self.s.sandbox_dir or Path(tempfile.gettempdir()) / "interviewer-sandbox")
         base.mkdir(parents=True, exist_ok=True)
         os.chmod(base, 0o711)  # others may enter their own folder, but not list anyone's
+        return base
+
+    def _make_folder(self, uid: int | None) -> str:
+        base = self._sandbox_base()
         folder = tempfile.mkdtemp(prefix="run-", dir=base)
         if uid is not None:
             os.chown(folder, uid, uid)
@@ -293,7 +334,7 @@ class CodeRunner:
             os.killpg(proc.pid, signal.SIGKILL)
         if uid is None:
             return
-        # kill(-1) from a process running as the slot uid reaches exactly that uid's processes (setsid or not);
+        # kill(-1) from a process running as the run's uid reaches exactly that uid's processes (setsid or not);
         # repeat until none is left, so the next run in this slot starts below RLIMIT_NPROC.
         deadline = time.monotonic() + 5
         while True:
