@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import queue
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +150,7 @@ def build_candidate(services: Any) -> None:
         api_name="start",
     )
 
-    def on_message(sess: dict[str, Any], history: list[Any], text: str):
+    def on_message(sess: dict[str, Any], history: list[Any], text: str, on_token: Any = None):
         if not sess.get("id"):
             return [
                 history,
@@ -161,13 +163,42 @@ def build_candidate(services: Any) -> None:
             ]
         history = [*(history or []), candidate_message(text)]
         try:
-            st, events = sessions.reply(sess["id"], text)
+            st, events = sessions.reply(sess["id"], text, on_token=on_token)
         except LimitError as exc:
             return [history[:-1], gr.update(), gr.update(), gr.update(), gr.update(), str(exc), text]
         return [*_after(st, events, history, sess.get("feedback", True)), ""]
 
-    sent = send.click(on_message, [state, chat, answer], [*outputs, answer], api_name="answer")
-    submitted = answer.submit(on_message, [state, chat, answer], [*outputs, answer], api_name=None)
+    def on_message_streamed(sess: dict[str, Any], history: list[Any], text: str):
+        """on_message, showing the interviewer's words as an LLM writes them (one final update without one)."""
+        if not sess.get("id"):
+            yield on_message(sess, history, text)
+            return
+        tokens: queue.Queue[str | None] = queue.Queue()
+        done: list[Any] = []
+
+        def work() -> None:
+            try:
+                done.append(on_message(sess, history, text, on_token=tokens.put))
+            except Exception as exc:  # shown by Gradio like any handler error
+                done.append(exc)
+            finally:
+                tokens.put(None)
+
+        threading.Thread(target=work, name="reply", daemon=True).start()
+        shown = [*(history or []), candidate_message(text)]
+        partial = ""
+        while (token := tokens.get()) is not None:
+            partial += token
+            writing = {"role": "assistant", "content": partial}
+            yield [[*shown, writing], *[gr.update()] * 4, "The interviewer is writing...", ""]
+        if isinstance(done[0], Exception):
+            raise done[0]
+        yield done[0]
+
+    sent = send.click(on_message_streamed, [state, chat, answer], [*outputs, answer], api_name="answer")
+    submitted = answer.submit(
+        on_message_streamed, [state, chat, answer], [*outputs, answer], api_visibility="undocumented"
+    )
 
     def command(word: str):
         def handler(sess: dict[str, Any], history: list[Any]):
