@@ -167,11 +167,8 @@ class Storage:
             with self.engine.begin() as conn:
                 yield conn
         except Exception as exc:
-            if (
-                "readonly" in str(exc).lower()
-                or "read-only" in str(exc).lower()
-                or "disk" in str(exc).lower()
-            ):
+            text = str(exc).lower()
+            if any(k in text for k in ("readonly", "read-only", "disk", "unable to open database")):
                 raise StorageError(
                     f"cannot write the database ({self.url}): {exc}. Check that the data folder "
                     "is writable and the disk is not full."

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -103,6 +107,42 @@ def test_a_read_only_data_folder_gives_a_clear_error(tmp_path):
             store.add_user("x", "longpassword")
     finally:
         folder.chmod(0o700)
+
+
+READ_ONLY_PROBE = """
+import sys
+from interviewer.storage import Storage, StorageError
+try:
+    Storage("sqlite:///" + sys.argv[1] + "/db.sqlite").add_user("x", "longpassword")
+except StorageError as exc:
+    print(exc)
+    sys.exit(3)
+sys.exit(0)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare")
+def test_a_read_only_mounted_data_folder_gives_a_clear_error(tmp_path):
+    """As root, permissions do not bind: mount the folder read-only in a private mount namespace instead."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    first = Storage(f"sqlite:///{folder / 'db.sqlite'}")
+    first.add_user("first", "longpassword")
+    first.engine.dispose()  # closed cleanly, as after a stopped app: no -wal or -shm file left
+    assert sorted(p.name for p in folder.iterdir()) == ["db.sqlite"]
+    script = (
+        f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} && "
+        f"{sys.executable} -c '{READ_ONLY_PROBE}' {folder}"
+    )
+    run = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert run.returncode == 3, run.stderr[-2000:]
+    assert "writable" in run.stdout and "Traceback" not in run.stderr
 
 
 def test_recruiter_accounts_hash_passwords(store):
