@@ -28,16 +28,6 @@ def _segments(blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return stacked, starts, sizes == 0
 
 
-def _reduce(
-    op: np.ufunc, values: np.ndarray, starts: np.ndarray, empty: np.ndarray, fill: float
-) -> np.ndarray:
-    """op over each block of `values` (blocks given by starts; empty blocks get `fill`)."""
-    out = np.full(len(starts), fill, dtype=np.float64)
-    if len(values) and (~empty).any():
-        out[~empty] = op.reduceat(values, starts[~empty])
-    return out
-
-
 @dataclass
 class RefBatch:
     """References (key points, misconceptions) stacked once per grade, with what does not depend on the answer."""
@@ -86,20 +76,17 @@ class RefBatch:
             n_words=np.array([r.n_words for r in refs], dtype=np.float64),
         )
         if len(question.pieces):
-            batch.q_sem_r = batch._soft(pieces @ question.pieces.T)[0]
+            batch.q_sem_r = batch.weighted_mean((pieces @ question.pieces.T).max(axis=1))
         return batch
 
-    def _soft(self, sim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per reference: weighted mean of each piece's best match, and the weighted share matched well."""
-        none = np.zeros(len(self.refs), dtype=bool)
-        best = sim.max(axis=1)
-        total = _reduce(np.add, self.weights, self.starts, none, 0.0)
-        soft = _reduce(np.add, best * self.weights, self.starts, none, 0.0)
-        hard = _reduce(np.add, (best >= ALIGN_AT) * self.weights, self.starts, none, 0.0)
-        ok = total > 0
-        return np.where(ok, soft / np.where(ok, total, 1), 0.0), np.where(
-            ok, hard / np.where(ok, total, 1), 0.0
-        )
+    def weighted_mean(self, values: np.ndarray) -> np.ndarray:
+        """Per reference, the mean of `values` (one per reference piece, on the last axis) by piece weight.
+
+        A reference whose pieces all weigh nothing gets 0.
+        """
+        total = np.add.reduceat(self.weights, self.starts)
+        summed = np.add.reduceat(values * self.weights, self.starts, axis=-1)
+        return np.where(total > 0, summed / np.where(total > 0, total, 1), 0.0)
 
 
 @dataclass
@@ -143,11 +130,8 @@ def unit_features(answer: Encoded, units: Units, batch: RefBatch, question: Enco
     if len(answer.pieces):
         sim = batch.pieces @ answer.pieces.T
         best = np.where(has_pieces[:, None], _masked_max(sim, units.pieces), 0.0)
-        total = np.add.reduceat(batch.weights, batch.starts)
-        ok = total > 0
-        for col, values in ((0, best), (2, (best >= ALIGN_AT).astype(np.float64))):
-            summed = np.add.reduceat(values * batch.weights, batch.starts, axis=1)
-            out[:, :, col] = np.where(ok, summed / np.where(ok, total, 1), 0.0)
+        out[:, :, 0] = batch.weighted_mean(best)
+        out[:, :, 2] = batch.weighted_mean((best >= ALIGN_AT).astype(np.float64))
         best_col = np.maximum.reduceat(sim, batch.starts, axis=0)
         held = units.pieces * answer.weights
         den = held.sum(axis=1)
