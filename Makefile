@@ -28,9 +28,10 @@ run: install ## build the index if needed and serve the app at http://127.0.0.1:
 index: install ## validate corpus/ and rubrics/ and update the Chroma index
 	$(BIN)/interviewer index
 
-test: install ## every test tier: unit, server, concurrency, sandbox and browser (what CI runs)
+test: install ## every test tier: unit, server, PostgreSQL, concurrency, sandbox and browser (what CI runs)
 	bash scripts/setup-browser.sh
 	bash scripts/setup-sandbox.sh
+	bash scripts/setup-postgres.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install ## the unit tier for the edit loop (under 2 minutes)

@@ -177,6 +177,7 @@ class Storage:
 
     def migrate(self) -> int:
         with self.tx() as conn:
+            _lock_for_migration(conn)  # app processes starting together must not migrate at the same time
             metadata.create_all(conn)
             current = conn.execute(select(schema_version.c.version)).scalars().all()
             version = max(current, default=0)
@@ -413,6 +414,18 @@ class Storage:
                     author=author, source=source, metrics=json.dumps(metrics), at=time.time()
                 )
             )
+
+
+MIGRATION_LOCK = 72120601  # any fixed number: the PostgreSQL advisory lock that serialises migrations
+
+
+def _lock_for_migration(conn: Connection) -> None:
+    """Hold the database's write lock until this transaction ends: a second process waits, then finds the
+    schema current."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite has not begun one yet: DDL comes first here
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

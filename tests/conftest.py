@@ -79,3 +79,27 @@ def loop_services(services, tmp_path):
         svc.__dict__[name] = getattr(services, name)
     svc._corpus = services.corpus
     return svc
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL server per test worker (tests/pg_server.py)."""
+    from .pg_server import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_database(pg_server):
+    """A fresh, empty database on the shared PostgreSQL server, for one test."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return pg_server.rsplit("/", 1)[0] + "/" + name

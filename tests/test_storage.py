@@ -1,25 +1,32 @@
-"""Storage: every turn committed, resume after a restart, migrations keep data, export and delete, retention."""
+"""Storage: every turn committed, resume after a restart, migrations keep data, export and delete, retention.
+
+The tests that take the `store` fixture run twice: on a SQLite file and on a real PostgreSQL server on loopback.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text, update
 
 from interviewer.engine.state import Setup
 from interviewer.sessions import LimitError, SessionService
-from interviewer.storage import Storage, StorageError
+from interviewer.storage import MIGRATIONS, Storage, StorageError, sessions
 
 
-@pytest.fixture
-def store(tmp_path):
-    return Storage(f"sqlite:///{tmp_path / 'db.sqlite'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.server])])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        return Storage(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    return Storage(request.getfixturevalue("pg_database"))
 
 
 @pytest.fixture
@@ -65,7 +72,7 @@ def test_export_and_delete_everything_of_a_candidate(service, store):
 def test_retention_purges_old_sessions(service, store):
     s, _ = service.start("fi", Setup(questions=1))
     with store.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE sessions SET updated = ? WHERE id = ?", (time.time() - 40 * 86400, s.id))
+        conn.execute(update(sessions).where(sessions.c.id == s.id).values(updated=time.time() - 40 * 86400))
     assert store.purge_older_than(30) == 1 and store.load_session(s.id) is None
 
 
@@ -81,18 +88,46 @@ def test_rate_and_open_session_limits_say_what_to_do(services, store):
         svc.start("hu", Setup(questions=1))
 
 
-def test_migrations_upgrade_an_old_database_and_keep_its_data(tmp_path, services):
-    path = tmp_path / "old.sqlite"
-    old = Storage(f"sqlite:///{path}")
-    s, _ = SessionService(services.engine, old).start("iv", Setup(questions=1))
-    with sqlite3.connect(path) as conn:  # pretend it was written by version 1 of the schema
-        conn.execute("DELETE FROM schema_version WHERE version > 1")
-        conn.execute("DROP INDEX IF EXISTS ix_turns_session")
-    upgraded = Storage(f"sqlite:///{path}")
-    assert upgraded.migrate() == max(
-        v for v, _ in __import__("interviewer.storage", fromlist=["x"]).MIGRATIONS
-    )
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.server])])
+def empty_url(request, tmp_path):
+    """The URL of a database nobody has opened yet."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    return request.getfixturevalue("pg_database")
+
+
+def _open_when_released(url: str, barrier: Any) -> None:
+    barrier.wait()
+    Storage(url)
+
+
+def test_app_processes_starting_together_on_a_new_database_all_start(empty_url):
+    """Several app processes (scale-out) create the schema at the same moment: one migrates, the others wait."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(4)
+    procs = [ctx.Process(target=_open_when_released, args=(empty_url, barrier)) for _ in range(4)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=120)
+    assert [proc.exitcode for proc in procs] == [0, 0, 0, 0]
+    with Storage(empty_url).engine.connect() as conn:
+        versions = conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all()
+    assert versions == list(range(1, max(v for v, _ in MIGRATIONS) + 1))
+
+
+def test_migrations_upgrade_an_old_database_and_keep_its_data(store, services):
+    s, _ = SessionService(services.engine, store).start("iv", Setup(questions=1))
+    with store.engine.begin() as conn:  # pretend it was written by version 1 of the schema
+        conn.execute(text("DELETE FROM schema_version WHERE version > 1"))
+        conn.execute(text("DROP INDEX IF EXISTS ix_turns_session"))
+        for table in ("ab_assignments", "ab_experiments", "labelled_examples", "review_items"):
+            conn.execute(text(f"DROP TABLE {table}"))
+    upgraded = Storage(store.url)
+    assert upgraded.migrate() == max(v for v, _ in MIGRATIONS)
     assert upgraded.load_session(s.id) is not None
+    with upgraded.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM review_items")).scalar() == 0  # recreated
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
@@ -111,7 +146,9 @@ def test_a_read_only_data_folder_gives_a_clear_error(tmp_path):
 
 READ_ONLY_PROBE = """
 import sys
-from interviewer.storage import Storage, StorageError
+from sqlalchemy import text, update
+
+from interviewer.storage import MIGRATIONS, Storage, StorageError, sessions
 try:
     Storage("sqlite:///" + sys.argv[1] + "/db.sqlite").add_user("x", "longpassword")
 except StorageError as exc:
