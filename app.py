@@ -12,7 +12,7 @@ from interviewer.ui.app import CSS, build_app
 if __name__ == "__main__":
     configure_logging()
     services = Services()
-    services.ensure_index()
+    services.ensure_index_or_retry()  # a Chroma server that is down is reported and retried, not fatal
     demo = build_app(services)
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     collection_prefix: str = Field(
         default="interviewer", description="Prefix of the Chroma collection names."
     )
+    index_retry_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="When the index cannot be reached at start-up, retry the sync this often (seconds).",
+    )
 
     embeddings: Literal["onnx", "fake"] = Field(
         default="onnx", description="'onnx': bundled all-MiniLM-L6-v2 int8; 'fake': hashed vectors for tests."

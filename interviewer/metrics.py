@@ -151,6 +151,11 @@ class LiveGauges:
         for status in ("open", "reviewed"):
             q.add_metric([status], self.services.loop.queue.size(status))
         yield q
+        up = GaugeMetricFamily(
+            "interviewer_index_synced", "1 when the index was reached and synced at start-up"
+        )
+        up.add_metric([], 0 if self.services.index_error else 1)
+        yield up
         cal = GaugeMetricFamily("interviewer_calibration_version", "Active calibration version")
         cal.add_metric([], self.services.loop.calibrations.active_version())
         yield cal

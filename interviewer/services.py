@@ -11,7 +11,7 @@ from typing import Any
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
 from .embeddings import Embedder, make_embedder
-from .index import VectorIndex
+from .index import IndexError_, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,8 @@ class Services:
         self.settings = settings or load_settings()
         self._lock = threading.RLock()
         self._corpus: Corpus | None = None
+        self.index_error: str | None = None
+        """Why the index could not be synced at start-up (None once it is): the app runs on meanwhile."""
 
     @property
     def corpus(self) -> Corpus:
@@ -58,6 +60,37 @@ class Services:
             progress=progress,
             before_write=lambda: refuse_duplicates(corpus, self.embedder),
         )
+
+    def ensure_index_or_retry(self) -> None:
+        """Sync the index before serving. When it cannot be reached (a Chroma server that is down), interviews
+        run from the corpus in memory and the sync is retried in the background until it succeeds."""
+        retry_s = self.settings.index_retry_s
+        try:
+            self.ensure_index()
+            self.index_error = None
+        except IndexError_ as exc:
+            self.index_error = str(exc)
+            log.error(
+                "%s. Interviews go on from the corpus files; search and re-indexing wait for the index, "
+                "retried every %.0f s.",
+                exc,
+                retry_s,
+            )
+            threading.Thread(
+                target=self._retry_index, args=(retry_s,), name="index-retry", daemon=True
+            ).start()
+
+    def _retry_index(self, retry_s: float) -> None:
+        import time
+
+        while self.index_error is not None:
+            time.sleep(retry_s)
+            try:
+                self.ensure_index(progress=False)
+                self.index_error = None
+                log.info("the index is reachable again and in sync")
+            except IndexError_ as exc:
+                self.index_error = str(exc)
 
     def warm_up(self) -> None:
         """Open the index and load the model ahead of the first answer (run in the background at start-up)."""

@@ -1,7 +1,9 @@
-"""The index against a real Chroma server (`chroma run`) started on loopback by the test."""
+"""The index against a real Chroma server (`chroma run`) started on loopback by the test: built and searched
+through it, and the server down at start-up and in the middle of an interview."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
@@ -11,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from interviewer.config import load_settings
+from interviewer.engine.state import Setup
 from interviewer.index import IndexError_
 from interviewer.services import Services
+from interviewer.sessions import SessionService
+from interviewer.storage import Storage
 
 from .test_app_client import free_port
 
@@ -20,28 +25,43 @@ pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("ser
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def chroma_server(tmp_path):
+def start_chroma(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    """`chroma run` on loopback, returned once its heartbeat answers."""
     exe = shutil.which("chroma", path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.fail("the chroma command (from the chromadb package) is missing; run `make install`")
-    port = free_port()
     proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
+        [exe, "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     import httpx
 
-    for _ in range(200):
+    for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=0.5).status_code == 200:
-                break
+                return proc
         except httpx.HTTPError:
             time.sleep(0.1)
-    yield port
+    proc.kill()
+    raise AssertionError("chroma run did not start")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    port = free_port()
+    proc = start_chroma(tmp_path / "srv", port)
+    yield port
+    stop(proc)
 
 
 def test_index_and_search_through_a_chroma_server(chroma_server, tmp_path):
@@ -71,3 +91,75 @@ def test_a_server_that_is_down_gives_a_clear_error(tmp_path):
     )
     with pytest.raises(IndexError_, match="chroma run"):
         Services(settings).ensure_index(progress=False)
+
+
+def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path, caplog):
+    port = free_port()
+    server = start_chroma(tmp_path / "srv", port)
+    try:
+        settings = load_settings(
+            data_dir=tmp_path / "data",
+            corpus_dir=ROOT / "corpus",
+            rubrics_dir=ROOT / "rubrics",
+            chroma_host="127.0.0.1",
+            chroma_port=port,
+        )
+        svc = Services(settings)
+        svc.ensure_index(progress=False)
+        sessions = SessionService(svc.engine, svc.storage)
+        jd = "We build retrieval-augmented LLM assistants and evaluate them offline."
+        state, _ = sessions.start("ana", Setup(level="mid", track="general", questions=4, job_description=jd))
+        assert jd in svc.engine.planner._retrieved  # ranked by what the index retrieved
+        sessions.reply(state.id, "Retrieval quality is measured with recall at k on labelled queries.")
+    finally:
+        stop(server)
+    with caplog.at_level(logging.WARNING):
+        state, events = sessions.reply(state.id, "I would track groundedness of answers against sources.")
+        assert events[-1].kind in ("question", "probe", "stage")  # the interview goes on
+        _, events = sessions.start(
+            "ben", Setup(level="mid", track="general", questions=2, job_description="Speech recognition team")
+        )
+        assert events[-1].kind == "question"
+    assert "ranking from the corpus in memory" in caplog.text
+    said = [t["text"] for t in svc.storage.transcript(state.id) if t["role"] == "candidate"]
+    assert said == [
+        "Retrieval quality is measured with recall at k on labelled queries.",
+        "I would track groundedness of answers against sources.",
+    ]
+
+
+def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_path):
+    import httpx
+    from gradio_client import Client
+
+    from .test_concurrency import _start
+
+    chroma_port = free_port()
+    env = {"INTERVIEWER_CHROMA_HOST": "127.0.0.1", "INTERVIEWER_CHROMA_PORT": str(chroma_port)}
+    env["INTERVIEWER_INDEX_RETRY_S"] = "1"
+    port = free_port()
+    app = _start(tmp_path / "data", port, env)
+    server = None
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        assert "interviewer_index_synced 0.0" in httpx.get(url + "metrics").text
+        client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
+        client.predict("cy", False, "junior", "ml-foundations", 2, "", 0, False, False, api_name="/start")
+        client.predict([], "Gradient descent steps against the gradient.", api_name="/answer")
+        server = start_chroma(tmp_path / "srv", chroma_port)
+        for _ in range(600):
+            if "interviewer_index_synced 1.0" in httpx.get(url + "metrics").text:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("the app did not sync the index once the server was up")
+        store = Storage(f"sqlite:///{tmp_path / 'data' / 'interviewer.db'}")
+        turns = store.transcript(store.sessions_of("cy")[0]["id"])
+        assert [t["text"] for t in turns if t["role"] == "candidate"] == [
+            "Gradient descent steps against the gradient."
+        ]
+    finally:
+        app.kill()
+        app.wait()
+        if server is not None:
+            stop(server)

@@ -48,9 +48,11 @@ def test_fifty_concurrent_sessions_keep_complete_and_separate_transcripts():
             assert len(state.turns) == len(turns)
 
 
-def _start(data: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(data: Path, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """app.py in its own process on `port`, returned once the page is served."""
     env = dict(
         os.environ,
+        **(extra_env or {}),
         GRADIO_SERVER_PORT=str(port),
         INTERVIEWER_DATA_DIR=str(data),
         INTERVIEWER_CORPUS_DIR=str(ROOT / "corpus"),

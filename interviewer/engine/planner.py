@@ -1,9 +1,15 @@
-"""Choose the next question: right level and kind, a topic not yet covered, close to the job description."""
+"""Choose the next question: right level and kind, a topic not yet covered, close to the job description.
+
+Closeness to the job description is retrieved from the Chroma index; when the index cannot be reached (a Chroma
+server down mid-session), it is computed from the corpus in memory instead, so the interview goes on.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Any
 
 import numpy as np
@@ -11,6 +17,9 @@ import numpy as np
 from ..corpus import Corpus
 from ..models import LEVELS, Level, Question, Scenario, Track
 from .state import SessionState
+
+log = logging.getLogger(__name__)
+RETRIEVED_JDS = 64  # job descriptions whose retrieved relevance is kept in memory
 
 
 def kind_plan(track: Track, n: int, with_scenario: bool) -> list[str]:
@@ -43,6 +52,8 @@ class Planner:
         self.only = only
         """When set, only these question ids are asked (the simulation's scripted candidates use it)."""
         self._vecs: np.ndarray | None = None
+        self._retrieved: OrderedDict[str, dict[str, float]] = OrderedDict()
+        self._retrieved_lock = threading.Lock()
 
     def _question_vectors(self) -> np.ndarray:
         if self._vecs is None:
@@ -95,9 +106,39 @@ class Planner:
                     return self._rank(state, pool, covered)
         return None
 
+    def jd_relevance(self, state: SessionState, pool: list[tuple[int, Question]]) -> np.ndarray:
+        """Cosine similarity of each pooled question to the job description (zeros without one)."""
+        jd = state.setup.job_description.strip()[:2000]
+        if not jd:
+            return np.zeros(len(pool))
+        if self.index is not None:
+            try:
+                found = self._retrieve(jd)
+                return np.array([found.get(q.id, 0.0) for _, q in pool])
+            except Exception as exc:  # the index is a service that can be down; the corpus is in memory
+                log.warning("retrieval from the index failed (%s); ranking from the corpus in memory", exc)
+        vec = self.embedder.embed([jd])[0]
+        return np.asarray(self._question_vectors()[[i for i, _ in pool]] @ vec)
+
+    def _retrieve(self, jd: str) -> dict[str, float]:
+        """Every question's similarity to `jd` from the index (its closest phrasing: text or an alias)."""
+        with self._retrieved_lock:
+            if jd in self._retrieved:
+                self._retrieved.move_to_end(jd)
+                return self._retrieved[jd]
+        hits = self.index.query("questions", jd, k=self.index.count("questions"))
+        found: dict[str, float] = {}
+        for h in hits:
+            qid = h.get("question") or h["id"]
+            found[qid] = max(found.get(qid, -1.0), 1.0 - h["distance"])
+        with self._retrieved_lock:
+            self._retrieved[jd] = found
+            while len(self._retrieved) > RETRIEVED_JDS:
+                self._retrieved.popitem(last=False)
+        return found
+
     def _rank(self, state: SessionState, pool: list[tuple[int, Question]], covered: Counter[str]) -> Question:
-        jd = self._jd_vec(state)
-        sims = self._question_vectors()[[i for i, _ in pool]] @ jd if jd is not None else np.zeros(len(pool))
+        sims = self.jd_relevance(state, pool)
         seed = zlib.crc32(f"{state.id}:{len(state.items)}".encode())
         rng = np.random.default_rng(seed)
         scores = []
