@@ -9,7 +9,7 @@ from typing import Any
 
 from .engine.engine import Engine
 from .engine.state import Event, SessionState, Setup
-from .storage import Storage
+from .storage import StaleSession, Storage
 
 
 class LimitError(RuntimeError):
@@ -54,7 +54,7 @@ class SessionService:
             state = self._load(session_id)
             self._check_rate(session_id)
             events = self.engine.reply(state, message, on_token=on_token)
-            self.storage.save_session(state)  # committed before the reply is returned to be shown
+            self._save(state)  # committed before the reply is returned to be shown
             return state, events
 
     def run_examples(self, session_id: str, code: str) -> Any:
@@ -82,8 +82,17 @@ class SessionService:
         with self._lock(session_id):
             state = self._load(session_id)
             events = fn(state)
-            self.storage.save_session(state)
+            self._save(state)
             return state, events
+
+    def _save(self, state: SessionState) -> None:
+        try:
+            self.storage.save_session(state)
+        except StaleSession as exc:
+            raise LimitError(
+                "This interview moved on in another tab or window. Press Resume to continue from there; "
+                "your answer is still in the box."
+            ) from exc
 
     def _load(self, session_id: str) -> SessionState:
         state = self.storage.load_session(session_id)

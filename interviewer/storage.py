@@ -33,6 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from .engine.state import SessionState
 from .loop_tables import LOOP_DDL
@@ -136,6 +137,15 @@ class StorageError(RuntimeError):
     """The database cannot be written; the message says what to check. No data was half-written."""
 
 
+class StaleSession(RuntimeError):
+    """The session was moved on elsewhere (another tab or app process) since this copy was loaded."""
+
+
+def _continues(state: SessionState, idx: int, text: str, at: float) -> bool:
+    """Whether `state` holds the stored last turn: it was loaded after that turn and extends it."""
+    return idx < len(state.turns) and state.turns[idx].text == text and state.turns[idx].at == at
+
+
 def hash_password(password: str, salt: str | None = None) -> str:
     salt = salt or secrets.token_hex(8)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 200_000).hex()
@@ -233,8 +243,15 @@ class Storage:
             done = conn.execute(update(sessions).where(sessions.c.id == state.id).values(**values)).rowcount
             if not done:
                 conn.execute(insert(sessions).values(id=state.id, created=state.created, **values))
-            stored = conn.execute(select(turns.c.idx).where(turns.c.session_id == state.id)).scalars().all()
-            start = max(stored, default=-1) + 1
+            last = conn.execute(
+                select(turns.c.idx, turns.c.text, turns.c.at)
+                .where(turns.c.session_id == state.id)
+                .order_by(turns.c.idx.desc())
+                .limit(1)
+            ).first()
+            if last is not None and not _continues(state, last.idx, last.text, last.at):
+                raise StaleSession(state.id)  # another process moved this session on; nothing is overwritten
+            start = last.idx + 1 if last is not None else 0
             new = [
                 {
                     "session_id": state.id,
@@ -249,7 +266,12 @@ class Storage:
                 if i >= start
             ]
             if new:
-                conn.execute(insert(turns), new)
+                try:
+                    conn.execute(insert(turns), new)
+                except (
+                    IntegrityError
+                ) as exc:  # the same turn numbers were written by another process just now
+                    raise StaleSession(state.id) from exc
             for item in state.items:
                 if item.grade is None:
                     continue

@@ -19,7 +19,7 @@ from sqlalchemy import text, update
 
 from interviewer.engine.state import Setup
 from interviewer.sessions import LimitError, SessionService
-from interviewer.storage import MIGRATIONS, Storage, StorageError, sessions
+from interviewer.storage import MIGRATIONS, StaleSession, Storage, StorageError, sessions
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.server])])
@@ -51,6 +51,23 @@ def test_a_new_process_resumes_where_the_session_stopped(service, store, service
     assert restored is not None and len(restored.turns) == len(store.transcript(state.id))
     _, events = fresh.resume(state.id)
     assert events[-1].kind == "question"
+
+
+def test_a_session_moved_on_elsewhere_is_not_overwritten(service, store, services):
+    """Two app processes (or tabs) answer the same session: the later save is refused, nothing is lost."""
+    state, _ = service.start("al", Setup(level="mid", track="general", questions=3))
+    elsewhere = SessionService(services.engine, Storage(store.url))  # another process, loaded first
+    stale = elsewhere.storage.load_session(state.id)
+    service.reply(state.id, "Answered in the first tab.")
+    services.engine.reply(stale, "Answered in the second tab.")
+    with pytest.raises(StaleSession):
+        elsewhere.storage.save_session(stale)
+    stored = store.load_session(state.id)
+    said = [t["text"] for t in store.transcript(state.id) if t["role"] == "candidate"]
+    assert said == ["Answered in the first tab."]
+    assert [t.text for t in stored.turns] == [t["text"] for t in store.transcript(state.id)]
+    with pytest.raises(LimitError, match="Resume"):  # what the candidate sees: a way on, not a traceback
+        elsewhere._save(stale)
 
 
 def test_sessions_are_listed_per_profile_and_only_theirs(service, store):
@@ -148,7 +165,7 @@ READ_ONLY_PROBE = """
 import sys
 from sqlalchemy import text, update
 
-from interviewer.storage import MIGRATIONS, Storage, StorageError, sessions
+from interviewer.storage import MIGRATIONS, StaleSession, Storage, StorageError, sessions
 try:
     Storage("sqlite:///" + sys.argv[1] + "/db.sqlite").add_user("x", "longpassword")
 except StorageError as exc:
