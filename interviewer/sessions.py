@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict, deque
@@ -9,7 +10,9 @@ from typing import Any
 
 from .engine.engine import Engine
 from .engine.state import Event, SessionState, Setup
-from .storage import StaleSession, Storage
+from .storage import StaleSession, Storage, StorageError
+
+log = logging.getLogger(__name__)
 
 
 class LimitError(RuntimeError):
@@ -46,7 +49,7 @@ class SessionService:
         )
         steer = self.weak_topics(profile) if (setup.use_history or prof.get("use_history")) else []
         state, events = self.engine.start(setup, profile=profile, steer_topics=steer)
-        self.storage.save_session(state)
+        self._save(state)
         return state, events
 
     def reply(self, session_id: str, message: str, on_token: Any = None) -> tuple[SessionState, list[Event]]:
@@ -92,6 +95,12 @@ class SessionService:
             raise LimitError(
                 "This interview moved on in another tab or window. Press Resume to continue from there; "
                 "your answer is still in the box."
+            ) from exc
+        except StorageError as exc:  # full or read-only data folder: the operator's log gets the details
+            log.error("%s", exc)
+            raise LimitError(
+                "That could not be saved just now (the server cannot write its data). What you typed is still "
+                "in the box: send it again in a moment. Nothing said before was lost."
             ) from exc
 
     def _load(self, session_id: str) -> SessionState:

@@ -5,6 +5,7 @@ The tests that take the `store` fixture run twice: on a SQLite file and on a rea
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -197,6 +198,65 @@ def test_a_read_only_mounted_data_folder_gives_a_clear_error(tmp_path):
     )
     assert run.returncode == 3, run.stderr[-2000:]
     assert "writable" in run.stdout and "Traceback" not in run.stderr
+
+
+DISK_FULL_PROBE = """
+import json, os, sqlite3, sys
+from interviewer.engine.state import SessionState, Turn
+from interviewer.storage import Storage, StorageError
+folder = sys.argv[1]
+filler = os.path.join(folder, "filler")
+store = Storage("sqlite:///" + folder + "/db.sqlite")
+with open(filler, "wb") as f:  # room that can be given back later
+    f.write(os.urandom(256 * 1024))
+saved, error = [], ""
+for i in range(1000):
+    state = SessionState(profile="p%d" % i)
+    state.turns.append(Turn(role="candidate", text="answer %d " % i + "x" * 20000))
+    try:
+        store.save_session(state)
+    except StorageError as exc:
+        error = str(exc)
+        break
+    saved.append(state.id)
+intact = all(store.load_session(i) is not None and store.transcript(i) for i in saved)
+check = sqlite3.connect(folder + "/db.sqlite").execute("PRAGMA integrity_check").fetchone()[0]
+os.remove(filler)
+store.save_session(state)  # the refused turn, once there is room again
+print(json.dumps({"saved": len(saved), "error": error, "intact": intact, "check": check,
+                  "after": len(store.transcript(state.id))}))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare")
+def test_a_full_data_folder_gives_a_clear_error_and_keeps_what_was_stored(tmp_path):
+    """A 1 MiB tmpfs as the data folder, in a private mount namespace: writes fail once it is full."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    script = f"mount -t tmpfs -o size=1m tmpfs {folder} && {sys.executable} -c '{DISK_FULL_PROBE}' {folder}"
+    run = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["saved"] > 0 and "disk is not full" in result["error"]
+    assert result["intact"] and result["check"] == "ok"
+    assert result["after"] == 1  # saved once there was room: nothing the candidate wrote was lost
+
+
+def test_a_failed_write_reaches_the_candidate_as_what_to_do(service, monkeypatch):
+    state, _ = service.start("ha", Setup(questions=2))
+
+    def full(_state):
+        raise StorageError("cannot write the database: database or disk is full")
+
+    monkeypatch.setattr(service.storage, "save_session", full)
+    with pytest.raises(LimitError, match="still in the box"):
+        service.reply(state.id, "An answer written while the disk is full.")
 
 
 def test_recruiter_accounts_hash_passwords(store):
