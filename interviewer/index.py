@@ -7,7 +7,7 @@ import hashlib
 import json
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,12 +90,26 @@ def make_client(settings: Settings) -> Any:
         settings.chroma_path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
     except Exception as exc:
-        where = (
-            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} (is `chroma run` up?)"
-            if settings.chroma_mode == "server"
-            else f"the index folder {settings.chroma_path} (is it writable?)"
-        )
-        raise IndexError_(f"cannot open {where}: {exc}") from exc
+        raise IndexError_(f"cannot open {_where(settings)}: {exc}") from exc
+
+
+def _where(settings: Settings) -> str:
+    if settings.chroma_mode == "server":
+        return f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} (is `chroma run` up?)"
+    return f"the index folder {settings.chroma_path} (is it writable?)"
+
+
+@contextlib.contextmanager
+def reaching(settings: Settings) -> Iterator[None]:
+    """Turn a lost connection to the index (a Chroma server gone mid-run) into an IndexError_ that says where."""
+    try:
+        yield
+    except IndexError_:
+        raise
+    except Exception as exc:
+        if isinstance(exc, ConnectionError) or type(exc).__module__.split(".")[0] in ("httpx", "httpcore"):
+            raise IndexError_(f"cannot reach {_where(settings)}: {exc}") from exc
+        raise
 
 
 class VectorIndex:
@@ -128,7 +142,8 @@ class VectorIndex:
         return self._cols[name]
 
     def count(self, name: str = "questions") -> int:
-        return int(self.collection(name).count())
+        with reaching(self.settings):
+            return int(self.collection(name).count())
 
     def sync(
         self,
@@ -149,7 +164,7 @@ class VectorIndex:
             # Synced by this or an earlier process and unchanged since: no need to open Chroma at start-up.
             stats["unchanged"] = sum(len(d) for d in docs_by_name.values())
             return stats
-        with self._lock:
+        with self._lock, reaching(self.settings):
             if stamp is not None:
                 stamp[0].unlink(missing_ok=True)
             if before_write is not None and (rebuild or self._changed(corpus)):
@@ -228,8 +243,9 @@ class VectorIndex:
         """Nearest documents to `text`, each with id, text, metadata and cosine distance."""
         col = self.collection(name)
         vector = self.embedder.embed([text])[0].tolist()
-        n = max(1, min(k, col.count()))
-        res = col.query(query_embeddings=[vector], n_results=n, where=where or None)
+        with reaching(self.settings):
+            n = max(1, min(k, col.count()))
+            res = col.query(query_embeddings=[vector], n_results=n, where=where or None)
         return [
             {"id": i, "text": d, "distance": float(dist), **{k2: v for k2, v in m.items() if k2 != "hash"}}
             for i, d, m, dist in zip(

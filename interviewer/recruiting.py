@@ -83,8 +83,7 @@ class Workspace:
         self._write_atomic(path, content)
         version = self.services.storage.add_file_version(rel, content, author, note or "save")
         self.services.storage.log(author, "save", f"{rel} v{version}")
-        stats = self._reindex()
-        return f"Saved {rel} as version {version}; index updated ({stats})."
+        return f"Saved {rel} as version {version}; {self._reindex()}."
 
     def rollback(self, rel: str, version: int, author: str) -> str:
         rows = {r["id"]: r for r in self.services.storage.file_versions(rel)}
@@ -129,8 +128,10 @@ class Workspace:
 
     def _reindex(self) -> str:
         self.services.reload_corpus()
-        stats = self.services.ensure_index(progress=False)
-        return ", ".join(f"{k} {v}" for k, v in stats.items() if v)
+        stats = self.services.ensure_index_or_retry(progress=False)
+        if stats is None:  # the file is saved and in use; only the search index lags behind
+            return "the index cannot be reached now and is re-synced automatically once it is back"
+        return "index updated (" + ", ".join(f"{k} {v}" for k, v in stats.items() if v) + ")"
 
     # -- calibration ------------------------------------------------------------------------------------------
 

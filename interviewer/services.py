@@ -61,30 +61,31 @@ class Services:
             before_write=lambda: refuse_duplicates(corpus, self.embedder),
         )
 
-    def ensure_index_or_retry(self) -> None:
-        """Sync the index before serving. When it cannot be reached (a Chroma server that is down), interviews
-        run from the corpus in memory and the sync is retried in the background until it succeeds."""
-        retry_s = self.settings.index_retry_s
+    def ensure_index_or_retry(self, progress: bool = True) -> dict[str, int] | None:
+        """Sync the index; when it cannot be reached (a Chroma server that is down), say so and retry in the
+        background until it succeeds. Interviews run from the corpus in memory meanwhile. None when not synced."""
         try:
-            self.ensure_index()
-            self.index_error = None
+            stats = self.ensure_index(progress=progress)
         except IndexError_ as exc:
-            self.index_error = str(exc)
+            with self._lock:
+                retrying, self.index_error = self.index_error is not None, str(exc)
             log.error(
                 "%s. Interviews go on from the corpus files; search and re-indexing wait for the index, "
                 "retried every %.0f s.",
                 exc,
-                retry_s,
+                self.settings.index_retry_s,
             )
-            threading.Thread(
-                target=self._retry_index, args=(retry_s,), name="index-retry", daemon=True
-            ).start()
+            if not retrying:
+                threading.Thread(target=self._retry_index, name="index-retry", daemon=True).start()
+            return None
+        self.index_error = None
+        return stats
 
-    def _retry_index(self, retry_s: float) -> None:
+    def _retry_index(self) -> None:
         import time
 
         while self.index_error is not None:
-            time.sleep(retry_s)
+            time.sleep(self.settings.index_retry_s)
             try:
                 self.ensure_index(progress=False)
                 self.index_error = None

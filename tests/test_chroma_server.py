@@ -103,6 +103,7 @@ def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path,
             rubrics_dir=ROOT / "rubrics",
             chroma_host="127.0.0.1",
             chroma_port=port,
+            index_retry_s=0.5,
         )
         svc = Services(settings)
         svc.ensure_index(progress=False)
@@ -126,6 +127,18 @@ def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path,
         "Retrieval quality is measured with recall at k on labelled queries.",
         "I would track groundedness of answers against sources.",
     ]
+    assert svc.ensure_index_or_retry(progress=False) is None  # what a recruiter's save meets meanwhile
+    assert "chroma run" in (svc.index_error or "")
+    server = start_chroma(tmp_path / "srv", port)  # back, with its data: the retry finds it in sync
+    try:
+        for _ in range(200):
+            if svc.index_error is None:
+                break
+            time.sleep(0.1)
+        assert svc.index_error is None
+        assert svc.search("How does a decision tree work?", k=1)[0]["id"] == "mlf-decision-tree"
+    finally:
+        stop(server)
 
 
 def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_path):
@@ -163,3 +176,25 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
         app.wait()
         if server is not None:
             stop(server)
+
+
+def test_a_recruiter_save_with_the_chroma_server_down_is_kept_and_synced_later(tmp_path, services):
+    from interviewer.recruiting import Workspace
+
+    for name in ("corpus", "rubrics"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        corpus_dir=tmp_path / "corpus",
+        rubrics_dir=tmp_path / "rubrics",
+        chroma_host="127.0.0.1",
+        chroma_port=free_port(),  # nothing listens there
+        index_retry_s=3600,
+    )
+    svc = Services(settings)
+    svc.__dict__["embedder"] = services.embedder  # the model is the same; load it once
+    path = tmp_path / "rubrics" / "levels.yaml"
+    edited = path.read_text() + "\n# clarified by a recruiter\n"
+    out = Workspace(svc).save("rubrics/levels.yaml", edited, "rita")
+    assert out.startswith("Saved rubrics/levels.yaml as version") and "re-synced automatically" in out
+    assert path.read_text() == edited and svc.index_error
