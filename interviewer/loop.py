@@ -110,7 +110,7 @@ class LoopSessions(SessionService):
         return state, events
 
     def reply(
-        self, session_id: str, message: str, on_token: Any = None, time_up: bool = False
+        self, session_id: str, message: str, on_token: Any = None, time_up: float | None = None
     ) -> tuple[SessionState, list[Event]]:
         with session_context(session_id), timed("reply"):
             state, events = super().reply(session_id, message, on_token, time_up)

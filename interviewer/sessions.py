@@ -50,7 +50,7 @@ class SessionService:
         return state, events
 
     def reply(
-        self, session_id: str, message: str, on_token: Any = None, time_up: bool = False
+        self, session_id: str, message: str, on_token: Any = None, time_up: float | None = None
     ) -> tuple[SessionState, list[Event]]:
         with self._lock(session_id):
             state = self._load(session_id)

@@ -117,16 +117,73 @@ def test_each_follow_up_gets_its_own_clock(engine, clock):
 def test_time_up_submits_the_draft_as_the_answer_and_no_draft_as_a_skip(engine, clock):
     state, _ = engine.start(Setup(level="junior", track="ml-foundations", questions=3, timer_s=LIMIT))
     clock.advance(LIMIT)
-    out = engine.reply(state, "hint", time_up=True)  # a draft is graded as an answer, whatever it says
+    first_clock = state.current.asked_at
+    out = engine.reply(state, "hint", time_up=first_clock)  # a draft is an answer, whatever it says
     assert state.items[0].answers == ["hint"] and state.items[0].grade is not None
     assert "Time ran out" in out[0].text and not any(e.kind == "hint" for e in out)
     while state.current is state.items[0] and state.awaiting == "follow_up":
         engine.reply(state, "skip")
     second = state.current
     clock.advance(LIMIT)
-    out = engine.reply(state, "", time_up=True)
+    out = engine.reply(state, "", time_up=second.asked_at)
     assert second.skipped and "skipped" in out[0].text and state.current is not second
     assert not [t for t in state.turns if t.role == "candidate" and not t.text]
+
+
+def test_a_time_up_that_crosses_an_answer_is_dropped(engine, clock):
+    state, _ = engine.start(Setup(level="junior", track="ml-foundations", questions=3, timer_s=LIMIT))
+    counted_from = state.current.asked_at
+    clock.advance(LIMIT - 1)
+    engine.reply(state, _partial(engine, state))  # sent in the last second
+    before = state.model_dump_json()
+    clock.advance(1)
+    assert engine.reply(state, _partial(engine, state), time_up=counted_from) == []
+    assert state.model_dump_json() == before  # not submitted again to the follow-up or the next question
+
+
+def test_the_countdown_value_follows_the_session(engine, clock):
+    from interviewer.ui.timer import OFF, timer_value
+
+    state, _ = engine.start(Setup(level="junior", track="ml-foundations", questions=2, timer_s=LIMIT))
+    running = timer_value(state, clock())
+    assert running["state"] == "running" and running["seconds"] == LIMIT
+    clock.advance(20)
+    assert timer_value(state, clock()) == {
+        **running,
+        "seconds": LIMIT - 20,
+    }  # same key: the page keeps counting
+    engine.pause(state)
+    assert timer_value(state, clock())["state"] == "paused"
+    clock.advance(600)
+    engine.resume(state)
+    resumed = timer_value(state, clock())
+    assert resumed["seconds"] == LIMIT and resumed["key"] != running["key"]  # a new key: the page restarts
+    engine.wrap_up(state)
+    assert timer_value(state, clock()) == OFF
+    untimed, _ = engine.start(Setup(level="junior", track="ml-foundations", questions=1))
+    assert timer_value(untimed, clock()) == OFF
+
+
+def test_the_setup_takes_fractional_minutes_up_to_an_hour():
+    import gradio as gr
+
+    from interviewer.ui.timer import timer_seconds
+
+    assert (timer_seconds(0.5), timer_seconds(0), timer_seconds(None), timer_seconds(60)) == (30, 0, 0, 3600)
+    for bad in (61, -1, float("nan")):
+        with pytest.raises(gr.Error, match="between 0 and 60 minutes"):
+            timer_seconds(bad)
+
+
+def test_time_up_on_a_coding_question_sends_the_code_not_the_starter(services):
+    from interviewer.ui.timer import draft_answer
+
+    state, _ = services.sessions.start("timer-coder", Setup(level="junior", track="coding", questions=1))
+    spec = services.corpus.by_id[state.current.id].coding
+    assert draft_answer(services, state.id, "", spec.starter or "", "") == ""  # nothing typed: a skip
+    code = (spec.starter or "") + "\n# my edit\n"
+    sent = draft_answer(services, state.id, "a note", code, "linear time")
+    assert "# my edit" in sent and "linear time" in sent and "a note" in sent
 
 
 def test_the_scorecard_shows_time_per_question_and_which_went_over(engine, clock, corpus):

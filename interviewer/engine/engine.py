@@ -67,18 +67,21 @@ class Engine:
         state: SessionState,
         message: str,
         on_token: TokenCallback | None = None,
-        time_up: bool = False,
+        time_up: float | None = None,
     ) -> list[Event]:
-        """The interviewer's answer to one message; `time_up`: the page's timer ran out and sent the draft."""
+        """The interviewer's answer to one message. `time_up`: the page's countdown ran out and sent the draft;
+        it is the start of the clock it counted from (`ItemState.asked_at`)."""
         if state.status == "finished":
             return [Event(kind="notice", text=template("finished", state.id))]
+        if time_up is not None and (state.current is None or state.current.asked_at != time_up):
+            return []  # a countdown of a question answered meanwhile (sent in the last second): nothing to do
         now = self.clock()
         events: list[Event] = []
         if state.status == "paused":  # a message resumes the interview, and paused time never counts
             state.status = "active"
             timing.start(state.current, now)
         text = clean(message)
-        if not text and not time_up:
+        if not text and time_up is None:
             return [Event(kind="notice", text="Please type an answer, or 'skip', 'hint' or 'repeat'.")]
         text, was_cut = tokens.cut(text, self.max_answer_tokens)
         if was_cut:
@@ -94,7 +97,7 @@ class Engine:
         if item is None or state.awaiting == "none":
             return [*events, *self._next(state)]
         salt = f"{state.id}:{len(state.turns)}"
-        if time_up:  # the draft is the answer, whatever it says; no draft at all is a skip
+        if time_up is not None:  # the draft is the answer, whatever it says; no draft at all is a skip
             intent = Intent(kind="answer" if text else "skip")
             events.append(
                 state.say(Event(kind="notice", text=template("time_up" if text else "time_up_empty", salt)))

@@ -149,23 +149,21 @@ def build_candidate(services: Any) -> None:
     )
 
     def on_message(
-        sess: dict[str, Any], history: list[Any], text: str, on_token: Any = None, time_up: bool = False
+        sess: dict[str, Any],
+        history: list[Any],
+        text: str,
+        on_token: Any = None,
+        time_up: float | None = None,
     ):
         if not sess.get("id"):
-            return [
-                history,
-                gr.update(),
-                gr.update(),
-                gr.update(),
-                gr.update(),
-                "Start an interview first.",
-                text,
-            ]
+            return [history, *[gr.update()] * 4, "Start an interview first.", text]
         shown = [*(history or []), *([candidate_message(text)] if text.strip() else [])]
         try:
             st, events = sessions.reply(sess["id"], text, on_token=on_token, time_up=time_up)
         except LimitError as exc:
             return [history, gr.update(), gr.update(), gr.update(), gr.update(), str(exc), text]
+        if not events:  # a time-up that crossed an answer sent in its last second: the page stays as it is
+            return [gr.update()] * 7
         return [*_after(st, events, shown, sess.get("feedback", True)), ""]
 
     def on_message_streamed(sess: dict[str, Any], history: list[Any], text: str):

@@ -37,7 +37,7 @@ function tick() {
   show("expired", "Time ran out: your draft was submitted.");
   if (memo.fired !== v.key) {
     memo.fired = v.key; // once per question: the answer's reply brings the next key
-    trigger("time_up");
+    trigger("time_up", { asked_at: v.asked_at });
   }
 }
 

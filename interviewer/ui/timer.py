@@ -62,7 +62,8 @@ def timer_value(state: SessionState | None, now: float) -> dict[str, Any]:
         return OFF
     left = max(0.0, limit - (now - item.asked_at))
     # The key changes with every question, follow-up and resume: the page restarts its countdown on a new key.
-    return {"state": "running", "key": f"{state.id}:{len(state.items)}:{item.asked_at}", "seconds": left}
+    key = f"{state.id}:{len(state.items)}:{item.asked_at}"
+    return {"state": "running", "key": key, "seconds": left, "asked_at": item.asked_at}
 
 
 def countdown() -> gr.HTML:
@@ -98,9 +99,20 @@ def wire_time_up(
 ) -> Any:
     """Submit what the candidate wrote when the page's countdown reaches zero; returns the event."""
 
-    def on_time_up(sess: dict[str, Any], history: list[Any], draft: str, code: str, explanation: str):
-        text = draft_answer(services, (sess or {}).get("id", ""), draft, code, explanation)
-        return on_message(sess, history, text, time_up=True)
+    def on_time_up(
+        sess: dict[str, Any], history: list[Any], draft: str, code: str, explanation: str, evt: gr.EventData
+    ):
+        sid = (sess or {}).get("id", "")
+        # The page says which countdown ran out, so a time-up crossing an answer sent in the last second is
+        # dropped by the engine (under the session's lock); an API call without it means the open question.
+        asked_at = (getattr(evt, "_data", None) or {}).get("asked_at")
+        if asked_at is None:
+            st = services.storage.load_session(sid) if sid else None
+            asked_at = st.current.asked_at if st is not None and st.current is not None else None
+        if asked_at is None:  # no interview, or no question whose clock runs
+            return [gr.update()] * 7
+        text = draft_answer(services, sid, draft, code, explanation)
+        return on_message(sess, history, text, time_up=float(asked_at))
 
     inputs = [state, chat, answer, panel.code, panel.explanation]
     return timer.time_up(on_time_up, inputs, [*outputs, answer], api_name="time_up")
