@@ -109,9 +109,11 @@ class LoopSessions(SessionService):
             log.info("session started", extra={"track": setup.track, "target_level": setup.level, "arm": arm})
         return state, events
 
-    def reply(self, session_id: str, message: str, on_token: Any = None) -> tuple[SessionState, list[Event]]:
+    def reply(
+        self, session_id: str, message: str, on_token: Any = None, time_up: float | None = None
+    ) -> tuple[SessionState, list[Event]]:
         with session_context(session_id), timed("reply"):
-            state, events = super().reply(session_id, message, on_token)
+            state, events = super().reply(session_id, message, on_token, time_up)
             self._review(state)
             log.info("turn", extra={"status": state.status, "events": [e.kind for e in events]})
         return state, events

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,10 @@ log = logging.getLogger(__name__)
 class Services:
     """Lazily built components: importing heavy libraries only when a command needs them."""
 
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, clock: Callable[[], float] = time.time):
         self.settings = settings or load_settings()
+        self.clock = clock
+        """The engine's clock for per-question timers (tests pass a fake one)."""
         self._lock = threading.RLock()
         self._corpus: Corpus | None = None
         self.index_error: str | None = None
@@ -224,7 +228,9 @@ class Services:
 
         planner = Planner(self.corpus, self.embedder, self.index)
         phraser = Phraser(self.llm, self.settings.llm_history_tokens)
-        return Engine(self.corpus, self.grader, planner, phraser, self.settings.max_answer_tokens)
+        return Engine(
+            self.corpus, self.grader, planner, phraser, self.settings.max_answer_tokens, clock=self.clock
+        )
 
     @cached_property
     def storage(self) -> Any:

@@ -52,11 +52,13 @@ class SessionService:
         self._save(state)
         return state, events
 
-    def reply(self, session_id: str, message: str, on_token: Any = None) -> tuple[SessionState, list[Event]]:
+    def reply(
+        self, session_id: str, message: str, on_token: Any = None, time_up: float | None = None
+    ) -> tuple[SessionState, list[Event]]:
         with self._lock(session_id):
             state = self._load(session_id)
             self._check_rate(session_id)
-            events = self.engine.reply(state, message, on_token=on_token)
+            events = self.engine.reply(state, message, on_token=on_token, time_up=time_up)
             self._save(state)  # committed before the reply is returned to be shown
             return state, events
 

@@ -31,6 +31,7 @@ def main() -> None:
             "jd",
             "NLP engineer: build retrieval-augmented generation with vector search and evaluation.",
         )
+        page.locator("#timer-minutes input[type=number]").fill("3")  # the countdown shows under the chat
         page.click("#start")
         wait_text(page, "#status", "active")
         fill(
@@ -40,6 +41,7 @@ def main() -> None:
         )
         page.click("#send")
         wait_text(page, "#chat", "Feedback")
+        wait_text(page, "#timer", "Time left")
         page.screenshot(path=str(OUT / "1-interview.png"), full_page=True)
         page.click("#end")
         wait_text(page, "#status", "finished")

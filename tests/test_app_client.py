@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
+
+
+class ShiftedClock:
+    """Real time plus an offset a test can move forward: a late answer without sleeping."""
+
+    offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+CLOCK = ShiftedClock()
 
 
 def free_port() -> int:
@@ -28,7 +41,7 @@ def app_url(tmp_path_factory):
         rubrics_dir=ROOT / "rubrics",
         max_requests_per_minute=1000,
     )
-    svc = Services(settings)
+    svc = Services(settings, clock=CLOCK)
     svc.ensure_index(progress=False)
     svc.storage.add_user("rec", "recruiter-pass")
     demo = build_app(svc)
@@ -75,3 +88,30 @@ def test_recruiter_login_then_open_a_file(client):
 def test_wrong_password_is_refused(client):
     assert "Wrong" in client.predict("rec", "nope", api_name="/recruiter_login")
     assert "Refused" in str(client.predict("corpus/questions/mlops.yaml", "x", api_name="/recruiter_save")[0])
+
+
+def test_a_late_answer_is_graded_and_marked_over_time(client):
+    from interviewer.engine.timing import TIMER_GRACE_S
+
+    client.predict("late", False, "junior", "ml-foundations", 2, "", 0.5, True, False, api_name="/start")
+    CLOCK.offset += 30 + TIMER_GRACE_S + 5  # the answer arrives 20 s after the timer and its grace
+    answer = "A decision tree splits the data again and again on the feature that separates the classes best."
+    out = client.predict([], answer, api_name="/answer")
+    chat = str(out[0])
+    assert answer in chat and "Feedback (score" in chat
+    assert "Over time: you answered after 0:5" in chat and "with 0:30 on the timer" in chat
+    out = client.predict([], api_name="/end")
+    assert "(over time)" in out[2] and "Over time: question 1." in out[2]
+
+
+def test_time_up_with_no_draft_skips_the_question(client):
+    client.predict("drill", False, "junior", "ml-foundations", 2, "", 0.5, True, False, api_name="/start")
+    out = client.predict([], "", "", "", api_name="/time_up")  # chat, draft, code, explanation
+    assert "counts as skipped" in str(out[0]) and "active" in out[5]
+
+
+def test_a_timer_out_of_range_is_refused_with_what_to_enter(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="between 0 and 60 minutes"):
+        client.predict("long", False, "junior", "ml-foundations", 2, "", 90, True, False, api_name="/start")

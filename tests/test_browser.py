@@ -163,3 +163,49 @@ def test_coding_question_journey(app):
             assert test.call in visible or test.call not in chat  # hidden inputs are never shown
         grade = svc.storage.load_session(session["id"]).items[0].grade
         assert grade.run is not None and grade.run.all_passed and grade.level != "none"
+
+
+def _timer_seconds(page) -> int:
+    text = page.locator("#timer .q-timer").inner_text()
+    minutes, seconds = text.removeprefix("Time left: ").split(":")
+    return 60 * int(minutes) + int(seconds)
+
+
+def test_the_countdown_submits_the_draft_when_time_runs_out(app):
+    url, svc = app
+    draft = "My unfinished draft: a tree asks yes or no questions about the features"
+    with browser_page() as page:
+        page.goto(url)
+        fill(page, "profile", "browser-timer")
+        page.get_by_label("junior").check()
+        page.locator("#length input[type=number]").fill("3")
+        page.locator("#length input[type=number]").press("Enter")
+        page.locator("#timer-minutes input[type=number]").fill("0.1")  # six seconds a question
+        page.click("#start")
+        _wait_status(page, "active")
+        fill(page, "answer", draft)  # typed, never sent
+
+        page.wait_for_function(
+            "() => /^Time left: 0:0\\d$/.test(document.querySelector('#timer')?.innerText)"
+        )
+        first = _timer_seconds(page)
+        assert 0 < first <= 6
+        page.wait_for_function(
+            "s => { const m = /0:0(\\d)/.exec(document.querySelector('#timer').innerText); return m && +m[1] < s; }",
+            arg=first,
+        )
+        page.wait_for_function(
+            "t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg="Time ran out"
+        )
+        chat = page.locator("#chat").inner_text()
+        assert draft in chat and "your draft was submitted" in chat
+        assert page.locator("#answer textarea").input_value() == ""
+
+        # The next question (or follow-up) restarts the countdown; pausing stops it.
+        page.wait_for_function("() => document.querySelector('#timer')?.innerText.startsWith('Time left')")
+        page.click("#pause")
+        page.wait_for_function("() => document.querySelector('#timer')?.innerText.includes('paused')")
+
+    session = svc.storage.sessions_of("browser-timer")[-1]
+    item = svc.storage.load_session(session["id"]).items[0]
+    assert item.answers == [draft] and item.grade is not None and not item.skipped

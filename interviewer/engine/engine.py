@@ -6,6 +6,8 @@ plain data, so the caller stores it after every turn and a session can be paused
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from ..corpus import Corpus
@@ -15,8 +17,8 @@ from ..grading.target import Target
 from ..llm import TokenCallback
 from ..models import LEVELS
 from ..text import clean
-from . import tokens
-from .intents import classify
+from . import timing, tokens
+from .intents import Intent, classify
 from .phrasing import Phraser, template
 from .planner import Planner, level_after
 from .state import Event, ItemState, SessionState, Setup, Turn
@@ -34,12 +36,16 @@ class Engine:
         planner: Planner,
         phraser: Phraser,
         max_answer_tokens: int = 1200,
+        clock: Callable[[], float] = time.time,
+        timer_grace_s: float = timing.TIMER_GRACE_S,
     ):
         self.corpus = corpus
         self.grader = grader
         self.planner = planner
         self.phraser = phraser
         self.max_answer_tokens = max_answer_tokens
+        self.clock = clock
+        self.timer_grace_s = timer_grace_s
 
     # -- public API -------------------------------------------------------------------------------------------
 
@@ -56,26 +62,46 @@ class Engine:
         events += self._next(state, first=True)
         return state, events
 
-    def reply(self, state: SessionState, message: str, on_token: TokenCallback | None = None) -> list[Event]:
+    def reply(
+        self,
+        state: SessionState,
+        message: str,
+        on_token: TokenCallback | None = None,
+        time_up: float | None = None,
+    ) -> list[Event]:
+        """The interviewer's answer to one message. `time_up`: the page's countdown ran out and sent the draft;
+        it is the start of the clock it counted from (`ItemState.asked_at`)."""
         if state.status == "finished":
             return [Event(kind="notice", text=template("finished", state.id))]
+        if time_up is not None and (state.current is None or state.current.asked_at != time_up):
+            return []  # a countdown of a question answered meanwhile (sent in the last second): nothing to do
+        now = self.clock()
         events: list[Event] = []
-        if state.status == "paused":
+        if state.status == "paused":  # a message resumes the interview, and paused time never counts
             state.status = "active"
+            timing.start(state.current, now)
         text = clean(message)
-        if not text:
+        if not text and time_up is None:
             return [Event(kind="notice", text="Please type an answer, or 'skip', 'hint' or 'repeat'.")]
         text, was_cut = tokens.cut(text, self.max_answer_tokens)
         if was_cut:
             events.append(
                 Event(kind="notice", text=template("cut_notice", state.id, limit=self.max_answer_tokens))
             )
-        state.turns.append(Turn(role="candidate", text=text, item=state.current.id if state.current else ""))
+        if text:
+            state.turns.append(
+                Turn(role="candidate", text=text, item=state.current.id if state.current else "", at=now)
+            )
         intent = classify(text, self.corpus.glossary)
         item = state.current
         if item is None or state.awaiting == "none":
             return [*events, *self._next(state)]
         salt = f"{state.id}:{len(state.turns)}"
+        if time_up is not None:  # the draft is the answer, whatever it says; no draft at all is a skip
+            intent = Intent(kind="answer" if text else "skip")
+            events.append(
+                state.say(Event(kind="notice", text=template("time_up" if text else "time_up_empty", salt)))
+            )
         if intent.kind == "end":
             return [*events, *self.wrap_up(state, early=True)]
         if intent.kind == "pause":
@@ -99,10 +125,12 @@ class Engine:
             msg = template("redirect", salt, question=self._asked_text(state))
             return [*events, state.say(Event(kind="redirect", text=msg))]
         if intent.kind == "skip":
+            timing.record(item, state.setup.timer_s, now, self.timer_grace_s)
             item.skipped = True
             item.grade = self._zero_grade(item, "skipped")
             return [*events, *self._finish_item(state, item, template("skip", salt))]
-        return [*events, *self._answer(state, item, text, on_token)]
+        took = timing.record(item, state.setup.timer_s, now, self.timer_grace_s)
+        return [*events, *self._answer(state, item, text, on_token, took)]
 
     def pause(self, state: SessionState) -> list[Event]:
         state.status = "paused"
@@ -112,11 +140,8 @@ class Engine:
         if state.status == "finished":
             return [Event(kind="notice", text=template("finished", state.id))]
         state.status = "active"
-        return [
-            state.say(
-                Event(kind="question", text=template("resumed", state.id, question=self._asked_text(state)))
-            )
-        ]
+        text = template("resumed", state.id, question=self._asked_text(state))
+        return [self._ask(state, Event(kind="question", text=text))]
 
     def wrap_up(self, state: SessionState, early: bool = False) -> list[Event]:
         from .scorecard import build_scorecard
@@ -141,7 +166,12 @@ class Engine:
         return Target.of(self.corpus.by_id[item.id])
 
     def _answer(
-        self, state: SessionState, item: ItemState, text: str, on_token: TokenCallback | None
+        self,
+        state: SessionState,
+        item: ItemState,
+        text: str,
+        on_token: TokenCallback | None,
+        took: timing.AnswerTime | None = None,
     ) -> list[Event]:
         target = self.target(item)
         item.answers.append(text)
@@ -156,10 +186,10 @@ class Engine:
 
             run = grade.run.model_dump(include={"status", "tests", "violations"})
             events.append(state.say(Event(kind="tests", text=run_markdown(grade.run), data={"run": run})))
-        if state.setup.feedback and grade.feedback:
-            events.append(
-                Event(kind="feedback", text=grade.feedback, data={"score": grade.score, "level": grade.level})
-            )
+        feedback = "\n\n".join(t for t in (grade.feedback, timing.over_time_note(took)) if t)
+        if state.setup.feedback and feedback:
+            data = {"score": grade.score, "level": grade.level, "over_time": bool(took and took.over)}
+            events.append(Event(kind="feedback", text=feedback, data=data))
         probe = self._pick_probe(target, grade, item)
         if probe:
             item.probes_asked.append(probe)
@@ -172,7 +202,7 @@ class Engine:
                 self._history(state),
                 on_token=on_token,
             )
-            events.append(state.say(Event(kind="follow_up", text=text_out, data={"probe": probe})))
+            events.append(self._ask(state, Event(kind="follow_up", text=text_out, data={"probe": probe})))
             return events
         return [*events, *self._finish_item(state, item, self._ack(grade, state), on_token)]
 
@@ -239,11 +269,8 @@ class Engine:
                 stage = scenario.stages[state.scenario_stage]
                 self._open_item(state, f"{scenario.id}#{stage.id}", scenario.topic, "case")
                 text = template("stage", salt, ack=ack, name=stage.name.lower(), question=stage.text)
-                return [
-                    state.say(
-                        Event(kind="stage", text=text, data={"scenario": scenario.id, "stage": stage.id})
-                    )
-                ]
+                where = {"scenario": scenario.id, "stage": stage.id}
+                return [self._ask(state, Event(kind="stage", text=text, data=where))]
             state.scenario, state.scenario_stage = "", 0
         slots = self.planner.slots(state)
         if state.slots_used >= len(slots):
@@ -258,9 +285,8 @@ class Engine:
                 self._open_item(state, f"{chosen.id}#{stage.id}", chosen.topic, "case")
                 intro = template("scenario_intro", salt, brief=chosen.brief)
                 text = f"{ack} {intro}\n\n{stage.text}".strip()
-                return [
-                    state.say(Event(kind="stage", text=text, data={"scenario": chosen.id, "stage": stage.id}))
-                ]
+                where = {"scenario": chosen.id, "stage": stage.id}
+                return [self._ask(state, Event(kind="stage", text=text, data=where))]
             kind = "case"
         question = self.planner.next_question(state, kind)
         if question is None:
@@ -290,7 +316,13 @@ class Engine:
         }
         if question.coding:
             data["coding"] = question.coding.model_dump(exclude={"tests", "solution"})
-        return [state.say(Event(kind="question", text=text, data=data))]
+        return [self._ask(state, Event(kind="question", text=text, data=data))]
+
+    def _ask(self, state: SessionState, event: Event) -> Event:
+        """Say a question, stage or follow-up and start its clock (after an LLM has worded it, not before)."""
+        now = self.clock()
+        timing.start(state.current, now)
+        return state.say(event, at=now)
 
     def _open_item(
         self, state: SessionState, item_id: str, topic: str, kind: str, level: str | None = None

@@ -13,6 +13,7 @@ from ..corpus import Corpus
 from ..models import LEVELS, Verdict
 from ..text import content_stems
 from .state import SessionState
+from .timing import mmss
 
 _LEVEL_VALUE = {"none": 0.0, "junior": 1.0, "mid": 2.0, "senior": 3.0}
 
@@ -33,6 +34,10 @@ class QuestionResult(BaseModel):
     feedback: str = ""
     flags: list[str] = Field(default_factory=list)
     model_answer: str = ""
+    time_s: float | None = None
+    """Seconds taken over the answers to this question (paused time excluded); None when not measured."""
+    over_time: bool = False
+    """An answer came after the per-question timer (plus a grace); the score is left as graded."""
 
 
 class Scorecard(BaseModel):
@@ -55,6 +60,8 @@ class Scorecard(BaseModel):
     job_skills: dict[str, bool] = Field(default_factory=dict)
     """Skills named in the job description and whether the interview covered them."""
     level_path: list[str] = Field(default_factory=list)
+    timer_s: int = 0
+    """The per-question timer in seconds (0: none)."""
     transcript: list[dict[str, Any]] = Field(default_factory=list)
 
     def markdown(self) -> str:
@@ -69,11 +76,17 @@ class Scorecard(BaseModel):
         if self.competencies:
             lines += ["## Competencies", "", "| competency | score |", "|---|---|"]
             lines += [f"| {k} | {v:.1f} |" for k, v in self.competencies.items()] + [""]
-        lines += ["## Questions", "", "| # | question | asked at | score | level |", "|---|---|---|---|---|"]
+        lines += [
+            "## Questions",
+            "",
+            "| # | question | asked at | score | level | time |",
+            "|---|---|---|---|---|---|",
+        ]
         for i, q in enumerate(self.questions, 1):
             status = "skipped" if q.skipped else f"{q.score:.1f}"
-            lines.append(f"| {i} | {q.question[:80]} | {q.asked_level} | {status} | {q.level} |")
-        lines.append("")
+            took = "-" if q.time_s is None else mmss(q.time_s) + (" (over time)" if q.over_time else "")
+            lines.append(f"| {i} | {q.question[:80]} | {q.asked_level} | {status} | {q.level} | {took} |")
+        lines += ["", *self._timer_lines()]
         if self.strengths:
             lines += ["## Strengths", ""] + [f"- {s}" for s in self.strengths] + [""]
         if self.gaps:
@@ -89,6 +102,18 @@ class Scorecard(BaseModel):
         for q in self.questions:
             lines += [f"**{q.question}**", "", q.model_answer, ""]
         return "\n".join(lines)
+
+    def _timer_lines(self) -> list[str]:
+        if not self.timer_s:
+            return []
+        over = [str(i) for i, q in enumerate(self.questions, 1) if q.over_time]
+        lines = [f"Timer: {mmss(self.timer_s)} per answer."]
+        if over:
+            lines[0] += (
+                f" Over time: question{'s' if len(over) > 1 else ''} {', '.join(over)}. The scores above are "
+                "as graded: going over the time is noted here, not taken off the score."
+            )
+        return [*lines, ""]
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(), indent=1, ensure_ascii=False)
@@ -153,6 +178,8 @@ def build_scorecard(state: SessionState, corpus: Corpus, embedder: Any = None) -
                 feedback=g.feedback,
                 flags=g.flags,
                 model_answer=model_answer,
+                time_s=item.time_s,
+                over_time=item.over_time,
             )
         )
         topics[item.topic].append(g.score)
@@ -197,5 +224,6 @@ def build_scorecard(state: SessionState, corpus: Corpus, embedder: Any = None) -
         study_plan=plan,
         job_skills=_job_skills(state.setup.job_description, corpus, set(topics)),
         level_path=list(state.level_path),
+        timer_s=state.setup.timer_s,
         transcript=[t.model_dump() for t in state.turns],
     )

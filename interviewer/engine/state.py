@@ -42,7 +42,13 @@ class Setup(BaseModel):
     use_history: bool = Field(
         default=False, description="Let weak topics of earlier sessions steer the plan."
     )
-    timer_s: int = Field(default=0, ge=0, description="Per-question timer shown in the UI; 0 = none.")
+    timer_s: int = Field(
+        default=0,
+        ge=0,
+        le=3600,
+        description="Seconds allowed per answer (each question and follow-up); 0 = none. The page counts down "
+        "and submits the draft at zero; the engine marks answers that arrive later as over time.",
+    )
 
 
 class Event(BaseModel):
@@ -74,6 +80,12 @@ class ItemState(BaseModel):
     hints: int = 0
     skipped: bool = False
     grade: Grade | None = None
+    asked_at: float | None = None
+    """When the clock of the question (or of its latest follow-up) started; a resume restarts it."""
+    time_s: float | None = None
+    """Seconds the candidate took over the answers to this item (paused time excluded); None: not measured."""
+    over_time: bool = False
+    """An answer arrived after the timer plus the grace; it was graded as usual."""
 
 
 class SessionState(BaseModel):
@@ -103,13 +115,11 @@ class SessionState(BaseModel):
     def asked_ids(self) -> set[str]:
         return {i.id for i in self.items}
 
-    def say(self, event: Event) -> Event:
-        self.turns.append(
-            Turn(
-                role="interviewer",
-                text=event.text,
-                kind=event.kind,
-                item=self.current.id if self.current else "",
-            )
+    def say(self, event: Event, at: float | None = None) -> Event:
+        turn = Turn(
+            role="interviewer", text=event.text, kind=event.kind, item=self.current.id if self.current else ""
         )
+        if at is not None:
+            turn.at = at
+        self.turns.append(turn)
         return event

@@ -18,6 +18,7 @@ from ..sessions import LimitError
 from .coding import coding_panel, wire_coding
 from .complaints import build_complaints, reviews_markdown, session_reviews
 from .messages import candidate_message, event_messages, radar_svg, transcript_messages
+from .timer import countdown, minutes_input, timer_seconds, wire_countdown, wire_time_up
 
 _NAME = re.compile(r"[^\w .@-]")
 
@@ -55,9 +56,7 @@ def build_candidate(services: Any) -> None:
                 track = gr.Dropdown(tracks, value="general", label="Track", elem_id="track")
                 length = gr.Slider(1, 12, value=5, step=1, label="Number of questions", elem_id="length")
                 jd = gr.Textbox(label="Job description (optional)", lines=4, elem_id="jd")
-                timer = gr.Number(
-                    label="Per-question timer, minutes (0 = none)", value=0, precision=0, minimum=0
-                )
+                timer = minutes_input()
                 feedback = gr.Checkbox(
                     label="Show feedback after each answer", value=True, elem_id="feedback"
                 )
@@ -72,7 +71,7 @@ def build_candidate(services: Any) -> None:
                 resume = gr.Button("Resume", elem_id="resume")
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Interview", height=520, elem_id="chat")
-                timer_md = gr.Markdown("", elem_id="timer")
+                clock = countdown()
                 panel = coding_panel()
                 answer = gr.Textbox(
                     label="Your answer",
@@ -124,6 +123,7 @@ def build_candidate(services: Any) -> None:
     def on_start(
         nm: str, cons: bool, lv: str, tr: str, n: float, jd_text: str, tmin: float, fb: bool, hist_on: bool
     ):
+        timer_s = timer_seconds(tmin)  # gr.Error with what to enter when out of range
         profile = profile_name(nm)
         services.storage.ensure_profile(profile, consent=cons, use_history=hist_on)
         setup = Setup(
@@ -133,40 +133,38 @@ def build_candidate(services: Any) -> None:
             job_description=jd_text or "",
             feedback=fb,
             use_history=hist_on,
-            timer_s=int(tmin or 0) * 60,
+            timer_s=timer_s,
         )
         try:
             st, events = sessions.start(profile, setup)
         except LimitError as exc:
-            return [{}, [], gr.update(), gr.update(), gr.update(), gr.update(), str(exc), ""]
-        timer_note = f"Timer: {int(tmin)} minutes per question." if tmin else ""
-        out = _after(st, events, [], fb)
-        return [{"id": st.id, "profile": profile, "feedback": fb}, *out, timer_note]
+            return [{}, [], gr.update(), gr.update(), gr.update(), gr.update(), str(exc)]
+        return [{"id": st.id, "profile": profile, "feedback": fb}, *_after(st, events, [], fb)]
 
     started = start.click(
         on_start,
         [name, consent, level, track, length, jd, timer, feedback, use_history],
-        [state, *outputs, timer_md],
+        [state, *outputs],
         api_name="start",
     )
 
-    def on_message(sess: dict[str, Any], history: list[Any], text: str, on_token: Any = None):
+    def on_message(
+        sess: dict[str, Any],
+        history: list[Any],
+        text: str,
+        on_token: Any = None,
+        time_up: float | None = None,
+    ):
         if not sess.get("id"):
-            return [
-                history,
-                gr.update(),
-                gr.update(),
-                gr.update(),
-                gr.update(),
-                "Start an interview first.",
-                text,
-            ]
-        history = [*(history or []), candidate_message(text)]
+            return [history, *[gr.update()] * 4, "Start an interview first.", text]
+        shown = [*(history or []), *([candidate_message(text)] if text.strip() else [])]
         try:
-            st, events = sessions.reply(sess["id"], text, on_token=on_token)
+            st, events = sessions.reply(sess["id"], text, on_token=on_token, time_up=time_up)
         except LimitError as exc:
-            return [history[:-1], gr.update(), gr.update(), gr.update(), gr.update(), str(exc), text]
-        return [*_after(st, events, history, sess.get("feedback", True)), ""]
+            return [history, gr.update(), gr.update(), gr.update(), gr.update(), str(exc), text]
+        if not events:  # a time-up that crossed an answer sent in its last second: the page stays as it is
+            return [gr.update()] * 7
+        return [*_after(st, events, shown, sess.get("feedback", True)), ""]
 
     def on_message_streamed(sess: dict[str, Any], history: list[Any], text: str):
         """on_message, showing the interviewer's words as an LLM writes them (one final update without one)."""
@@ -206,7 +204,7 @@ def build_candidate(services: Any) -> None:
 
         return handler
 
-    hint.click(command("hint"), [state, chat], outputs, api_name="hint")
+    hinted = hint.click(command("hint"), [state, chat], outputs, api_name="hint")
     skipped = skip.click(command("skip"), [state, chat], outputs, api_name="skip")
 
     def on_pause(sess: dict[str, Any], history: list[Any]):
@@ -215,7 +213,7 @@ def build_candidate(services: Any) -> None:
         st, events = sessions.pause(sess["id"])
         return [[*history, *event_messages(events)], f"Session {st.id} paused."]
 
-    pause.click(on_pause, [state, chat], [chat, status], api_name="pause")
+    paused_ev = pause.click(on_pause, [state, chat], [chat, status], api_name="pause")
 
     def on_end(sess: dict[str, Any], history: list[Any]):
         if not sess.get("id"):
@@ -250,9 +248,10 @@ def build_candidate(services: Any) -> None:
         ]
 
     resumed = resume.click(on_resume, [name, paused], [state, chat, status], api_name="resume")
-    wire_coding(
-        services, panel, state, chat, outputs, on_message, [started, sent, submitted, skipped, ended, resumed]
-    )
+    timed_out = wire_time_up(services, clock, state, chat, answer, panel, outputs, on_message)
+    after = [started, sent, submitted, skipped, ended, resumed, timed_out]
+    coded = wire_coding(services, panel, state, chat, outputs, on_message, after)
+    wire_countdown(services, clock, state, [*after, hinted, paused_ev, coded])
 
     def on_history(nm: str):
         rows = services.storage.sessions_of(profile_name(nm))

@@ -67,8 +67,9 @@ def wire_coding(
     outputs: list[Any],
     on_message: Any,
     after: list[Any],
-) -> None:
-    """Attach the panel's handlers, and refresh it after every event in `after` (start, answer, skip ...)."""
+) -> Any:
+    """Attach the panel's handlers, and refresh it after every event in `after` (start, answer, skip ...);
+    returns the code submission's event."""
 
     def refresh(sess: dict[str, Any], shown: str):
         item_id, spec = current_coding(services, (sess or {}).get("id", ""))
@@ -105,3 +106,4 @@ def wire_coding(
         on_submit, [state, chat, panel.code, panel.explanation], outputs, api_name="submit_code"
     )
     sub.then(refresh, [state, panel.shown], refresh_out, api_visibility="undocumented")
+    return sub
