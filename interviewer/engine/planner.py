@@ -121,7 +121,8 @@ class Planner:
         return np.asarray(self._question_vectors()[[i for i, _ in pool]] @ vec)
 
     def _retrieve(self, jd: str) -> dict[str, float]:
-        """Every question's similarity to `jd` from the index (its closest phrasing: text or an alias)."""
+        """Every question's similarity to `jd` from the index: of the question's own text, as the in-memory
+        fallback computes it (aliases are other phrasings for search, not other questions)."""
         with self._retrieved_lock:
             if jd in self._retrieved:
                 self._retrieved.move_to_end(jd)
@@ -129,8 +130,8 @@ class Planner:
         hits = self.index.query("questions", jd, k=self.index.count("questions"))
         found: dict[str, float] = {}
         for h in hits:
-            qid = h.get("question") or h["id"]
-            found[qid] = max(found.get(qid, -1.0), 1.0 - h["distance"])
+            if h["id"] == (h.get("question") or h["id"]):
+                found[h["id"]] = 1.0 - h["distance"]
         with self._retrieved_lock:
             self._retrieved[jd] = found
             while len(self._retrieved) > RETRIEVED_JDS:
