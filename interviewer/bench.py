@@ -2,7 +2,8 @@
 
 Keys (DESIGN.md): cores, embed_texts_per_s, grade_answers_per_s, grade_vs_embed_ratio, index_full_s,
 reindex_unchanged_s, turn_p50_ms_1, turn_p95_ms_1, turn_p50_ms_50, turn_p95_ms_50, turn_p99_ms_50,
-saturation_turns_per_s, cold_start_s, rss_mb.
+saturation_turns_per_s, cold_start_s, rss_mb; also ready_s (process start to GET /ready: model and grader loaded),
+after which the HTTP load starts, as a load balancer would wait for it.
 """
 
 from __future__ import annotations

@@ -60,6 +60,21 @@ def start_app(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, float]:
     raise RuntimeError("the app did not start within 120 s")
 
 
+def wait_ready(url: str, started: float, timeout_s: float = 120.0) -> float:
+    """Seconds from `started` until GET /ready says the model and grader are loaded (what a load balancer's
+    readiness probe waits for before it routes candidates to a new process)."""
+    import httpx
+
+    while time.perf_counter() - started < timeout_s:
+        try:
+            if httpx.get(url + "ready", timeout=1).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"the app was not ready within {timeout_s:.0f} s")
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -153,11 +168,14 @@ def load(url: str, sessions: int, rate: float, seconds: float) -> tuple[list[flo
 def bench_http(services: Any, seconds: float = 20.0) -> dict[str, float]:
     data = Path(tempfile.mkdtemp(prefix="bench-app-"))
     shutil.copytree(services.settings.chroma_path, data / "chroma", dirs_exist_ok=True)
+    started = time.perf_counter()
     proc, url, cold = start_app(data)
     try:
+        ready = wait_ready(url, started)
         lat, errors = load(url, 50, 10.0, seconds)
         out: dict[str, float] = {
             "cold_start_s": round(cold, 2),
+            "ready_s": round(ready, 2),
             "turn_p50_ms_50": round(float(np.percentile(lat, 50)), 1),
             "turn_p95_ms_50": round(float(np.percentile(lat, 95)), 1),
             "turn_p99_ms_50": round(float(np.percentile(lat, 99)), 1),

@@ -179,12 +179,17 @@ def render(services: Any, demo: Any = None) -> bytes:
 
 
 def metrics_routes(services: Any, demo: Any = None) -> list[Any]:
-    """Routes to add to the app's FastAPI instance (`launch(app_kwargs={"routes": ...})`): GET /metrics."""
+    """Routes to add to the app's FastAPI instance (`launch(app_kwargs={"routes": ...})`): GET /metrics, and
+    GET /ready for a load balancer's readiness probe (503 until the model and the grader are loaded)."""
     from starlette.requests import Request
-    from starlette.responses import Response
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
     def endpoint(_request: Request) -> Response:
         return Response(render(services, demo), media_type=CONTENT_TYPE_LATEST)
 
-    return [Route("/metrics", endpoint, methods=["GET"])]
+    def ready(_request: Request) -> Response:
+        body = {"ready": services.ready.is_set(), "index_error": services.index_error}
+        return JSONResponse(body, status_code=200 if body["ready"] else 503)
+
+    return [Route("/metrics", endpoint, methods=["GET"]), Route("/ready", ready, methods=["GET"])]

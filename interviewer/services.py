@@ -29,6 +29,8 @@ class Services:
         self._corpus: Corpus | None = None
         self.index_error: str | None = None
         """Why the index could not be synced at start-up (None once it is): the app runs on meanwhile."""
+        self.ready = threading.Event()
+        """Set once warm_up has loaded the model, the grader and the stored encodings (GET /ready)."""
 
     @property
     def corpus(self) -> Corpus:
@@ -98,14 +100,22 @@ class Services:
                 self.index_error = str(exc)
 
     def warm_up(self) -> None:
-        """Open the index and load the model ahead of the first answer (run in the background at start-up)."""
+        """Open the index and load the model ahead of the first answer (run in the background at start-up);
+        `ready` is set when done. Each step stands alone: an index that is down does not keep the model cold."""
+        steps = (
+            lambda: self.index.count("questions"),
+            lambda: self.embedder.embed(["warm up"]),
+            lambda: (self.grader, self._answer_space),
+            self.load_encodings,  # stored by `interviewer index`; encoding them here would take the cores
+        )
         try:
-            self.index.count("questions")
-            self.embedder.embed(["warm up"])
-            _ = self.grader, self._answer_space
-            self.load_encodings()  # stored by `interviewer index`; encoding them here would take the cores
-        except Exception as exc:  # the first request will meet (and report) the same problem
-            log.warning("warm-up failed: %s", exc)
+            for step in steps:
+                try:
+                    step()
+                except Exception as exc:  # the first request will meet (and report) the same problem
+                    log.warning("warm-up step failed: %s", exc)
+        finally:
+            self.ready.set()
 
     @property
     def encodings_path(self) -> Path:

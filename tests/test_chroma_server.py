@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -156,6 +157,11 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
     try:
         url = f"http://127.0.0.1:{port}/"
         assert "interviewer_index_synced 0.0" in httpx.get(url + "metrics").text
+        for _ in range(600):  # the model and grader warm up although the index is down
+            if httpx.get(url + "ready").status_code == 200:
+                break
+            time.sleep(0.2)
+        assert httpx.get(url + "ready").json() == {"ready": True, "index_error": ANY}
         client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
         client.predict("cy", False, "junior", "ml-foundations", 2, "", 0, False, False, api_name="/start")
         client.predict([], "Gradient descent steps against the gradient.", api_name="/answer")

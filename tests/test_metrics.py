@@ -50,7 +50,11 @@ def test_metrics_are_scraped_over_http_from_a_running_app(tmp_path):
 
     from tests.browser import served_app
 
-    with served_app(tmp_path) as (url, _svc):
+    with served_app(tmp_path) as (url, svc):
+        assert httpx.get(url + "ready", timeout=60).status_code == 503  # not warmed up yet
+        svc.warm_up()
+        ready = httpx.get(url + "ready", timeout=60)
+        assert ready.status_code == 200 and ready.json()["ready"] is True
         client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
         client.predict("scraped", False, "junior", "ml-foundations", 2, "", 0, True, False, api_name="/start")
         client.predict(
