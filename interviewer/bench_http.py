@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -119,13 +120,20 @@ class QueueClient:
         raise RuntimeError(f"{api_name}: the event stream ended before the call completed")
 
 
+def unique(answer: str, tag: str) -> str:
+    """The answer with every sentence made new: real candidates never repeat one, so no turn may be served from
+    the encoder's cache of sentences it has seen."""
+    parts = re.split(r"(?<=[.!?])\s+", answer.strip())
+    return " ".join(f"{p.rstrip('.!?')} (take {tag})." for p in parts if p)
+
+
 def load(url: str, sessions: int, rate: float, seconds: float) -> tuple[list[float], int]:
     """Answers arriving as a Poisson process at `rate` turns/s over `sessions` open sessions: latencies, errors."""
     import httpx
 
     from .simulate import scripts
 
-    answers = [s["junior"] for s in scripts().values()]
+    answers = [s[p] for s in scripts().values() for p in ("strong", "mid", "junior", "weak")]
     limits = httpx.Limits(max_connections=4 * sessions, max_keepalive_connections=2 * sessions)
     http = httpx.Client(timeout=300, limits=limits)
     endpoints = QueueClient.endpoints_of(http, url)
@@ -155,7 +163,8 @@ def load(url: str, sessions: int, rate: float, seconds: float) -> tuple[list[flo
 
     while time.perf_counter() < t_end:
         time.sleep(float(rng.exponential(1 / rate)))
-        th = threading.Thread(target=one, args=(i % sessions, answers[i % len(answers)]), daemon=True)
+        text = unique(answers[i % len(answers)], f"{rate:g}/{i}")
+        th = threading.Thread(target=one, args=(i % sessions, text), daemon=True)
         th.start()
         threads.append(th)
         i += 1

@@ -50,6 +50,8 @@ class Passage:
     """(n, DIM) contextual vectors of the pieces, before normalisation (float16 to halve the cache)."""
     vec: np.ndarray
     """The whole text's pooled, L2-normalised vector."""
+    single_window: bool = True
+    """Whether the text fitted in one model window (then `vec` is also its plain embedding)."""
 
     def rows(self, start: int, end: int) -> slice:
         """Rows of the pieces that lie inside text[start:end]."""
@@ -134,8 +136,16 @@ class OnnxMiniLM:
             if self._session is None:
                 self._load()
             todo = [t for t in dict.fromkeys(texts) if t not in self._passages]
-            if todo:
-                self._run_passages(todo)
+        # The model runs outside the lock: ONNX Runtime sessions take concurrent runs, and two answers graded at
+        # once then share the cores instead of queueing for them. A text two threads encode at once is stored once.
+        fresh = self._run_passages(todo) if todo else {}
+        with self._lock:
+            for t, passage in fresh.items():
+                if t not in self._passages:
+                    self._passages[t] = passage
+                    self._passage_rows += len(passage.pieces)
+                    if passage.single_window:
+                        self._cache.setdefault(t, passage.vec)
             out = []
             for t in texts:
                 self._passages.move_to_end(t)
@@ -202,10 +212,12 @@ class OnnxMiniLM:
                 out.append((chunk[0][0], chunk[-1][1]) if chunk else (a, b))
         return out
 
-    def _run_passages(self, texts: list[str]) -> None:
+    def _run_passages(self, texts: list[str]) -> dict[str, Passage]:
+        """The passages of `texts`, computed without touching the caches (the caller stores them)."""
         jobs = [(t, a, b) for t in texts for a, b in self._windows(t)]
         jobs.sort(key=lambda j: j[2] - j[1])
         done: dict[str, list[tuple[int, Any, np.ndarray, np.ndarray]]] = {}
+        out: dict[str, Passage] = {}
         i = 0
         while i < len(jobs):
             # Similar lengths only: one long answer padded with thirty short key points would waste the batch.
@@ -232,10 +244,8 @@ class OnnxMiniLM:
             inner = np.concatenate([w[2] for w in windows]) if windows else np.zeros((0, DIM), np.float32)
             pooled = windows[0][3] if len(windows) == 1 else inner.mean(axis=0)
             pooled = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
-            if len(windows) == 1:
-                self._cache.setdefault(t, pooled)
-            self._passages[t] = Passage(t, pieces, offsets, inner.astype(np.float16), pooled)
-            self._passage_rows += len(pieces)
+            out[t] = Passage(t, pieces, offsets, inner.astype(np.float16), pooled, len(windows) == 1)
+        return out
 
     def _forward(self, texts: list[str]) -> tuple[Any, np.ndarray, np.ndarray]:
         """One padded batch through the model: (encodings, attention mask, last hidden states)."""

@@ -75,3 +75,25 @@ def test_stored_passages_come_back_identical(tmp_path):
         np.testing.assert_array_equal(a.hidden, b.hidden)
         np.testing.assert_array_equal(a.vec, b.vec)
     assert OnnxMiniLM().load_passages(tmp_path / "missing.npz") == set()
+
+
+def test_answers_encoded_at_once_by_several_threads_match_one_at_a_time():
+    """The model runs outside the cache lock: concurrent grades must get the same vectors and one cache entry."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from interviewer.embeddings import OnnxMiniLM
+
+    texts = [
+        f"Answer {i}: gradient descent follows the slope. Regularisation limits weights." for i in range(24)
+    ]
+    alone = OnnxMiniLM()
+    expected = {t: alone.passages([t])[0] for t in texts}
+    shared = OnnxMiniLM()
+    with ThreadPoolExecutor(4) as pool:  # overlapping requests: each text is asked for by two threads
+        got = list(pool.map(lambda t: shared.passages([t])[0], texts + texts[::-1]))
+    for passage in got:
+        want = expected[passage.text]
+        assert passage.pieces == want.pieces
+        assert np.allclose(passage.hidden.astype(np.float32), want.hidden.astype(np.float32), atol=2e-2)
+    assert len(shared._passages) == len(texts)
+    assert shared._passage_rows == sum(len(p.pieces) for p in expected.values())
