@@ -5,11 +5,13 @@ import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from interviewer.memory import limit_malloc_arenas
 from interviewer.metrics import configure_logging, metrics_routes
 from interviewer.services import Services
 from interviewer.ui.app import CSS, build_app
 
 if __name__ == "__main__":
+    limit_malloc_arenas()  # before the worker threads start allocating
     configure_logging()
     services = Services()
     services.ensure_index_or_retry()  # a Chroma server that is down is reported and retried, not fatal

@@ -19,7 +19,7 @@ import numpy as np
 from .text import spans
 
 DIM = 384
-PASSAGE_CACHE_ROWS = 250_000  # word-piece rows kept (float16): about 190 MB
+PASSAGE_CACHE_ROWS = 40_000  # word-piece rows of recent texts kept (float16, about 30 MB): answers come once
 
 
 class Embedder(Protocol):
@@ -100,6 +100,8 @@ class OnnxMiniLM:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._passages: OrderedDict[str, Passage] = OrderedDict()
         self._passage_rows = 0
+        self._stored: dict[str, Passage] = {}
+        """Passages loaded from the stored corpus encodings: kept for good, never pushed out by answers."""
         self._cache_size = cache_size
 
     def _load(self) -> None:
@@ -135,7 +137,7 @@ class OnnxMiniLM:
         with self._lock:
             if self._session is None:
                 self._load()
-            todo = [t for t in dict.fromkeys(texts) if t not in self._passages]
+            todo = [t for t in dict.fromkeys(texts) if t not in self._passages and t not in self._stored]
         # The model runs outside the lock: ONNX Runtime sessions take concurrent runs, and two answers graded at
         # once then share the cores instead of queueing for them. A text two threads encode at once is stored once.
         fresh = self._run_passages(todo) if todo else {}
@@ -148,6 +150,9 @@ class OnnxMiniLM:
                         self._cache.setdefault(t, passage.vec)
             out = []
             for t in texts:
+                if t in self._stored:
+                    out.append(self._stored[t])
+                    continue
                 self._passages.move_to_end(t)
                 out.append(self._passages[t])
             while self._passage_rows > PASSAGE_CACHE_ROWS and len(self._passages) > len(texts):
@@ -157,9 +162,11 @@ class OnnxMiniLM:
 
     def save_passages(self, path: Path, texts: list[str]) -> None:
         """Write the passages of `texts` (run now if needed) to an .npz file, atomically and without pickle."""
+        items: list[Passage] = []
         for i in range(0, len(texts), 16):  # small steps: live grades get the model between them
-            self.passages(texts[i : i + 16])
-        items = self.passages(texts)
+            items += self.passages(texts[i : i + 16])
+        with self._lock:  # what was stored is kept for good, like passages loaded from the file
+            self._stored.update((p.text, p) for p in items)
         counts = np.array([len(p.pieces) for p in items], dtype=np.int32)
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(
@@ -188,11 +195,9 @@ class OnnxMiniLM:
         with self._lock:
             for i, text in enumerate(data["texts"]):
                 a, b = int(starts[i]), int(ends[i])
-                if text not in self._passages:
-                    self._passages[str(text)] = Passage(
-                        str(text), [str(t) for t in pieces[a:b]], offsets[a:b], hidden[a:b], vecs[i]
-                    )
-                    self._passage_rows += b - a
+                self._stored[str(text)] = Passage(
+                    str(text), [str(t) for t in pieces[a:b]], offsets[a:b], hidden[a:b], vecs[i]
+                )
         return {str(t) for t in data["texts"]}
 
     def _windows(self, text: str) -> list[tuple[int, int]]:

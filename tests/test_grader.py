@@ -193,3 +193,18 @@ def test_batched_alignment_equals_pairwise_features(corpus, kind):
         assert len(alone.pieces) > 0
         pairwise = np.stack([pair_features(alone, r, question, [alone.vec]) for r in refs])
         np.testing.assert_allclose(fast[u], pairwise, atol=1e-5)
+
+
+def test_encodings_of_corpus_texts_stay_within_their_memory_budget():
+    """Least recently used out first: the texts of the question being graded stay; memory stays bounded."""
+    from interviewer.embeddings import make_embedder
+    from interviewer.grading.alignment import KnownTexts, nbytes
+
+    known = KnownTexts(make_embedder("fake"), budget_mb=0.2)  # room for about six texts
+    stems: frozenset[str] = frozenset()
+    active = known.encoded("The key point that is used in every grade.", stems)
+    for i in range(200):
+        known.encoded(f"Corpus text number {i} about attention heads and their cost.", stems)
+        assert known.encoded("The key point that is used in every grade.", stems) is active  # kept: in use
+    assert known.nbytes <= 200_000 < 200 * nbytes(active)
+    assert known.nbytes == sum(nbytes(v) for v in known._encoded.values())

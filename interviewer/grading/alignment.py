@@ -8,7 +8,10 @@ answer span is a slice of the answer's own encoding, so the numbers are the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +19,16 @@ from ..embeddings import Embedder, Passage
 from ..text import content_stems, negation_count, words
 from .features import ALIGN_AT, FEATURES, Encoded, encode
 
-CACHE_SIZE = 4096
+CACHE_MB = 160.0
+"""Memory for encodings of corpus texts, least recently used out first: 50 sessions at once use about 60 MB,
+and the whole corpus would take about 330 MB (float32 pieces, words and stacked references)."""
+
+
+def nbytes(value: Any) -> int:
+    """Bytes of the arrays a dataclass holds (what the cache budget counts)."""
+    return sum(
+        getattr(value, f.name).nbytes for f in fields(value) if isinstance(getattr(value, f.name), np.ndarray)
+    )
 
 
 def _segments(blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -172,31 +184,62 @@ def unit_features(answer: Encoded, units: Units, batch: RefBatch, question: Enco
 
 
 class KnownTexts:
-    """Encodings of corpus texts (questions, references, key points): they repeat across grades, answers do not."""
+    """Encodings of corpus texts (questions, references, key points): they repeat across grades, answers do not.
 
-    def __init__(self, embedder: Embedder, size: int = CACHE_SIZE):
+    Least recently used out first, within a memory budget; thread-safe (grades and background preparation share
+    it). Encoding runs outside the lock; a text two threads encode at once is kept once.
+    """
+
+    def __init__(self, embedder: Embedder, budget_mb: float = CACHE_MB):
         self.embedder = embedder
-        self.size = size
-        self._encoded: dict[tuple[str, frozenset[str]], Encoded] = {}
-        self._batches: dict[tuple[tuple[str, ...], str, frozenset[str]], RefBatch] = {}
+        self.budget = int(budget_mb * 1e6)
+        self._lock = threading.Lock()
+        self._encoded: OrderedDict[Any, Any] = OrderedDict()
+        self._batches: OrderedDict[Any, Any] = OrderedDict()
+        self._bytes = {"encoded": 0, "batches": 0}
 
     def encoded(self, text: str, q_stems: frozenset[str]) -> Encoded:
-        found = self._encoded.get((text, q_stems))
+        found = self._get("encoded", (text, q_stems))
         if found is None:
-            found = encode(self.embedder, text, q_stems)
-            self._remember(self._encoded, (text, q_stems), found)
+            found = self._put("encoded", (text, q_stems), encode(self.embedder, text, q_stems))
         return found
 
     def batch(self, refs: list[str], question: Encoded, q_stems: frozenset[str]) -> RefBatch:
         """The references stacked for `pair_features_many` (at least one)."""
         key = (tuple(refs), question.text, q_stems)
-        found = self._batches.get(key)
+        found = self._get("batches", key)
         if found is None:
-            found = RefBatch.of([self.encoded(r, q_stems) for r in refs], question)
-            self._remember(self._batches, key, found)
+            made = RefBatch.of([self.encoded(r, q_stems) for r in refs], question)
+            found = self._put("batches", key, made)
         return found
 
-    def _remember(self, cache: dict, key: object, value: object) -> None:
-        if len(cache) >= self.size:
-            cache.pop(next(iter(cache)))  # oldest first: dicts keep insertion order
-        cache[key] = value
+    @property
+    def nbytes(self) -> int:
+        return sum(self._bytes.values())
+
+    def _cache(self, name: str) -> OrderedDict[Any, Any]:
+        return self._encoded if name == "encoded" else self._batches
+
+    def _get(self, name: str, key: Any) -> Any:
+        with self._lock:
+            cache = self._cache(name)
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+            return found
+
+    def _put(self, name: str, key: Any, value: Any) -> Any:
+        with self._lock:
+            cache = self._cache(name)
+            if key in cache:  # made by another thread meanwhile
+                return cache[key]
+            cache[key] = value
+            self._bytes[name] += nbytes(value)
+            while self.nbytes > self.budget:
+                # The fuller cache gives first; batches are stacks of encoded texts and either is made again.
+                fuller = max(self._bytes, key=lambda n: self._bytes[n])
+                if len(self._cache(fuller)) <= 1:
+                    break
+                _, dropped = self._cache(fuller).popitem(last=False)
+                self._bytes[fuller] -= nbytes(dropped)
+            return value
