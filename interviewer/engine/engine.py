@@ -12,20 +12,16 @@ from typing import Any
 
 from ..corpus import Corpus
 from ..grading.grader import RubricGrader
-from ..grading.models import Grade
 from ..grading.target import Target
 from ..llm import TokenCallback
 from ..models import LEVELS
 from ..text import clean
 from . import timing, tokens
+from .follow_ups import ack_text, hint_event, pick_probe, zero_grade
 from .intents import Intent, classify
 from .phrasing import Phraser, template
 from .planner import Planner, level_after
 from .state import Event, ItemState, SessionState, Setup, Turn
-
-NO_FOLLOW_UP = {"empty", "dont_know", "gibberish", "off_topic", "skipped"}
-COMPLETE_AT = 4.5
-MAX_FOLLOW_UPS = 2
 
 
 class Engine:
@@ -120,14 +116,14 @@ class Engine:
                 msg = template("clarify_unknown", salt)
             return [*events, state.say(Event(kind="clarification", text=msg, data={"term": intent.term}))]
         if intent.kind == "hint":
-            return [*events, self._hint(state, item, salt)]
+            return [*events, hint_event(state, item, self.target(item), salt)]
         if intent.kind == "chat":
             msg = template("redirect", salt, question=self._asked_text(state))
             return [*events, state.say(Event(kind="redirect", text=msg))]
         if intent.kind == "skip":
             timing.record(item, state.setup.timer_s, now, self.timer_grace_s)
             item.skipped = True
-            item.grade = self._zero_grade(item, "skipped")
+            item.grade = zero_grade(item, self.target(item), "skipped")
             return [*events, *self._finish_item(state, item, template("skip", salt))]
         took = timing.record(item, state.setup.timer_s, now, self.timer_grace_s)
         return [*events, *self._answer(state, item, text, on_token, took)]
@@ -190,7 +186,7 @@ class Engine:
         if state.setup.feedback and feedback:
             data = {"score": grade.score, "level": grade.level, "over_time": bool(took and took.over)}
             events.append(Event(kind="feedback", text=feedback, data=data))
-        probe = self._pick_probe(target, grade, item)
+        probe = pick_probe(target, grade, item)
         if probe:
             item.probes_asked.append(probe)
             state.awaiting = "follow_up"
@@ -204,47 +200,12 @@ class Engine:
             )
             events.append(self._ask(state, Event(kind="follow_up", text=text_out, data={"probe": probe})))
             return events
-        return [*events, *self._finish_item(state, item, self._ack(grade, state), on_token)]
-
-    def _pick_probe(self, target: Target, grade: Grade, item: ItemState) -> str:
-        if (
-            len(item.probes_asked) >= MAX_FOLLOW_UPS
-            or grade.score >= COMPLETE_AT
-            or set(grade.flags) & NO_FOLLOW_UP
-        ):
-            return ""
-        limit = LEVELS.index(item.level) + 1
-        by_id = {k.id: k for k in target.key_points}
-        for pid in grade.missed:
-            kp = by_id.get(pid)
-            if kp is None or LEVELS.index(kp.level) > limit:
-                continue
-            for text, targets in target.probes:
-                if pid in targets and text not in item.probes_asked:
-                    return text
-        return ""
-
-    def _hint(self, state: SessionState, item: ItemState, salt: str) -> Event:
-        target = self.target(item)
-        missed = (
-            item.grade.missed if item.grade else [k.id for k in target.key_points if k.level == item.level]
-        )
-        item.hints += 1
-        by_id = {k.id: k for k in target.key_points}
-        for pid in missed:
-            for text, targets in target.probes:
-                if pid in targets and text not in item.probes_asked:
-                    return state.say(Event(kind="hint", text=template("hint", salt, nudge=text)))
-            kp = by_id.get(pid)
-            if kp and kp.terms:
-                nudge = f"think about where {kp.terms[0]} comes in."
-                return state.say(Event(kind="hint", text=template("hint", salt, nudge=nudge)))
-        return state.say(Event(kind="hint", text=template("hint_none", salt)))
+        return [*events, *self._finish_item(state, item, ack_text(grade, state), on_token)]
 
     def _finish_item(
         self, state: SessionState, item: ItemState, ack: str, on_token: TokenCallback | None = None
     ) -> list[Event]:
-        grade = item.grade or self._zero_grade(item, "dont_know")
+        grade = item.grade or zero_grade(item, self.target(item), "dont_know")
         if item.grade is None:
             item.grade = grade
         new_level, state.streak = level_after(state, grade.score, grade.level, item.level)
@@ -338,28 +299,6 @@ class Engine:
         if state.awaiting == "follow_up" and item.probes_asked:
             return item.probes_asked[-1]
         return self.target(item).question
-
-    def _ack(self, grade: Grade, state: SessionState) -> str:
-        key = "ack_strong" if grade.score >= 3.5 else "ack_partial" if grade.score >= 2 else "ack_weak"
-        if "dont_know" in grade.flags:
-            key = "dont_know"
-        return template(key, f"{state.id}:{len(state.turns)}")
-
-    def _zero_grade(self, item: ItemState, flag: str) -> Grade:
-        from ..grading.models import Criterion
-
-        target = self.target(item)
-        criteria = [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points]
-        return Grade(
-            question_id=item.id,
-            score=0.0,
-            level="none",
-            asked_level=item.level,
-            criteria=criteria,
-            missed=[c.id for c in criteria],
-            flags=[flag],
-            confidence=1.0,
-        )
 
     def _history(self, state: SessionState) -> list[dict[str, str]]:
         out = []

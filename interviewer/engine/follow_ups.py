@@ -1,0 +1,72 @@
+"""What the interviewer says after an answer: a follow-up on a missed key point, a hint, an acknowledgement,
+and the zero grade of a skipped or unanswered question. Plain functions of the question and the grade."""
+
+from __future__ import annotations
+
+from ..grading.models import Criterion, Grade
+from ..grading.target import Target
+from ..models import LEVELS
+from .phrasing import template
+from .state import Event, ItemState, SessionState
+
+NO_FOLLOW_UP = {"empty", "dont_know", "gibberish", "off_topic", "skipped"}
+COMPLETE_AT = 4.5
+MAX_FOLLOW_UPS = 2
+
+
+def pick_probe(target: Target, grade: Grade, item: ItemState) -> str:
+    """The probe about the first missed key point at or just above the asked level ('' for none)."""
+    if (
+        len(item.probes_asked) >= MAX_FOLLOW_UPS
+        or grade.score >= COMPLETE_AT
+        or set(grade.flags) & NO_FOLLOW_UP
+    ):
+        return ""
+    limit = LEVELS.index(item.level) + 1
+    by_id = {k.id: k for k in target.key_points}
+    for pid in grade.missed:
+        kp = by_id.get(pid)
+        if kp is None or LEVELS.index(kp.level) > limit:
+            continue
+        for text, targets in target.probes:
+            if pid in targets and text not in item.probes_asked:
+                return text
+    return ""
+
+
+def hint_event(state: SessionState, item: ItemState, target: Target, salt: str) -> Event:
+    """A nudge toward a missed key point (a probe not yet asked, or one of its terms), said into the state."""
+    missed = item.grade.missed if item.grade else [k.id for k in target.key_points if k.level == item.level]
+    item.hints += 1
+    by_id = {k.id: k for k in target.key_points}
+    for pid in missed:
+        for text, targets in target.probes:
+            if pid in targets and text not in item.probes_asked:
+                return state.say(Event(kind="hint", text=template("hint", salt, nudge=text)))
+        kp = by_id.get(pid)
+        if kp and kp.terms:
+            nudge = f"think about where {kp.terms[0]} comes in."
+            return state.say(Event(kind="hint", text=template("hint", salt, nudge=nudge)))
+    return state.say(Event(kind="hint", text=template("hint_none", salt)))
+
+
+def ack_text(grade: Grade, state: SessionState) -> str:
+    key = "ack_strong" if grade.score >= 3.5 else "ack_partial" if grade.score >= 2 else "ack_weak"
+    if "dont_know" in grade.flags:
+        key = "dont_know"
+    return template(key, f"{state.id}:{len(state.turns)}")
+
+
+def zero_grade(item: ItemState, target: Target, flag: str) -> Grade:
+    """The grade of a question that got no answer: every key point missed, flagged with why."""
+    criteria = [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points]
+    return Grade(
+        question_id=item.id,
+        score=0.0,
+        level="none",
+        asked_level=item.level,
+        criteria=criteria,
+        missed=[c.id for c in criteria],
+        flags=[flag],
+        confidence=1.0,
+    )
