@@ -57,6 +57,10 @@ def test_a_complaint_is_queued_and_the_review_reaches_the_candidate(loop_service
     assert "3.5 / 5, junior** (reviewed)" in shown
     assert f"{item.grade.score:.1f} / 5, {item.grade.level} (machine)" in shown
     assert "Covers the core idea correctly." in shown and "Overall score with reviewed grades" in shown
+    data = complaints.session_reviews_data(svc, svc.storage.load_session(state.id))  # the JSON download
+    [entry] = data["reviews"]
+    assert entry["item"] == item.id and entry["reviewed_score"] == 3.5 and entry["reviewed_level"] == "junior"
+    assert entry["machine_score"] == item.grade.score and data["overall_score_reviewed"] is not None
     assert "Reviewed grades" in complaints.reviews_markdown(
         svc, [s["id"] for s in svc.storage.sessions_of("carol")]
     )

@@ -115,8 +115,9 @@ class Scorecard(BaseModel):
             )
         return [*lines, ""]
 
-    def to_json(self) -> str:
-        return json.dumps(self.model_dump(), indent=1, ensure_ascii=False)
+    def to_json(self, extra: dict[str, Any] | None = None) -> str:
+        """The scorecard as JSON, with `extra` top-level fields (e.g. reviewed grades) added."""
+        return json.dumps({**self.model_dump(), **(extra or {})}, indent=1, ensure_ascii=False)
 
 
 def _job_skills(jd: str, corpus: Corpus, asked_topics: set[str]) -> dict[str, bool]:

@@ -16,7 +16,7 @@ from ..engine.scorecard import build_scorecard
 from ..engine.state import Setup
 from ..sessions import LimitError
 from .coding import coding_panel, wire_coding
-from .complaints import build_complaints, reviews_markdown, session_reviews
+from .complaints import build_complaints, reviews_markdown, session_reviews, session_reviews_data
 from .messages import candidate_message, event_messages, radar_svg, transcript_messages
 from .timer import countdown, minutes_input, timer_seconds, wire_countdown, wire_time_up
 
@@ -109,7 +109,7 @@ def build_candidate(services: Any) -> None:
         md_path, json_path = folder / f"scorecard-{st.id}.md", folder / f"scorecard-{st.id}.json"
         markdown = card.markdown() + session_reviews(services, st)  # reviewed grades next to the machine's
         md_path.write_text(markdown, encoding="utf-8")
-        json_path.write_text(card.to_json(), encoding="utf-8")
+        json_path.write_text(card.to_json(session_reviews_data(services, st)), encoding="utf-8")
         return radar_svg(card.competencies), markdown, str(md_path), str(json_path)
 
     def _after(st: Any, events: list[Any], history: list[Any], show: bool) -> list[Any]:

@@ -52,6 +52,35 @@ def session_reviews(services: Any, state: Any) -> str:
     return section + overall
 
 
+def session_reviews_data(services: Any, state: Any) -> dict[str, Any]:
+    """The reviewed grades of one session for the JSON scorecard: each beside the machine's, and the overall
+    score recomputed on them (empty when nothing was reviewed)."""
+    reviewed = services.loop.queue.reviewed_for_sessions([state.id])
+    if not reviewed:
+        return {}
+    rows = [
+        {
+            "item": item,
+            "machine_score": r["machine_score"],
+            "machine_level": r["machine_level"],
+            "reviewed_score": r["human_score"],
+            "reviewed_level": r["human_level"],
+            "reason": r["review_reason"],
+            "reviewed_at": r["reviewed_at"],
+        }
+        for (_, item), r in sorted(reviewed.items())
+    ]
+    scores = [
+        reviewed[(state.id, i.id)]["human_score"] if (state.id, i.id) in reviewed else i.grade.score
+        for i in state.items
+        if i.grade is not None
+    ]
+    return {
+        "reviews": rows,
+        "overall_score_reviewed": round(sum(scores) / len(scores), 2) if scores else None,
+    }
+
+
 def graded_choices(services: Any, sess: dict[str, Any]) -> list[tuple[str, str]]:
     state = services.storage.load_session(sess.get("id", "")) if sess.get("id") else None
     if state is None:
