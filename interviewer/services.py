@@ -88,8 +88,6 @@ class Services:
         return stats
 
     def _retry_index(self) -> None:
-        import time
-
         while self.index_error is not None:
             time.sleep(self.settings.index_retry_s)
             try:
