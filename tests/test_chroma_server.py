@@ -118,11 +118,13 @@ def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path,
     with caplog.at_level(logging.WARNING):
         state, events = sessions.reply(state.id, "I would track groundedness of answers against sources.")
         assert events[-1].kind in ("question", "follow_up", "stage")  # the interview goes on
-        _, events = sessions.start(
-            "ben", Setup(level="mid", track="general", questions=2, job_description="Speech recognition team")
-        )
-        assert events[-1].kind == "question"
-    assert "ranking from the corpus in memory" in caplog.text
+        for team in ("Speech recognition team", "Search ranking team"):
+            _, events = sessions.start(
+                "ben", Setup(level="mid", track="general", questions=2, job_description=team)
+            )
+            assert events[-1].kind == "question"
+    # The first failure is logged; the second session does not wait on the index again (circuit breaker).
+    assert caplog.text.count("ranking from the corpus in memory") == 1
     said = [t["text"] for t in svc.storage.transcript(state.id) if t["role"] == "candidate"]
     assert said == [
         "Retrieval quality is measured with recall at k on labelled queries.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import zlib
 from collections import Counter, OrderedDict
 from typing import Any
@@ -20,6 +21,7 @@ from .state import SessionState
 
 log = logging.getLogger(__name__)
 RETRIEVED_JDS = 64  # job descriptions whose retrieved relevance is kept in memory
+INDEX_PAUSE_S = 30.0  # after a failed retrieval, rank from memory this long before asking the index again
 
 
 def kind_plan(track: Track, n: int, with_scenario: bool) -> list[str]:
@@ -54,6 +56,8 @@ class Planner:
         self._vecs: np.ndarray | None = None
         self._retrieved: OrderedDict[str, dict[str, float]] = OrderedDict()
         self._retrieved_lock = threading.Lock()
+        self._index_down_until = 0.0
+        """While the index is known to be down, turns do not wait on it (a circuit breaker)."""
 
     def _question_vectors(self) -> np.ndarray:
         if self._vecs is None:
@@ -111,12 +115,17 @@ class Planner:
         jd = state.setup.job_description.strip()[:2000]
         if not jd:
             return np.zeros(len(pool))
-        if self.index is not None:
+        if self.index is not None and time.monotonic() >= self._index_down_until:
             try:
                 found = self._retrieve(jd)
                 return np.array([found.get(q.id, 0.0) for _, q in pool])
             except Exception as exc:  # the index is a service that can be down; the corpus is in memory
-                log.warning("retrieval from the index failed (%s); ranking from the corpus in memory", exc)
+                self._index_down_until = time.monotonic() + INDEX_PAUSE_S
+                log.warning(
+                    "retrieval from the index failed (%s); ranking from the corpus in memory for %.0f s",
+                    exc,
+                    INDEX_PAUSE_S,
+                )
         vec = self.embedder.embed([jd])[0]
         return np.asarray(self._question_vectors()[[i for i, _ in pool]] @ vec)
 
