@@ -128,6 +128,8 @@ class OnnxMiniLM:
         opts.log_severity_level = 3
         if self._threads:
             opts.intra_op_num_threads = self._threads
+        # Idle intra-op threads spin by default, taking the cores from the app's other threads under load.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         sess = ort.InferenceSession(str(model), sess_options=opts, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in sess.get_inputs()}
         self._tokenizer, self._session = tok, sess
