@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def stop(proc: subprocess.Popen[bytes], timeout_s: float = 20) -> None:
+    """Terminate a server process started by a test, and kill it if it does not go in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def free_port() -> int:

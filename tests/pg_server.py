@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import free_port
+from .browser import free_port, stop
 
 
 def _bin_dir() -> Path | None:
@@ -99,10 +99,5 @@ def postgres_server() -> Iterator[str]:
         )
         yield f"postgresql+psycopg://interviewer@127.0.0.1:{port}/interviewer"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         shutil.rmtree(folder, ignore_errors=True)

@@ -20,6 +20,7 @@ from interviewer.services import Services
 from interviewer.sessions import SessionService
 from interviewer.storage import Storage
 
+from .browser import stop
 from .test_app_client import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
@@ -46,15 +47,6 @@ def start_chroma(folder: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     proc.kill()
     raise AssertionError("chroma run did not start")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from interviewer.config import load_settings
 from interviewer.services import Services
 from interviewer.storage import Storage
 
-from .browser import ROOT, free_port
-from .test_chroma_server import start_chroma, stop
+from .browser import ROOT, free_port, stop
+from .test_chroma_server import start_chroma
 from .test_concurrency import _start
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]

@@ -162,6 +162,19 @@ def test_a_read_only_data_folder_gives_a_clear_error(tmp_path):
         folder.chmod(0o700)
 
 
+def in_private_mount(mount: str, probe: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    """Run `mount`, then the Python `probe` on `folder`, in a private mount namespace (as root, permissions do
+    not bind, so a read-only or full folder has to be a real mount)."""
+    script = f"{mount} && {sys.executable} -c '{probe}' {folder}"
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
 READ_ONLY_PROBE = """
 import sys
 from sqlalchemy import text, update
@@ -185,16 +198,8 @@ def test_a_read_only_mounted_data_folder_gives_a_clear_error(tmp_path):
     first.add_user("first", "longpassword")
     first.engine.dispose()  # closed cleanly, as after a stopped app: no -wal or -shm file left
     assert sorted(p.name for p in folder.iterdir()) == ["db.sqlite"]
-    script = (
-        f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} && "
-        f"{sys.executable} -c '{READ_ONLY_PROBE}' {folder}"
-    )
-    run = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parent.parent,
+    run = in_private_mount(
+        f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder}", READ_ONLY_PROBE, folder
     )
     assert run.returncode == 3, run.stderr[-2000:]
     assert "writable" in run.stdout and "Traceback" not in run.stderr
@@ -233,14 +238,7 @@ def test_a_full_data_folder_gives_a_clear_error_and_keeps_what_was_stored(tmp_pa
     """A 1 MiB tmpfs as the data folder, in a private mount namespace: writes fail once it is full."""
     folder = tmp_path / "full"
     folder.mkdir()
-    script = f"mount -t tmpfs -o size=1m tmpfs {folder} && {sys.executable} -c '{DISK_FULL_PROBE}' {folder}"
-    run = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
+    run = in_private_mount(f"mount -t tmpfs -o size=1m tmpfs {folder}", DISK_FULL_PROBE, folder)
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["saved"] > 0 and "disk is not full" in result["error"]
