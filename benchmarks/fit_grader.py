@@ -35,7 +35,7 @@ def train_features(name: str, data: Path, cache: Path) -> tuple[list, np.ndarray
     from interviewer.grading.target import Target
 
     rows = [r for r in read_rows(data / f"{name}.csv") if r.split == "train"]
-    path = cache / f"{name}.pkl"
+    path = cache / make_embedder("onnx").name / f"{name}.pkl"  # features of one encoder build only
     if path.exists():
         cached_rows, x = pickle.loads(path.read_bytes())
         if len(cached_rows) == len(rows):
@@ -47,7 +47,7 @@ def train_features(name: str, data: Path, cache: Path) -> tuple[list, np.ndarray
             for r in tqdm(rows, desc=name, file=sys.stderr)
         ]
     )
-    cache.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps((rows, x)))
     return rows, x
 
