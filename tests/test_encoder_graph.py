@@ -68,7 +68,9 @@ def test_int8_encoder_keeps_the_packaged_models_sentence_vectors(tokenizer, pack
         one = tokenizer.encode(text).ids
         ref = _hidden(packaged, np.array([one]), np.ones((1, len(one)), np.int64))[0].mean(axis=0)
         assert float(vec @ ref) / float(np.linalg.norm(ref)) > 0.98
-    sims = got @ got.T  # meaning still separates: the two ML definitions are closer to each other than to "Why?"
+    sims = (
+        got @ got.T
+    )  # meaning still separates: the two ML definitions are closer to each other than to "Why?"
     assert sims[0, 1] > sims[0, 2] + 0.1
 
 
