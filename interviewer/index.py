@@ -201,9 +201,16 @@ class VectorIndex:
             have = {
                 i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"], strict=True)
             }
-            if have != {d.id: d.hash for d in docs}:
+            if have != {d.id: self._version(d) for d in docs}:
                 return True
         return False
+
+    def _version(self, doc: Doc) -> str:
+        """What a stored vector was made from: the document's text and the model that embedded it.
+
+        With the text's hash alone, a new embedding model left every vector of the old one in place.
+        """
+        return hashlib.sha256(f"{self.embedder.name}\0{doc.hash}".encode()).hexdigest()[:16]
 
     def _sync_one(self, name: str, docs: list[Doc], stats: dict[str, int], progress: bool) -> None:
         col = self.collection(name)
@@ -214,7 +221,7 @@ class VectorIndex:
         if stale:
             col.delete(ids=stale)
             stats["deleted"] += len(stale)
-        todo = [d for d in docs if have.get(d.id) != d.hash]
+        todo = [d for d in docs if have.get(d.id) != self._version(d)]
         stats["unchanged"] += len(docs) - len(todo)
         if not todo:
             return
@@ -230,7 +237,7 @@ class VectorIndex:
                 ids=[d.id for d in batch],
                 documents=[d.text for d in batch],
                 embeddings=[v.tolist() for v in vectors],
-                metadatas=[{**d.meta, "hash": d.hash} for d in batch],
+                metadatas=[{**d.meta, "hash": self._version(d)} for d in batch],
             )
             bar.update(len(batch))
         bar.close()

@@ -76,3 +76,18 @@ def test_a_bad_edit_is_refused_and_the_last_good_index_keeps_serving(own_copy):
         Services(settings).ensure_index(progress=False)
     assert svc.search("model monitoring drift", k=1)
     assert svc.index.count("questions") == before
+
+
+def test_a_new_embedding_model_embeds_every_document_again(own_copy, monkeypatch):
+    """Vectors of the old model must not stay in place because the texts did not change."""
+    from interviewer.embeddings import HashEmbedder
+
+    _, settings = own_copy
+    first = Services(settings).ensure_index(progress=False)
+    again = Services(settings).ensure_index(progress=False)
+    assert again["added"] == again["updated"] == 0
+    monkeypatch.setattr(HashEmbedder, "name", "hash-bow-384-v2")  # what a new model release looks like
+    svc = Services(settings)
+    stats = svc.ensure_index(progress=False)
+    assert stats["updated"] == first["added"] and stats["unchanged"] == 0
+    assert svc.index.count() == len(corpus_docs(svc.corpus)["questions"])
