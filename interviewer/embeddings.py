@@ -22,6 +22,9 @@ from .text import spans
 
 DIM = 384
 PASSAGE_CACHE_ROWS = 40_000  # word-piece rows of recent texts kept (float16, about 30 MB): answers come once
+SENTENCE_CACHE_ROWS = (
+    8_192  # rows of recently run windows (float32, about 12 MB): a grade reads a text twice at most
+)
 
 
 class Embedder(Protocol):
@@ -41,7 +44,7 @@ class Passage:
     """A text's sentences run through the model once: word pieces, their character offsets and hidden states.
 
     A grade looks at an answer's sentences, clauses and sentence pairs; slicing them out of the sentences' pass
-    costs one batched model call per answer instead of one per span.
+    costs one model run per sentence instead of one per span.
     """
 
     text: str
@@ -131,6 +134,8 @@ class OnnxMiniLM:
         self._stored: dict[str, Passage] = {}
         """Passages loaded from the stored corpus encodings: kept for good, never pushed out by answers."""
         self._cache_size = cache_size
+        self._sentences: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
+        self._sentence_rows = 0
 
     def _load(self) -> None:
         import onnxruntime as ort
@@ -150,7 +155,7 @@ class OnnxMiniLM:
         whole = Tokenizer.from_file(str(vocab))  # the file carries its own truncation: turn it off
         whole.no_truncation()
         whole.no_padding()
-        self._whole_tokenizer = whole  # finds where to split texts longer than the model's window
+        self._whole_tokenizer = whole  # passages: the whole text, then cut into sentences and windows
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         if self._threads:
@@ -228,56 +233,76 @@ class OnnxMiniLM:
                 )
         return {str(t) for t in data["texts"]}
 
-    def _windows(self, text: str) -> list[tuple[int, int]]:
-        """Character ranges of `text` run through the model apart: its sentences (long ones cut to fit).
+    def _windows(self, offsets: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+        """Ranges of `text`'s word pieces run through the model apart: its sentences (long ones cut to fit).
 
         Each sentence is encoded on its own, as a key point is, so that nothing appended to an answer (a
         digression, an injection) can change how its other sentences are read.
         """
         sentences = [(s.start, s.end) for s in spans(text, clauses=False)] or [(0, len(text))]
-        offs = self._whole_tokenizer.encode(text).offsets[1:-1]
         limit = self.max_length - 2
         out = []
         for a, b in sentences:
-            inside = [o for o in offs if a <= o[0] and o[1] <= b]
-            for i in range(0, max(1, len(inside)), limit):
-                chunk = inside[i : i + limit]
-                out.append((chunk[0][0], chunk[-1][1]) if chunk else (a, b))
-        return out
+            inside = [i for i, o in enumerate(offsets) if a <= o[0] and o[1] <= b]
+            for k in range(0, len(inside), limit):
+                chunk = inside[k : k + limit]
+                out.append((chunk[0], chunk[-1] + 1))
+        return out or [(0, 0)]
 
     def _run_passages(self, texts: list[str]) -> dict[str, Passage]:
         """The passages of `texts`, computed without touching the caches (the caller stores them)."""
         out: dict[str, Passage] = {}
         for t in texts:
-            windows = []
-            for a, b in self._windows(t):
-                enc, hidden = self._forward(t[a:b])
-                windows.append((a, enc, hidden[1:-1], hidden.mean(axis=0)))
-            pieces = [p for _, e, inner, _ in windows for p in e.tokens[1 : 1 + len(inner)]]
-            offsets = np.array(
-                [(a + o0, a + o1) for a, e, inner, _ in windows for o0, o1 in e.offsets[1 : 1 + len(inner)]],
-                dtype=np.int32,
-            ).reshape(-1, 2)
-            inner = np.concatenate([w[2] for w in windows]) if windows else np.zeros((0, DIM), np.float32)
-            pooled = windows[0][3] if len(windows) == 1 else inner.mean(axis=0)
+            # One tokenization of the whole text: BERT splits words at spaces and punctuation, so a sentence's
+            # pieces are the same whether it is tokenized alone or sliced out of the whole.
+            enc = self._whole_tokenizer.encode(t)
+            ids, offs = enc.ids[1:-1], enc.offsets[1:-1]
+            windows = [
+                (lo, hi, self._hidden([enc.ids[0], *ids[lo:hi], enc.ids[-1]]))
+                for lo, hi in self._windows(offs, t)
+            ]
+            inner = np.concatenate([h[1:-1] for _, _, h in windows])
+            pooled = windows[0][2].mean(axis=0) if len(windows) == 1 else inner.mean(axis=0)
             pooled = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
-            out[t] = Passage(t, pieces, offsets, inner.astype(np.float16), pooled, len(windows) == 1)
+            rows = [i for lo, hi, _ in windows for i in range(lo, hi)]
+            tokens = enc.tokens  # a copy out of the tokenizer at each access: take it once
+            out[t] = Passage(
+                t,
+                [tokens[1 + i] for i in rows],
+                np.array([offs[i] for i in rows], dtype=np.int32).reshape(-1, 2),
+                inner.astype(np.float16),
+                pooled,
+                len(windows) == 1,
+            )
         return out
 
-    def _forward(self, text: str) -> tuple[Any, np.ndarray]:
-        """One text alone through the model: its encoding and last hidden states (one row per piece).
+    def _hidden(self, ids: list[int]) -> np.ndarray:
+        """Last hidden states of one window of word pieces ([CLS] ... [SEP]) run through the model alone.
 
-        Never batched: the int8 products quantize their input with one scale per call, so a text batched with
+        Never batched: the int8 products quantize their input with one scale per call, so a window batched with
         others (or with padding) would be read a little differently depending on its neighbours. Alone, a
-        sentence always gets the same vectors, and with no padding it costs less: 10 ms an answer against
-        12-14 ms batched, measured on 2 cores.
+        sentence always gets the same vectors (so they are kept by their pieces: an answer graded again with a
+        sentence dropped costs nothing more), and with no padding it costs less: 10 ms an answer against 12-14
+        ms batched, measured on 2 cores.
         """
-        enc = self._tokenizer.encode(text)
-        ids = np.array([enc.ids], dtype=np.int64)
-        return enc, self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+        key = tuple(ids)
+        with self._lock:
+            if key in self._sentences:
+                self._sentences.move_to_end(key)
+                return self._sentences[key]
+        arr = np.array([ids], dtype=np.int64)
+        hidden = self._session.run(None, {"input_ids": arr, "attention_mask": np.ones_like(arr)})[0][0]
+        with self._lock:
+            self._sentences[key] = hidden
+            self._sentence_rows += len(ids)
+            while self._sentence_rows > SENTENCE_CACHE_ROWS:
+                _, old = self._sentences.popitem(last=False)
+                self._sentence_rows -= len(old)
+        return hidden
 
     def _run(self, text: str) -> np.ndarray:
-        pooled = self._forward(text)[1].mean(axis=0)
+        enc = self._tokenizer.encode(text)
+        pooled = self._hidden(enc.ids).mean(axis=0)
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -286,9 +311,11 @@ class OnnxMiniLM:
         with self._lock:
             if self._session is None:
                 self._load()
-            for t in dict.fromkeys(texts):
-                if t not in self._cache:
-                    self._cache[t] = self._run(t)
+            todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        fresh = {t: self._run(t) for t in todo}  # outside the lock, as in `passages`
+        with self._lock:
+            for t, v in fresh.items():
+                self._cache.setdefault(t, v)
             out = np.stack([self._cache[t] for t in texts])
             for t in texts:
                 self._cache.move_to_end(t)
