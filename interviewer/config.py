@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     embeddings: Literal["onnx", "fake"] = Field(
         default="onnx", description="'onnx': bundled all-MiniLM-L6-v2 int8; 'fake': hashed vectors for tests."
     )
+    encoder_threads: int = Field(
+        default=1,
+        ge=0,
+        description=(
+            "ONNX Runtime threads per encoder run (0: one per core). With several candidates at once, runs side by"
+            " side on one thread each get through more answers than runs that share the cores (on 2 cores, 8 grades"
+            " at a time: 41 against 34 answers/s)."
+        ),
+    )
 
     llm: Literal["none", "openai", "fake"] = Field(
         default="none", description="'none': rubric interviewer; 'openai': any OpenAI-compatible endpoint."

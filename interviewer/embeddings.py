@@ -122,7 +122,7 @@ class OnnxMiniLM:
 
     name = f"all-MiniLM-L6-v2-{encoder_graph.VERSION}"
 
-    def __init__(self, max_length: int = 256, cache_size: int = 20000, threads: int = 0):
+    def __init__(self, max_length: int = 256, cache_size: int = 20000, threads: int = 1):
         self.max_length = max_length
         self._lock = threading.Lock()
         self._session: Any = None
@@ -354,12 +354,13 @@ _SHARED: dict[str, Embedder] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def make_embedder(kind: str) -> Embedder:
-    """One embedder per kind per process: the ONNX session and its cache are shared."""
+def make_embedder(kind: str, threads: int = 1) -> Embedder:
+    """One embedder per kind per process: the ONNX session and its cache are shared (the first call's `threads`
+    sets its ONNX Runtime threads per run)."""
     with _SHARED_LOCK:
         if kind not in _SHARED:
             if kind == "onnx":
-                _SHARED[kind] = OnnxMiniLM()
+                _SHARED[kind] = OnnxMiniLM(threads=threads)
             elif kind == "fake":
                 _SHARED[kind] = HashEmbedder()
             else:

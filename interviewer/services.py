@@ -13,6 +13,7 @@ from typing import Any
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
 from .embeddings import Embedder, make_embedder
+from .engine import tokens
 from .index import IndexError_, VectorIndex
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class Services:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return make_embedder(self.settings.embeddings)
+        return make_embedder(self.settings.embeddings, self.settings.encoder_threads)
 
     @cached_property
     def index(self) -> VectorIndex:
@@ -105,6 +106,7 @@ class Services:
             lambda: self.embedder.embed(["warm up"]),
             lambda: (self.grader, self._answer_space),
             self.load_encodings,  # stored by `interviewer index`; encoding them here would take the cores
+            tokens.encoding,  # tiktoken reads its BPE file (0.3 s) at first use: not in a candidate's first turn
         )
         try:
             for step in steps:
