@@ -1,6 +1,8 @@
 """Build the app from the package and launch it (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT are honoured)."""
 
+import importlib.util
 import os
+import sys
 import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -12,6 +14,11 @@ from interviewer.ui.app import CSS, build_app
 
 if __name__ == "__main__":
     limit_malloc_arenas()  # before the worker threads start allocating
+    if importlib.util.find_spec("matplotlib") is None:
+        # Gradio tries `import matplotlib` twice for every event; a failed import is not remembered, so each try
+        # searched sys.path again on the event loop (about 1 ms a turn under load). Marking it absent is what
+        # not having it installed means anyway.
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]
     configure_logging()
     services = Services()
     services.ensure_index_or_retry()  # a Chroma server that is down is reported and retried, not fatal

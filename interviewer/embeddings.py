@@ -72,7 +72,7 @@ class Passage:
         h = self.hidden[self.rows(start, end)]
         if self._whole(start, end) or not len(h):
             return self.vec if self._whole(start, end) else np.zeros(DIM, dtype=np.float32)
-        m = h.astype(np.float32).mean(axis=0)
+        m = h.mean(axis=0, dtype=np.float32)  # accumulates in float32 without a float32 copy of the rows
         return m / max(float(np.linalg.norm(m)), 1e-12)
 
     def view(self, start: int = 0, end: int | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -255,7 +255,13 @@ def spans(text: str, clauses: bool = True) -> list[Span]:
 
 
 def words(text: str) -> list[str]:
-    return [w.lower().strip(".'-") for w in _WORD.findall(text)]
+    return list(_words(text))
+
+
+# A grade reads the same corpus texts (key points, references) again and again; answers' spans repeat within it.
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower().strip(".'-") for w in _WORD.findall(text))
 
 
 @lru_cache(maxsize=50000)
@@ -293,8 +299,14 @@ def stem(word: str) -> str:
 
 
 def content_stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    return list(_content_stems(text))
 
 
+@lru_cache(maxsize=8192)
+def _content_stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in _words(text) if w not in STOPWORDS and len(w) > 1)
+
+
+@lru_cache(maxsize=8192)
 def negation_count(text: str) -> int:
     return sum(1 for w in re.findall(r"[a-z']+", text.lower()) if w in NEGATIONS or w.endswith("n't"))

@@ -96,7 +96,13 @@ def encode(
         if weights[i] == 1.0:
             groups.setdefault(word_no, []).append(i)
     if groups:
-        wv = np.stack([vecs[idx].mean(axis=0) for idx in groups.values()])
+        # A word's pieces are consecutive rows: one reduceat sums every word instead of a mean call per word.
+        counts = np.array([len(idx) for idx in groups.values()])
+        rows = np.concatenate([np.asarray(idx) for idx in groups.values()])
+        wv = (
+            np.add.reduceat(vecs[rows], np.concatenate([[0], np.cumsum(counts)[:-1]]), axis=0)
+            / counts[:, None]
+        )
         wv = wv / np.clip(np.linalg.norm(wv, axis=1, keepdims=True), 1e-9, None)
     else:
         wv = np.zeros((0, DIM), dtype=np.float32)
