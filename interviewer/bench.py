@@ -58,12 +58,13 @@ def bench_grading(services: Any) -> dict[str, float]:
     from .grading.target import Target
 
     answers = _answers()
-    fresh = OnnxMiniLM()
+    threads = services.settings.encoder_threads  # as the app runs it
+    fresh = OnnxMiniLM(threads=threads)
     fresh.embed(["warm up"])
     t = time.perf_counter()
     fresh.embed([a for _, a in answers])
     embed_s = time.perf_counter() - t
-    timed = _Timed(OnnxMiniLM())
+    timed = _Timed(OnnxMiniLM(threads=threads))
     base = getattr(services.grader, "base", services.grader)
     grader = RubricGrader(timed, base.model, base.rubric, base.nearest_other)
     targets = {qid: Target.of(services.corpus.by_id[qid]) for qid, _ in answers}
@@ -94,7 +95,9 @@ def bench_index(services: Any) -> dict[str, float]:
         from .embeddings import OnnxMiniLM
 
         svc = Services(s)
-        svc.__dict__["embedder"] = OnnxMiniLM()  # a cold model and cache: the process-wide one is warm by now
+        svc.__dict__["embedder"] = OnnxMiniLM(
+            threads=s.encoder_threads
+        )  # a cold model and cache: the process-wide one is warm by now
         t = time.perf_counter()
         svc.ensure_index(progress=False)
         full = time.perf_counter() - t
