@@ -36,3 +36,21 @@ def test_env_file_is_read(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("INTERVIEWER_MAX_ANSWER_TOKENS=321\n")
     assert load_settings().max_answer_tokens == 321
+
+
+def test_concurrency_follows_the_cores_without_an_llm_and_can_be_set(monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert load_settings(llm="none").answer_concurrency == 4  # CPU-bound grading: one per core
+    assert load_settings(llm="fake").answer_concurrency == 8  # LLM calls mostly wait
+    assert load_settings(llm="none", concurrency=3).answer_concurrency == 3
+
+
+def test_the_app_queue_takes_the_configured_concurrency(tmp_path):
+    from interviewer.services import Services
+    from interviewer.ui.app import build_app
+
+    settings = load_settings(data_dir=tmp_path / "data", embeddings="fake", concurrency=3)
+    demo = build_app(Services(settings))
+    assert demo._queue.default_concurrency_limit == 3

@@ -18,6 +18,6 @@ def build_app(services: Any) -> gr.Blocks:
         with gr.Tabs():
             build_candidate(services)
             build_recruiter(services)
-    # Many candidates at once: handlers run in worker threads, so grading never blocks the event loop.
-    demo.queue(default_concurrency_limit=8, max_size=500)
+    # Handlers run in worker threads, so grading never blocks the event loop; how many at once is a setting.
+    demo.queue(default_concurrency_limit=services.settings.answer_concurrency, max_size=500)
     return demo
