@@ -89,19 +89,23 @@ def fused_graph(w: dict[str, np.ndarray]) -> Any:
         nodes.append(helper.make_node(kind, inputs, [output], domain=domain, **attrs))
         return output
 
+    def param(key: str) -> str:
+        """One of the model's weights, under its own name."""
+        return const(key, w[key])
+
+    def dense_norm(x: str, residual: str, dense: str, norm: str, out: str) -> str:
+        """LayerNorm(residual + x @ W + b): a MatMul and one fused op (bias, skip and norm together)."""
+        y = op("MatMul", [x, param(dense + ".weight")], out + ".dense")
+        inputs = [y, residual, param(norm + ".weight"), param(norm + ".bias"), param(dense + ".bias")]
+        return op("SkipLayerNormalization", inputs, out, epsilon=EPS)
+
     e = "inner.embeddings."
     ids = op("Cast", ["input_ids"], "ids32", to=TensorProto.INT32)
     mask = op("Cast", ["attention_mask"], "mask32", to=TensorProto.INT32)
     segments = op("Mul", [ids, const("zero", np.array(0, np.int32))], "segments")  # all segment 0
-    embed_in = [ids, segments] + [
-        const(f"emb.{n}", w[e + n])
-        for n in ("word_embeddings.weight", "position_embeddings.weight", "token_type_embeddings.weight")
-    ]
-    embed_in += [
-        const("emb.ln.g", w[e + "LayerNorm.weight"]),
-        const("emb.ln.b", w[e + "LayerNorm.bias"]),
-        mask,
-    ]
+    tables = ("word_embeddings", "position_embeddings", "token_type_embeddings")
+    embed_in = [ids, segments, *(param(f"{e}{t}.weight") for t in tables)]
+    embed_in += [param(e + "LayerNorm.weight"), param(e + "LayerNorm.bias"), mask]
     # Right padding: the mask index (each row's length) is what Attention needs.
     nodes.append(
         helper.make_node(
@@ -120,34 +124,10 @@ def fused_graph(w: dict[str, np.ndarray]) -> Any:
             f"l{i}.att",
             num_heads=HEADS,
         )
-        proj = op("MatMul", [att, const(f"l{i}.ao.w", w[p + "attention.output.dense.weight"])], f"l{i}.ao")
-        mid = op(
-            "SkipLayerNormalization",
-            [
-                proj,
-                h,
-                const(f"l{i}.ln1.g", w[p + "attention.output.LayerNorm.weight"]),
-                const(f"l{i}.ln1.b", w[p + "attention.output.LayerNorm.bias"]),
-                const(f"l{i}.ao.b", w[p + "attention.output.dense.bias"]),
-            ],
-            f"l{i}.mid",
-            epsilon=EPS,
-        )
-        up = op("MatMul", [mid, const(f"l{i}.up.w", w[p + "intermediate.dense.weight"])], f"l{i}.up")
-        act = op("BiasGelu", [up, const(f"l{i}.up.b", w[p + "intermediate.dense.bias"])], f"l{i}.gelu")
-        down = op("MatMul", [act, const(f"l{i}.down.w", w[p + "output.dense.weight"])], f"l{i}.down")
-        h = op(
-            "SkipLayerNormalization",
-            [
-                down,
-                mid,
-                const(f"l{i}.ln2.g", w[p + "output.LayerNorm.weight"]),
-                const(f"l{i}.ln2.b", w[p + "output.LayerNorm.bias"]),
-                const(f"l{i}.down.b", w[p + "output.dense.bias"]),
-            ],
-            f"h{i + 1}",
-            epsilon=EPS,
-        )
+        mid = dense_norm(att, h, p + "attention.output.dense", p + "attention.output.LayerNorm", f"l{i}.mid")
+        up = op("MatMul", [mid, param(p + "intermediate.dense.weight")], f"l{i}.up")
+        act = op("BiasGelu", [up, param(p + "intermediate.dense.bias")], f"l{i}.gelu")
+        h = dense_norm(act, mid, p + "output.dense", p + "output.LayerNorm", f"h{i + 1}")
     op("Identity", [h], "last_hidden_state")
     graph = helper.make_graph(
         nodes,
