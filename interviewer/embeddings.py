@@ -21,7 +21,7 @@ from . import encoder_graph
 from .text import spans
 
 DIM = 384
-PASSAGE_CACHE_ROWS = 40_000  # word-piece rows of recent texts kept (float16, about 30 MB): answers come once
+PASSAGE_CACHE_ROWS = 20_000  # word-piece rows of recent texts kept (about 30 MB): answers come once
 SENTENCE_CACHE_ROWS = (
     8_192  # rows of recently run windows (float32, about 12 MB): a grade reads a text twice at most
 )
@@ -52,7 +52,9 @@ class Passage:
     offsets: np.ndarray
     """(n, 2) character start and end of each piece (no [CLS]/[SEP])."""
     hidden: np.ndarray
-    """(n, DIM) contextual vectors of the pieces, before normalisation (float16 to halve the cache)."""
+    """(n, DIM) contextual vectors of the pieces, before normalisation, rounded to float16: the stored corpus keeps
+    them as float16 (half the memory), a fresh text as float32 (a grade slices its answer many times, and widening
+    float16 each time cost more than the model's other work). The values, and so every grade, are the same."""
     vec: np.ndarray
     """The whole text's pooled, L2-normalised vector."""
     single_window: bool = True
@@ -60,26 +62,41 @@ class Passage:
 
     def rows(self, start: int, end: int) -> slice:
         """Rows of the pieces that lie inside text[start:end]."""
-        lo = int(np.searchsorted(self.offsets[:, 0], start, side="left"))
-        hi = int(np.searchsorted(self.offsets[:, 1], end, side="right"))
-        return slice(lo, max(lo, hi))
+        lo, hi = self.bounds([(start, end)])
+        return slice(int(lo[0]), int(hi[0]))
 
-    def _whole(self, start: int, end: int) -> bool:
-        return start <= 0 and end >= len(self.text)
+    def bounds(self, ranges: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """First and past-last rows of the pieces inside each text[start:end] of `ranges`."""
+        r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+        lo = np.searchsorted(self.offsets[:, 0], r[:, 0], side="left")
+        hi = np.searchsorted(self.offsets[:, 1], r[:, 1], side="right")
+        return lo, np.maximum(lo, hi)
 
     def pooled(self, start: int, end: int) -> np.ndarray:
         """The normalised mean vector of text[start:end] (the whole text's own vector when it is all of it)."""
-        h = self.hidden[self.rows(start, end)]
-        if self._whole(start, end) or not len(h):
-            return self.vec if self._whole(start, end) else np.zeros(DIM, dtype=np.float32)
-        m = h.mean(axis=0, dtype=np.float32)  # accumulates in float32 without a float32 copy of the rows
-        return m / max(float(np.linalg.norm(m)), 1e-12)
+        return self.pooled_many([(start, end)])[0]
+
+    def pooled_many(self, ranges: list[tuple[int, int]]) -> np.ndarray:
+        """(len(ranges), DIM): `pooled` of each range, as one product of a span-by-piece mask with the pieces."""
+        lo, hi = self.bounds(ranges)
+        first, last = int(lo.min()), int(hi.max())
+        rows = np.arange(first, last)
+        mask = ((rows >= lo[:, None]) & (rows < hi[:, None])).astype(np.float32)
+        counts = hi - lo
+        means = mask @ self.hidden[first:last].astype(np.float32, copy=False) / np.maximum(counts, 1)[:, None]
+        norms = np.sqrt(np.einsum("ij,ij->i", means, means))
+        out = means / np.maximum(norms, 1e-12)[:, None]
+        r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+        whole = (r[:, 0] <= 0) & (r[:, 1] >= len(self.text))
+        out[whole] = self.vec
+        out[(counts == 0) & ~whole] = 0.0
+        return out.astype(np.float32, copy=False)
 
     def view(self, start: int = 0, end: int | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Pieces of text[start:end], their L2-normalised vectors and the span's pooled vector."""
         end = len(self.text) if end is None else end
         rows = self.rows(start, end)
-        h = self.hidden[rows].astype(np.float32)
+        h = self.hidden[rows].astype(np.float32, copy=False)
         units = h / np.clip(np.linalg.norm(h, axis=1, keepdims=True), 1e-9, None)
         return self.pieces[rows], units, self.pooled(start, end)
 
@@ -209,7 +226,9 @@ class OnnxMiniLM:
             counts=counts,
             pieces=np.array([t for p in items for t in p.pieces], dtype=str),
             offsets=np.concatenate([p.offsets for p in items]) if items else np.zeros((0, 2), np.int32),
-            hidden=np.concatenate([p.hidden for p in items]) if items else np.zeros((0, DIM), np.float16),
+            hidden=np.concatenate([p.hidden.astype(np.float16) for p in items])
+            if items
+            else np.zeros((0, DIM), np.float16),
             vecs=np.stack([p.vec for p in items]) if items else np.zeros((0, DIM), np.float32),
         )
         tmp.replace(path)
@@ -270,7 +289,7 @@ class OnnxMiniLM:
                 t,
                 [tokens[1 + i] for i in rows],
                 np.array([offs[i] for i in rows], dtype=np.int32).reshape(-1, 2),
-                inner.astype(np.float16),
+                inner.astype(np.float16).astype(np.float32),
                 pooled,
                 len(windows) == 1,
             )

@@ -307,6 +307,15 @@ def _content_stems(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in _words(text) if w not in STOPWORDS and len(w) > 1)
 
 
+# A whole run of letters and apostrophes that is a negation word or ends in "n't".
+_NEGATION = re.compile(
+    r"(?<![a-z'])(?:"
+    + "|".join(sorted(map(re.escape, NEGATIONS), key=len, reverse=True))
+    + r"|[a-z']*n't)(?![a-z'])"
+)
+
+
 @lru_cache(maxsize=8192)
-def negation_count(text: str) -> int:
-    return sum(1 for w in re.findall(r"[a-z']+", text.lower()) if w in NEGATIONS or w.endswith("n't"))
+def negated(text: str) -> bool:
+    """Whether the text says not, never, without, isn't, ..."""
+    return _NEGATION.search(text.lower()) is not None

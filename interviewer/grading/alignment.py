@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..embeddings import Embedder, Passage
-from ..text import content_stems, negation_count, words
+from ..text import content_stems, negated, words
 from .features import ALIGN_AT, FEATURES, Encoded, encode
 
 CACHE_MB = 160.0
@@ -60,6 +60,10 @@ class RefBatch:
     q_cos: np.ndarray
     negated: np.ndarray
     n_words: np.ndarray
+    new_stems: dict[str, int]
+    """The references' content stems the question does not use, numbered ..."""
+    has_new: np.ndarray
+    """... and (refs, len(new_stems)) which of them each reference uses."""
 
     @classmethod
     def of(cls, refs: list[Encoded], question: Encoded) -> RefBatch:
@@ -69,6 +73,11 @@ class RefBatch:
         weights = np.concatenate([r.weights for r in refs])
         word_vecs, word_starts, no_words = _segments([r.word_vecs for r in refs])
         part_vecs, part_starts, _ = _segments([r.part_vecs for r in refs])
+        new = [r.stems - question.stems for r in refs]
+        new_stems = {s: i for i, s in enumerate(sorted(set().union(*new)))}
+        has_new = np.zeros((len(refs), len(new_stems)))
+        for i, stems in enumerate(new):
+            has_new[i, [new_stems[s] for s in stems]] = 1.0
         batch = cls(
             refs=refs,
             pieces=pieces,
@@ -84,8 +93,10 @@ class RefBatch:
             part_counts=np.array([len(r.part_vecs) for r in refs]),
             q_sem_r=np.zeros(len(refs)),
             q_cos=np.stack([r.vec for r in refs]) @ question.vec,
-            negated=np.array([negation_count(r.text) > 0 for r in refs]),
+            negated=np.array([negated(r.text) for r in refs]),
             n_words=np.array([r.n_words for r in refs], dtype=np.float64),
+            new_stems=new_stems,
+            has_new=has_new,
         )
         if len(question.pieces):
             batch.q_sem_r = batch.weighted_mean((pieces @ question.pieces.T).max(axis=1))
@@ -103,31 +114,70 @@ class RefBatch:
 
 @dataclass
 class Units:
-    """Spans of one answer (sentences, clauses, sentence pairs) as piece and word masks over its encoding."""
+    """Spans of one answer (sentences, clauses, sentence pairs): runs of its pieces and words, with what a
+    reference's features need from each span alone (computed once, whatever the references)."""
 
     texts: list[str]
-    pieces: np.ndarray
-    """(units, answer pieces) bool: which pieces each unit holds."""
-    words: np.ndarray
-    """(units, answer words) bool: which of the answer's content words each unit holds."""
+    lo: np.ndarray
+    hi: np.ndarray
+    """Each unit is the answer's pieces lo:hi ..."""
+    word_lo: np.ndarray
+    word_hi: np.ndarray
+    """... and its content words word_lo:word_hi (rows of `Encoded.word_vecs`)."""
     vecs: np.ndarray
     """(units, DIM) pooled vector of each unit."""
+    stems: list[frozenset[str]]
+    negated: np.ndarray
+    n_words: np.ndarray
 
     @classmethod
     def of(cls, answer: Encoded, passage: Passage, ranges: list[tuple[int, int]]) -> Units:
-        pieces = np.zeros((len(ranges), len(answer.pieces)), dtype=bool)
-        words_ = np.zeros((len(ranges), len(answer.word_vecs)), dtype=bool)
-        for u, (a, b) in enumerate(ranges):
-            rows = passage.rows(a, b)
-            pieces[u, rows] = True
-            words_[u] = (answer.word_start >= rows.start) & (answer.word_start < rows.stop)
-        vecs = np.stack([passage.pooled(a, b) for a, b in ranges])
-        return cls([passage.text[a:b] for a, b in ranges], pieces, words_, vecs)
+        lo, hi = passage.bounds(ranges)
+        texts = [passage.text[a:b] for a, b in ranges]
+        return cls(
+            texts=texts,
+            lo=lo,
+            hi=hi,
+            word_lo=np.searchsorted(answer.word_start, lo, side="left"),
+            word_hi=np.searchsorted(answer.word_start, hi, side="left"),
+            vecs=passage.pooled_many(ranges),
+            stems=[frozenset(content_stems(t)) for t in texts],
+            negated=np.array([negated(t) for t in texts], dtype=bool),
+            n_words=np.array([len(words(t)) for t in texts], dtype=np.float64),
+        )
+
+    def mask(self, n: int) -> np.ndarray:
+        """(units, n) bool: which of the answer's n pieces each unit holds."""
+        rows = np.arange(n)
+        return (rows >= self.lo[:, None]) & (rows < self.hi[:, None])
 
 
-def _masked_max(sim: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """(units, rows): the best of each row of `sim` over the columns each unit's mask holds (-inf if none)."""
-    return np.where(mask[:, None, :], sim[None, :, :], -np.inf).max(axis=2)
+def _range_max(sim: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(units, rows): the best of each row of `sim` over its columns lo[u]:hi[u] (-inf where that is empty).
+
+    A unit is a run of consecutive columns, so one `maximum.reduceat` over the (start, end) pairs takes every
+    unit's best at once, instead of a masked copy of `sim` per unit.
+    """
+    padded = np.concatenate([sim, np.full((sim.shape[0], 1), -np.inf, dtype=sim.dtype)], axis=1)
+    bounds = np.stack([lo, hi], axis=1).ravel()
+    out = np.maximum.reduceat(padded, bounds, axis=1)[:, ::2].T
+    out[hi <= lo] = -np.inf  # reduceat gives the start column's own value for an empty run
+    return out
+
+
+def _overlap_shares(units: Units, batch: RefBatch, q_stems: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(units, refs) lex_recall and lex_precision: the content stems a unit and a reference share, less the
+    question's, over the reference's and over the unit's own (each also less the question's)."""
+    in_unit = np.zeros((len(units.stems), len(batch.new_stems)))
+    unit_new = np.zeros(len(units.stems))
+    for u, stems in enumerate(units.stems):
+        in_unit[u, [batch.new_stems[s] for s in stems if s in batch.new_stems]] = 1.0
+        unit_new[u] = len(stems - q_stems)
+    shared = in_unit @ batch.has_new.T
+    ref_new = batch.has_new.sum(axis=1)
+    recall = np.where(ref_new > 0, shared / np.maximum(ref_new, 1), 0.0)
+    precision = np.where(unit_new[:, None] > 0, shared / np.maximum(unit_new, 1)[:, None], 0.0)
+    return recall, precision
 
 
 def unit_features(answer: Encoded, units: Units, batch: RefBatch, question: Encoded) -> np.ndarray:
@@ -138,38 +188,30 @@ def unit_features(answer: Encoded, units: Units, batch: RefBatch, question: Enco
     """
     n_u, n_r = len(units.texts), len(batch.refs)
     out = np.zeros((n_u, n_r, len(FEATURES)), dtype=np.float64)
-    has_pieces: np.ndarray = np.asarray(units.pieces.any(axis=1))
+    has_pieces = units.hi > units.lo
     if len(answer.pieces):
         sim = batch.pieces @ answer.pieces.T
-        best = np.where(has_pieces[:, None], _masked_max(sim, units.pieces), 0.0)
+        best = np.where(has_pieces[:, None], _range_max(sim, units.lo, units.hi), 0.0)
         out[:, :, 0] = batch.weighted_mean(best)
         out[:, :, 2] = batch.weighted_mean((best >= ALIGN_AT).astype(np.float64))
         best_col = np.maximum.reduceat(sim, batch.starts, axis=0)
-        held = units.pieces * answer.weights
+        held = units.mask(len(answer.pieces)) * answer.weights
         den = held.sum(axis=1)
         out[:, :, 1] = np.where(den[:, None] > 0, held @ best_col.T / np.where(den > 0, den, 1)[:, None], 0.0)
-    stems = [frozenset(content_stems(t)) for t in units.texts]
-    for u, unit_stems in enumerate(stems):
-        new = unit_stems - question.stems
-        for i, ref in enumerate(batch.refs):
-            ref_new = ref.stems - question.stems
-            out[u, i, 3] = len(ref_new & unit_stems) / len(ref_new) if ref_new else 0.0
-            out[u, i, 4] = len(new & ref.stems) / len(new) if new else 0.0
-        out[u, :, 8] = len(new) / len(unit_stems) if unit_stems else 0.0
+    out[:, :, 3], out[:, :, 4] = _overlap_shares(units, batch, question.stems)
+    out[:, :, 8] = np.array([len(s - question.stems) / len(s) if s else 0.0 for s in units.stems])[:, None]
     cos = units.vecs @ batch.vecs.T
     out[:, :, 5] = out[:, :, 6] = cos
     out[:, :, 7] = (units.vecs @ question.vec)[:, None]
-    n_words = np.array([len(words(t)) for t in units.texts], dtype=np.float64)
-    out[:, :, 9] = np.log1p(n_words)[:, None]
-    out[:, :, 10] = np.log((1 + n_words)[:, None] / (1 + batch.n_words)[None, :])
-    negated = np.array([negation_count(t) > 0 for t in units.texts])
-    out[:, :, 11] = negated[:, None] != batch.negated[None, :]
+    out[:, :, 9] = np.log1p(units.n_words)[:, None]
+    out[:, :, 10] = np.log((1 + units.n_words)[:, None] / (1 + batch.n_words)[None, :])
+    out[:, :, 11] = units.negated[:, None] != batch.negated[None, :]
     out[:, :, 12] = out[:, :, 0] - batch.q_sem_r[None, :]
     out[:, :, 13] = cos - batch.q_cos[None, :]
     out[:, :, 14], out[:, :, 15], out[:, :, 16] = 0.0, 0.0, 1.0
-    has_words = units.words.any(axis=1)
+    has_words = units.word_hi > units.word_lo
     if len(batch.word_vecs) and has_words.any():
-        best_word = _masked_max(batch.word_vecs @ answer.word_vecs.T, units.words)
+        best_word = _range_max(batch.word_vecs @ answer.word_vecs.T, units.word_lo, units.word_hi)
         full = ~batch.no_words
         starts = batch.word_starts[full]
         counts = batch.word_counts[full]

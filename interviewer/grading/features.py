@@ -8,11 +8,12 @@ demoted, content-word overlap, sentence similarity, length and negation. The sam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from ..embeddings import DIM, Embedder, Passage
-from ..text import STOPWORDS, Span, content_stems, negation_count, spans, stem, words
+from ..text import STOPWORDS, Span, content_stems, negated, spans, stem, words
 
 FEATURES = (
     "sem_recall",
@@ -75,6 +76,14 @@ def piece_words(pieces: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=50_000)
+def _content_stem(word: str) -> str | None:
+    """The stem of a content word; None for stopwords and punctuation."""
+    if not any(c.isalnum() for c in word) or word in STOPWORDS:
+        return None
+    return stem(word)
+
+
 def encode(
     embedder: Embedder,
     text: str,
@@ -90,10 +99,13 @@ def encode(
     for i, (tok, w) in enumerate(zip(toks, piece_words(toks), strict=True)):
         if not tok.startswith("##"):
             word_no += 1
-        if not any(c.isalnum() for c in w) or w in STOPWORDS:
+        st = _content_stem(w)
+        if st is None:
             continue
-        weights[i] = QUESTION_WEIGHT if stem(w) in question_stems else 1.0
-        if weights[i] == 1.0:
+        if st in question_stems:
+            weights[i] = QUESTION_WEIGHT
+        else:
+            weights[i] = 1.0
             groups.setdefault(word_no, []).append(i)
     if groups:
         # A word's pieces are consecutive rows: one reduceat sums every word instead of a mean call per word.
@@ -109,7 +121,7 @@ def encode(
     word_start = np.array([idx[0] for idx in groups.values()], dtype=np.int64)
     parts = spans(text, clauses=False)
     part_vecs = (
-        np.stack([passage.pooled(start + p.start, start + p.end) for p in parts])
+        passage.pooled_many([(start + p.start, start + p.end) for p in parts])
         if len(parts) > 1
         else vec[None, :]
     )
@@ -123,7 +135,7 @@ def sentence_vectors(embedder: Embedder, text: str) -> tuple[list[Span], np.ndar
     parts = spans(text, clauses=False)
     if not parts:
         return [], np.zeros((0, DIM), dtype=np.float32)
-    return parts, np.stack([passage.pooled(p.start, p.end) for p in parts])
+    return parts, passage.pooled_many([(p.start, p.end) for p in parts])
 
 
 def _soft(sim: np.ndarray, w: np.ndarray, axis: int) -> tuple[float, float]:
@@ -179,7 +191,7 @@ def pair_features(
             novelty,
             np.log1p(answer.n_words),
             np.log((1 + answer.n_words) / (1 + ref.n_words)),
-            float((negation_count(answer.text) > 0) != (negation_count(ref.text) > 0)),
+            float(negated(answer.text) != negated(ref.text)),
             sem_r - q_sem_r,
             float(answer.vec @ ref.vec) - float(question.vec @ ref.vec),
             word_r,

@@ -49,17 +49,23 @@ def dimension_scores(
     _, part_vecs = sentence_vectors(embedder, text)
     if not len(part_vecs):
         part_vecs = embedder.embed([text])
-    out: dict[str, float] = {}
-    for dim in rubric.dimensions:
-        if (dim.kinds and kind not in dim.kinds) or (dim.topics and topic not in dim.topics):
-            continue
-        if dim.id == "star":
-            out[dim.id] = round(5 * grade.star.score, 2) if grade.star else 0.0
-            continue
-        sig = embedder.embed(dim.signals)
-        strength = float(np.clip((np.max(part_vecs @ sig.T) - 0.15) / 0.35, 0, 1))
-        out[dim.id] = round(grade.score * (0.5 + 0.5 * strength), 2)
-    return out
+    applicable = [
+        d
+        for d in rubric.dimensions
+        if not (d.kinds and kind not in d.kinds) and not (d.topics and topic not in d.topics)
+    ]
+    shown = [d for d in applicable if d.id != "star"]
+    strength: dict[str, float] = {}
+    if shown:  # every signal of every dimension in one product; each dimension takes its best
+        sig = embedder.embed([s for dim in shown for s in dim.signals])
+        starts = np.cumsum([0] + [len(dim.signals) for dim in shown[:-1]])
+        best = np.maximum.reduceat((part_vecs @ sig.T).max(axis=0), starts)
+        strength = {d.id: float(np.clip((b - 0.15) / 0.35, 0, 1)) for d, b in zip(shown, best, strict=True)}
+    star = round(5 * grade.star.score, 2) if grade.star else 0.0
+    return {
+        d.id: star if d.id == "star" else round(grade.score * (0.5 + 0.5 * strength[d.id]), 2)
+        for d in applicable
+    }
 
 
 def _hint(target: Target, point_id: str) -> str:

@@ -61,9 +61,9 @@ class RubricGrader:
         question = self.known.encoded(target.question, frozenset())
         for text in (*target.references, *(k.text for k in target.key_points), *target.misconceptions):
             self.known.encoded(text, q_stems)
-        for refs in ([k.text for k in target.key_points], list(target.misconceptions)):
-            if refs:
-                self.known.batch(refs, question, q_stems)
+        refs = [*(k.text for k in target.key_points), *target.misconceptions]
+        if refs:
+            self.known.batch(refs, question, q_stems)
 
     def prepare_soon(self, target: Target) -> None:
         """`prepare` in the background while the candidate thinks (the question was just asked)."""
@@ -163,7 +163,7 @@ class RubricGrader:
         passage = self.embedder.passages([text])[0]
         answer = encode(self.embedder, text, q_stems, within=(passage, 0))
         parts = spans(text)
-        part_vecs = [passage.pooled(p.start, p.end) for p in parts] if parts else [answer.vec]
+        part_vecs = list(passage.pooled_many([(p.start, p.end) for p in parts])) if parts else [answer.vec]
         return answer, question, parts, part_vecs, q_stems
 
     def features(self, target: Target, text: str) -> np.ndarray:
@@ -188,25 +188,19 @@ class RubricGrader:
                 [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points],
                 "none",
             )
-        # Batch every text this grade needs through the model once; later encodes hit the cache.
-        self.embedder.passages(
-            [
-                text,
-                target.question,
-                *target.references,
-                *(k.text for k in target.key_points),
-                *target.misconceptions,
-            ]
-        )
         answer, question, parts, part_vecs, q_stems = self._encode_answer(target, text)
         p_ref = self._reference_match(target, answer, question, part_vecs, q_stems, flags)
 
         # A key point is one claim: it is matched against each sentence or clause (and pairs of neighbouring
         # sentences), so a long answer on the topic does not get credit for claims it never makes.
         units = self._units(answer, text, parts)
-        probs = self._match(units, [k.text for k in target.key_points], question, q_stems)
+        # Key points and stated misconceptions are matched in one pass: one stack of references per question.
+        n_points = len(target.key_points)
+        probs = self._match(
+            units, [*(k.text for k in target.key_points), *target.misconceptions], question, q_stems, n_points
+        )
         criteria = []
-        for kp, kp_probs in zip(target.key_points, probs, strict=True):
+        for kp, kp_probs in zip(target.key_points, probs[:n_points], strict=True):
             best = int(np.argmax(kp_probs))
             met = float(kp_probs[best])
             if "off_topic" in flags:
@@ -218,8 +212,7 @@ class RubricGrader:
 
         level = self._level(criteria)
         score = self._combine(target, criteria, p_ref)
-        stated = self._match(units, list(target.misconceptions), question, q_stems, same_polarity=True)
-        wrong = float(stated.max(initial=0.0))
+        wrong = float(probs[n_points:].max(initial=0.0))
         if wrong >= MISCONCEPTION_AT:
             flags.append("misconception")
             score = max(0.0, score - MISCONCEPTION_PENALTY * wrong)
@@ -231,23 +224,23 @@ class RubricGrader:
         refs: list[str],
         question: Encoded,
         q_stems: frozenset[str],
-        calibrated: bool = True,
-        same_polarity: bool = False,
+        same_polarity_from: int | None = None,
     ) -> np.ndarray:
         """Probability that each unit states each reference: shape (len(refs), number of units).
 
-        With `same_polarity`, a unit that negates the reference where the reference does not (or the other way
-        round) does not state it: "trees do not need scaling" contradicts the misconception "trees need scaling".
+        From reference `same_polarity_from` on (stated misconceptions), a unit that negates the reference where
+        the reference does not (or the other way round) does not state it: "trees do not need scaling"
+        contradicts the misconception "trees need scaling".
         """
         answer, spans_ = units
         if not refs or not spans_.texts:
             return np.zeros((len(refs), len(spans_.texts)))
         rows = unit_features(answer, spans_, self.known.batch(refs, question, q_stems), question)
-        flat = rows.reshape(-1, rows.shape[-1])  # unit-major: unit 0 against every ref, then unit 1, ...
-        probs = self.model.point_prob(flat) if calibrated else self.model.prob(flat)
-        if same_polarity:
-            probs = probs * (flat[:, FEATURES.index("neg_mismatch")] == 0)
-        return probs.reshape(len(spans_.texts), len(refs)).T
+        probs = self.model.point_prob(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape[:2]).T
+        if same_polarity_from is not None:
+            agree = rows[:, same_polarity_from:, FEATURES.index("neg_mismatch")].T == 0
+            probs[same_polarity_from:] *= agree
+        return probs
 
     def _units(self, answer: Encoded, text: str, parts: list[Span]) -> tuple[Encoded, Units]:
         """Answer units a key point is matched against: sentences, clauses and neighbouring sentence pairs."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..text import HIDDEN_CHARS, STOPWORDS, Span, spans, words
 
@@ -68,18 +69,19 @@ def gibberish_ratio(text: str) -> float:
     ws = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) > 2]
     if not ws:
         return 1.0 if text.strip() else 0.0
-    bad = 0
-    for w in ws:
-        vowels = sum(c in _VOWELS for c in w)
-        if (
-            vowels == 0
-            or vowels / len(w) < 0.15
-            or re.search(r"[^aeiouy\W]{6,}", w)
-            or re.search(r"(.{2,4})\1{2,}", w)
-            or (len(w) > 20 and "-" not in w)
-        ):
-            bad += 1
-    return bad / len(ws)
+    return sum(map(_mashed, ws)) / len(ws)
+
+
+@lru_cache(maxsize=50_000)  # answers reuse the same everyday words
+def _mashed(w: str) -> bool:
+    vowels = sum(c in _VOWELS for c in w)
+    return bool(
+        vowels == 0
+        or vowels / len(w) < 0.15
+        or re.search(r"[^aeiouy\W]{6,}", w)
+        or re.search(r"(.{2,4})\1{2,}", w)
+        or (len(w) > 20 and "-" not in w)
+    )
 
 
 def injection_segments(text: str) -> list[Span]:
