@@ -5,6 +5,7 @@ The index (through interviewer.chroma_ef) and the grader share one encoder and o
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import importlib.util
 import os
@@ -260,12 +261,11 @@ class OnnxMiniLM:
         """
         sentences = [(s.start, s.end) for s in spans(text, clauses=False)] or [(0, len(text))]
         limit = self.max_length - 2
+        starts, ends = [o[0] for o in offsets], [o[1] for o in offsets]  # both ascending
         out = []
         for a, b in sentences:
-            inside = [i for i, o in enumerate(offsets) if a <= o[0] and o[1] <= b]
-            for k in range(0, len(inside), limit):
-                chunk = inside[k : k + limit]
-                out.append((chunk[0], chunk[-1] + 1))
+            lo, hi = bisect.bisect_left(starts, a), bisect.bisect_right(ends, b)
+            out += [(k, min(k + limit, hi)) for k in range(lo, hi, limit)]
         return out or [(0, 0)]
 
     def _run_passages(self, texts: list[str]) -> dict[str, Passage]:
@@ -275,11 +275,9 @@ class OnnxMiniLM:
             # One tokenization of the whole text: BERT splits words at spaces and punctuation, so a sentence's
             # pieces are the same whether it is tokenized alone or sliced out of the whole.
             enc = self._whole_tokenizer.encode(t)
-            ids, offs = enc.ids[1:-1], enc.offsets[1:-1]
-            windows = [
-                (lo, hi, self._hidden([enc.ids[0], *ids[lo:hi], enc.ids[-1]]))
-                for lo, hi in self._windows(offs, t)
-            ]
+            all_ids, all_offs = enc.ids, enc.offsets  # each access copies the list out of the tokenizer
+            cls_, sep, ids, offs = all_ids[0], all_ids[-1], all_ids[1:-1], all_offs[1:-1]
+            windows = [(lo, hi, self._hidden([cls_, *ids[lo:hi], sep])) for lo, hi in self._windows(offs, t)]
             inner = np.concatenate([h[1:-1] for _, _, h in windows])
             pooled = windows[0][2].mean(axis=0) if len(windows) == 1 else inner.mean(axis=0)
             pooled = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
