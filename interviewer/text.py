@@ -244,6 +244,11 @@ def _split(text: str, pattern: re.Pattern[str], base: int) -> list[Span]:
 
 def spans(text: str, clauses: bool = True) -> list[Span]:
     """Sentences (and, for long sentences, clauses) of `text`, each a verbatim slice of it."""
+    return list(_spans(text, clauses))
+
+
+@lru_cache(maxsize=1024)  # one grade splits its answer about seven times, for different steps
+def _spans(text: str, clauses: bool) -> tuple[Span, ...]:
     out: list[Span] = []
     for sent in _split(text, _SENT_END, 0):
         out.append(sent)
@@ -251,7 +256,7 @@ def spans(text: str, clauses: bool = True) -> list[Span]:
             parts = _split(sent.text, _CLAUSE, sent.start)
             if len(parts) > 1:
                 out.extend(parts)
-    return out
+    return tuple(out)
 
 
 def words(text: str) -> list[str]:
