@@ -57,15 +57,15 @@ class ReviewQueue:
 
     def consider(self, state: SessionState) -> list[str]:
         """Queue every doubtful graded item of a saved session that is not queued yet; returns the new ids."""
+        doubtful = {i.id: r for i in state.items if i.grade is not None and (r := doubt_reasons(i.grade))}
+        if not doubtful:  # most turns: no need to ask the database what is queued
+            return []
         queued = self._queued_items(state.id)
-        new = []
-        for item in state.items:
-            if item.grade is None or item.id in queued:
-                continue
-            reasons = doubt_reasons(item.grade)
-            if reasons:
-                new.append(self._enqueue(state, item.id, reasons, ""))
-        return new
+        return [
+            self._enqueue(state, item, reasons, "")
+            for item, reasons in doubtful.items()
+            if item not in queued
+        ]
 
     def complain(self, state: SessionState, item_id: str, comment: str = "") -> str:
         """A candidate says the grade of `item_id` is wrong: queue it (or add the complaint to its entry)."""

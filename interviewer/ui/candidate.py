@@ -201,10 +201,15 @@ def build_candidate(services: Any) -> None:
             raise done[0]
         yield done[0]
 
-    sent = send.click(on_message_streamed, [state, chat, answer], [*outputs, answer], api_name="answer")
-    submitted = answer.submit(
-        on_message_streamed, [state, chat, answer], [*outputs, answer], api_visibility="undocumented"
-    )
+    def on_message_whole(sess: dict[str, Any], history: list[Any], text: str):
+        """on_message as one result: without an LLM there is nothing to stream."""
+        return on_message(sess, history, text)
+
+    # A generator costs Gradio a worker-thread hop per step and an extra message per answer, and it costs us a
+    # thread per answer: only worth it when an LLM writes the interviewer's words.
+    reply = on_message_streamed if services.settings.llm != "none" else on_message_whole
+    sent = send.click(reply, [state, chat, answer], [*outputs, answer], api_name="answer")
+    submitted = answer.submit(reply, [state, chat, answer], [*outputs, answer], api_visibility="undocumented")
 
     def command(word: str):
         def handler(sess: dict[str, Any], history: list[Any]):
