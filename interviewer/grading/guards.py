@@ -14,38 +14,61 @@ IDK = re.compile(
     re.I,
 )
 
-# Text aimed at the grader or interviewer rather than at the question.
-_INJECTION = [
-    r"\bignore\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|preceding)\b",
-    r"\bdisregard\s+(all\s+|any\s+|the\s+|your\s+)?(previous|prior|above|instructions|rules|guidelines)",
-    r"\b(forget|override|bypass)\s+(all\s+|your\s+|the\s+)?(previous\s+)?(instructions|rules|guidelines|prompt|programming)",
-    r"\b(give|award|assign|grade|score|rate|mark)\s+(me|this|this\s+answer|the\s+answer|it)\b.{0,30}?"
+# Text aimed at the grader or interviewer rather than at the question. Each of these starts at the start of a word.
+_INJECTION_AT_WORD = [
+    r"ignore\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|preceding)\b",
+    r"disregard\s+(all\s+|any\s+|the\s+|your\s+)?(previous|prior|above|instructions|rules|guidelines)",
+    r"(forget|override|bypass)\s+(all\s+|your\s+|the\s+)?(previous\s+)?(instructions|rules|guidelines|prompt|programming)",
+    r"(give|award|assign|grade|score|rate|mark)\s+(me|this|this\s+answer|the\s+answer|it)\b.{0,30}?"
     r"(\d+\s*/\s*\d+|full\s+(marks|score|points)|perfect|maximum|highest|senior|correct|pass)",
-    r"\b\d\s*/\s*5\b.{0,20}\b(score|grade|rating)\b|\b(score|grade|rating)\b.{0,20}\b[45](\.\d)?\s*/\s*5\b",
-    r"\b(you\s+are|you're|act\s+as|pretend\s+(to\s+be|you\s+are)|from\s+now\s+on\s+you)\b.{0,40}"
+    r"\d\s*/\s*5\b.{0,20}\b(score|grade|rating)\b|(score|grade|rating)\b.{0,20}\b[45](\.\d)?\s*/\s*5\b",
+    r"(you\s+are|you're|act\s+as|pretend\s+(to\s+be|you\s+are)|from\s+now\s+on\s+you)\b.{0,40}"
     r"\b(DAN|grader|evaluator|jailbr|unrestricted|developer\s+mode|no\s+(rules|restrictions|filters))",
-    r"\b(system|developer|admin)\s*(prompt|message|note|override|instruction)s?\s*[:\]>]",
-    r"^\s*[\[<(]?\s*(system|assistant|grader|evaluator|admin)\s*[\]>):]",
-    r"\b(reveal|print|show|repeat|output)\s+(me\s+)?(your|the)\s+(system\s+prompt|instructions|rubric|reference\s+answer|key\s+points|hidden)",
-    r"\bDAN\b|\bdo\s+anything\s+now\b|\bjailbreak|\bdeveloper\s+mode\b|\bSTAN\b|\bDUDE\b",
-    r"\b(ignore|forget|disregard)\s+(all|any|every|everything|the|your)\b.{0,40}\b(instructions?|rules|before|"
+    r"(system|developer|admin)\s*(prompt|message|note|override|instruction)s?\s*[:\]>]",
+    r"(reveal|print|show|repeat|output)\s+(me\s+)?(your|the)\s+(system\s+prompt|instructions|rubric|reference\s+answer|key\s+points|hidden)",
+    r"DAN\b|do\s+anything\s+now\b|jailbreak|developer\s+mode\b|STAN\b|DUDE\b",
+    r"(ignore|forget|disregard)\s+(all|any|every|everything|the|your)\b.{0,40}\b(instructions?|rules|before|"
     r"told|learned|prompt|guidelines|programming)\b",
-    r"\b(from\s+now\s+on|from\s+this\s+point(\s+forward)?)\b.{0,40}\b(you|act|answer|respond|reply)\b",
-    r"\b(act|behave|respond|answer)\s+(like|as)\s+(a|an|the)?\s*[\w-]*\s*(ai|gpt|chatbot|assistant|persona|character|model)\b",
-    r"\byou\s+(are|will\s+be|are\s+going\s+to)\s+(now\s+)?(act|play|pretend|simulat|emulat|roleplay|role-play)",
-    r"\b(pretend|emulate|simulate)\s+(to\s+be|being|you\s+are)\b|\bstay\s+in\s+character\b",
-    r"\b(chatgpt|openai|gpt-?[34]|language\s+model)\b.{0,60}\b(restrictions?|polic(y|ies)|filters?|rules|limits?)\b",
-    r"\b(system|user)\s+(message|instruction|prompt)\s*(begins|ends|terminat)",
-    r"\byour\s+(weights|training\s+data|programming|creators?|developers?|guidelines|content\s+polic|"
+    r"(from\s+now\s+on|from\s+this\s+point(\s+forward)?)\b.{0,40}\b(you|act|answer|respond|reply)\b",
+    r"(act|behave|respond|answer)\s+(like|as)\s+(a|an|the)?\s*[\w-]*\s*(ai|gpt|chatbot|assistant|persona|character|model)\b",
+    r"you\s+(are|will\s+be|are\s+going\s+to)\s+(now\s+)?(act|play|pretend|simulat|emulat|roleplay|role-play)",
+    r"(pretend|emulate|simulate)\s+(to\s+be|being|you\s+are)\b|stay\s+in\s+character\b",
+    r"(chatgpt|openai|gpt-?[34]|language\s+model)\b.{0,60}\b(restrictions?|polic(y|ies)|filters?|rules|limits?)\b",
+    r"(system|user)\s+(message|instruction|prompt)\s*(begins|ends|terminat)",
+    r"your\s+(weights|training\s+data|programming|creators?|developers?|guidelines|content\s+polic|"
     r"system\s+prompt|initial\s+instructions)",
-    r"\"(score|level|grade|met|verdict|criteria)\"\s*:",
-    r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<</?SYS>>",
-    r"\bas\s+an?\s+(ai|language\s+model|grader)\b.{0,40}\b(must|should|will)\b",
-    r"\bthis\s+(answer|response)\s+(is|should\s+be)\s+(graded|scored|marked|rated|considered)\b",
-    r"\b(the\s+)?(grader|evaluator|interviewer|assistant|model|ai)\s+(must|should|will|shall)\s+"
+    r"as\s+an?\s+(ai|language\s+model|grader)\b.{0,40}\b(must|should|will)\b",
+    r"this\s+(answer|response)\s+(is|should\s+be)\s+(graded|scored|marked|rated|considered)\b",
+    r"(the\s+)?(grader|evaluator|interviewer|assistant|model|ai)\s+(must|should|will|shall)\s+"
     r"(give|grade|score|award|mark|rate|output|respond|ignore)",
 ]
-INJECTION = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.I | re.M)
+# ... and these anywhere.
+_INJECTION_ELSEWHERE = [
+    r"\"(score|level|grade|met|verdict|criteria)\"\s*:",
+    r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<</?SYS>>",
+]
+# A sentence that opens by naming a role ("System:", "[assistant]").
+_INJECTION_AT_START = r"\s*[\[<(]?\s*(system|assistant|grader|evaluator|admin)\s*[\]>):]"
+
+
+def _alternatives(at_start: bool) -> re.Pattern[str]:
+    # The word-start test comes once, before the alternatives, not once inside each: Python's regex engine tries
+    # every alternative at every position, and most positions are not the start of a word (a third of the time).
+    parts = [
+        r"(?<!\w)(?=\w)(?:" + "|".join(f"(?:{p})" for p in _INJECTION_AT_WORD) + ")",
+        *(f"(?:{p})" for p in _INJECTION_ELSEWHERE),
+    ]
+    if at_start:
+        parts.append(f"^(?:{_INJECTION_AT_START})")
+    return re.compile("|".join(parts), re.I | re.M)
+
+
+INJECTION = _alternatives(at_start=True)
+# One search of the whole answer rules out every pattern that is not anchored at a sentence's start: a sentence is
+# a slice of the answer cut at whitespace or punctuation, so what matches in it matches in the whole. Most answers
+# hold no injection, and that one search costs a fraction of searching each sentence.
+_ANYWHERE = _alternatives(at_start=False)
+_AT_START = re.compile(_INJECTION_AT_START, re.I)
 
 _VOWELS = set("aeiouyäöüéèàáíóú")
 
@@ -85,7 +108,11 @@ def _mashed(w: str) -> bool:
 
 
 def injection_segments(text: str) -> list[Span]:
-    return [s for s in spans(text, clauses=False) if INJECTION.search(s.text)]
+    """The sentences of `text` aimed at the grader or interviewer."""
+    sentences = spans(text, clauses=False)
+    if _ANYWHERE.search(text) is None:  # sentences hold no line breaks: "^" is only their start
+        return [s for s in sentences if _AT_START.match(s.text)]
+    return [s for s in sentences if INJECTION.search(s.text)]
 
 
 def looks_like_keyword_list(text: str) -> bool:
