@@ -79,6 +79,8 @@ class Passage:
 
     def pooled_many(self, ranges: list[tuple[int, int]]) -> np.ndarray:
         """(len(ranges), DIM): `pooled` of each range, as one product of a span-by-piece mask with the pieces."""
+        if not len(ranges):
+            return np.zeros((0, DIM), dtype=np.float32)
         lo, hi = self.bounds(ranges)
         first, last = int(lo.min()), int(hi.max())
         rows = np.arange(first, last)

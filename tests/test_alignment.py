@@ -31,6 +31,7 @@ def test_span_vectors_in_one_product_equal_each_spans_own_mean(kind):
     passage = make_embedder(kind).passages([ANSWER])[0]
     ranges = [(s.start, s.end) for s in spans(ANSWER)] + [(0, len(ANSWER)), (5, 5)]
     many = passage.pooled_many(ranges)
+    assert passage.pooled_many([]).shape == (0, many.shape[1])
     for (a, b), vec in zip(ranges, many, strict=True):
         rows = passage.rows(a, b)
         if a <= 0 and b >= len(ANSWER):
