@@ -66,7 +66,7 @@ class Passage:
         lo, hi = self.bounds([(start, end)])
         return slice(int(lo[0]), int(hi[0]))
 
-    def bounds(self, ranges: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    def bounds(self, ranges: list[tuple[int, int]] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """First and past-last rows of the pieces inside each text[start:end] of `ranges`."""
         r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
         lo = np.searchsorted(self.offsets[:, 0], r[:, 0], side="left")
@@ -81,7 +81,8 @@ class Passage:
         """(len(ranges), DIM): `pooled` of each range, as one product of a span-by-piece mask with the pieces."""
         if not len(ranges):
             return np.zeros((0, DIM), dtype=np.float32)
-        lo, hi = self.bounds(ranges)
+        r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+        lo, hi = self.bounds(r)
         first, last = int(lo.min()), int(hi.max())
         rows = np.arange(first, last)
         mask = ((rows >= lo[:, None]) & (rows < hi[:, None])).astype(np.float32)
@@ -89,7 +90,6 @@ class Passage:
         means = mask @ self.hidden[first:last].astype(np.float32, copy=False) / np.maximum(counts, 1)[:, None]
         norms = np.sqrt(np.einsum("ij,ij->i", means, means))
         out = means / np.maximum(norms, 1e-12)[:, None]
-        r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
         whole = (r[:, 0] <= 0) & (r[:, 1] >= len(self.text))
         out[whole] = self.vec
         out[(counts == 0) & ~whole] = 0.0
@@ -102,6 +102,11 @@ class Passage:
         h = self.hidden[rows].astype(np.float32, copy=False)
         units = h / np.clip(np.linalg.norm(h, axis=1, keepdims=True), 1e-9, None)
         return self.pieces[rows], units, self.pooled(start, end)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    """`v` scaled to length 1, as float32."""
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
 
 def _package_dir(name: str) -> Path:
@@ -186,7 +191,7 @@ class OnnxMiniLM:
         self._tokenizer, self._session = tok, sess
 
     def passages(self, texts: list[str]) -> list[Passage]:
-        """Passages of texts, each sentence of a new text run through the model alone (see `_forward`)."""
+        """Passages of texts, each sentence of a new text run through the model alone (see `_hidden`)."""
         with self._lock:
             if self._session is None:
                 self._load()
@@ -281,8 +286,7 @@ class OnnxMiniLM:
             cls_, sep, ids, offs = all_ids[0], all_ids[-1], all_ids[1:-1], all_offs[1:-1]
             windows = [(lo, hi, self._hidden([cls_, *ids[lo:hi], sep])) for lo, hi in self._windows(offs, t)]
             inner = np.concatenate([h[1:-1] for _, _, h in windows])
-            pooled = windows[0][2].mean(axis=0) if len(windows) == 1 else inner.mean(axis=0)
-            pooled = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+            pooled = _unit(windows[0][2].mean(axis=0) if len(windows) == 1 else inner.mean(axis=0))
             rows = [i for lo, hi, _ in windows for i in range(lo, hi)]
             tokens = enc.tokens  # a copy out of the tokenizer at each access: take it once
             out[t] = Passage(
@@ -321,8 +325,7 @@ class OnnxMiniLM:
 
     def _run(self, text: str) -> np.ndarray:
         enc = self._tokenizer.encode(text)
-        pooled = self._hidden(enc.ids).mean(axis=0)
-        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+        return _unit(self._hidden(enc.ids).mean(axis=0))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
