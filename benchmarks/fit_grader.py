@@ -97,12 +97,108 @@ def cross_validate(sets: dict, human: dict, folds: dict, gate: float, l2: float,
     return report
 
 
+def fit_cross(sets: dict, human: dict, folds: dict, delta: Path) -> tuple[dict, dict, dict]:
+    """Fit how the cross-encoder's verdict joins the feature scorer's, on the rows its training left out.
+
+    `delta` is saved by `benchmarks/train_cross_encoder.py --holdout K`: it never saw the questions of fold K.
+    The feature scorer's probabilities on those rows are out of fold too (fitted without fold K), so the stack
+    learns how much each side is worth on unseen questions. The cross-encoder is run as the app runs it (the int8
+    graph), not as it was trained. Reported: each set's held-out rows, with the stack fitted leaving out each
+    question in turn. Also returned: each set's held-out rows and their stacked probabilities, to fit label cuts
+    on (the shipped cross-encoder has seen every other train row).
+    """
+    from tqdm import tqdm
+
+    from interviewer.cross_encoder import CrossEncoder
+    from interviewer.grading.calibration import fit_stack, reference_words, stack
+
+    meta = np.load(delta, allow_pickle=False)
+    k = int(str(meta["meta.trained_on"]).split("question fold ")[1].split()[0])
+    keep = {m: folds[m] != k for m in sets}
+    model = fit_score_model(
+        np.vstack([sets[m][1][keep[m]] for m in sets]),
+        np.concatenate([human[m][keep[m]] for m in sets]),
+        set_weights(sets, BALANCE, keep),
+        gate_words=GATE_WORDS,
+        l2=L2,
+    )
+    cross = CrossEncoder(delta=delta)
+    p, pc, y, group, name, short = [], [], [], [], [], []
+    for n, (rows, x) in sets.items():
+        held = np.flatnonzero(folds[n] == k)
+        p.append(model.prob(x[held]))
+        pc.append(
+            [cross.prob(rows[i].reference, rows[i].answer) for i in tqdm(held, desc=n, file=sys.stderr)]
+        )
+        y.append(human[n][held])
+        short.append(reference_words(x[held]) <= GATE_WORDS)
+        group += [f"{n}/{rows[i].qid}" for i in held]
+        name += [n] * len(held)
+    p_all, pc_all, y_all, short_a = (np.concatenate(v) for v in (p, pc, y, short))
+    group_a, name_a = np.array(group), np.array(name)
+    trained = meta["meta.holdout_prob"]
+    print(
+        f"int8 graph vs training-time probabilities on {len(trained)} rows: mean |diff|"
+        f" {np.abs(np.sort(trained) - np.sort(pc_all)).mean():.4f} (sorted)",
+        file=sys.stderr,
+    )
+    regimes = {"short": short_a, "long": ~short_a}
+    stacked, alone = np.zeros_like(p_all), np.zeros_like(p_all)
+    for g in np.unique(group_a):  # leave one question out, each regime with its own stack
+        for sel in regimes.values():
+            out, fit = (group_a == g) & sel, (group_a != g) & sel
+            if out.any():
+                stacked[out] = stack(fit_stack(p_all[fit], pc_all[fit], y_all[fit]), p_all[out], pc_all[out])
+                abc = fit_stack(p_all[fit], pc_all[fit], y_all[fit], use_cross=False)
+                alone[out] = stack(abc, p_all[out], pc_all[out])
+
+    def loss(q: np.ndarray, sel: np.ndarray) -> float:
+        q, t = np.clip(q[sel], 1e-6, 1 - 1e-6), y_all[sel]
+        return float(-(t * np.log(q) + (1 - t) * np.log(1 - q)).mean())
+
+    # A regime keeps its stack only where the cross-encoder adds to the features, on questions left out.
+    keep = {r: loss(stacked, sel) < loss(alone, sel) for r, sel in regimes.items()}
+    for r, sel in regimes.items():
+        print(
+            f"fold {k} {r} regime ({sel.sum()} rows): log-loss {loss(alone, sel):.4f} features alone,"
+            f" {loss(stacked, sel):.4f} with the cross-encoder: {'kept' if keep[r] else 'left out'}",
+            file=sys.stderr,
+        )
+        if not keep[r]:
+            stacked[sel] = p_all[sel]
+    report = {}
+    for n in sets:
+        sel = name_a == n
+        for label, q in (("features", p_all), ("cross", pc_all), ("stacked", stacked)):
+            if "saf" in n:
+                report[f"{n} {label} pearson"] = round(pearson(q[sel], y_all[sel]), 4)
+            else:
+                lab = (y_all[sel] >= 0.5).astype(int)
+                f1 = macro_f1(lab, apply_cuts(5 * q[sel], fit_cuts(5 * q[sel], lab)))
+                report[f"{n} {label} macro_f1"] = round(f1, 4)
+    for key, v in report.items():
+        print(f"fold {k} held out: {key} {v}", file=sys.stderr)
+    stacks = {r: fit_stack(p_all[sel], pc_all[sel], y_all[sel]) for r, sel in regimes.items() if keep[r]}
+    final = p_all.copy()
+    for r, abc in stacks.items():
+        final[regimes[r]] = stack(abc, p_all[regimes[r]], pc_all[regimes[r]])
+    print(f"stacks (a logit p + b logit p_cross + c): {stacks}", file=sys.stderr)
+    held = {n: (np.flatnonzero(folds[n] == k), final[name_a == n]) for n in sets}
+    return stacks, report, held
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "asag")
     ap.add_argument("--out", type=Path, default=ROOT / "interviewer" / "data" / "score_model.json")
     ap.add_argument("--cache", type=Path, default=ROOT / "data" / "asag_features")
     ap.add_argument("--sweep", action="store_true", help="print the cross-validation grid and stop")
+    ap.add_argument(
+        "--cross",
+        type=Path,
+        default=None,
+        help="a cross-encoder delta trained with --holdout K: fit how it joins the features on fold K",
+    )
     args = ap.parse_args()
     sets = {n: train_features(n, args.data, args.cache) for n in SETS}
     human = {n: np.array([r.human / 5 for r in rows]) for n, (rows, _) in sets.items()}
@@ -122,15 +218,21 @@ def main() -> None:
     x_all = np.vstack([x for _, x in sets.values()])
     y_all = np.concatenate(list(human.values()))
     model = fit_score_model(x_all, y_all, set_weights(sets, BALANCE), gate_words=GATE_WORDS, l2=L2)
+    # Label cuts on the probabilities the app will give: the features' on every train row, or with a
+    # cross-encoder the stacked ones on the rows its training left out.
+    rows_probs = {n: (np.arange(len(sets[n][0])), model.prob(sets[n][1])) for n in sets}
+    if args.cross:
+        model.cross, model.cross_validation, rows_probs = fit_cross(sets, human, folds, args.cross)
     cuts = {}
     two = [n for n in sets if "semeval" in n]
     cuts["2way"] = fit_cuts(
-        5 * model.prob(np.vstack([sets[n][1] for n in two])),
-        np.concatenate([(human[n] >= 0.5).astype(int) for n in two]),
+        5 * np.concatenate([rows_probs[n][1] for n in two]),
+        np.concatenate([(human[n][rows_probs[n][0]] >= 0.5).astype(int) for n in two]),
     )
     order = {"incorrect": 0, "partially_correct": 1, "correct": 2}
-    saf_rows, saf_x = sets["saf_v2_en"]
-    cuts["3way"] = fit_cuts(5 * model.prob(saf_x), np.array([order[r.label] for r in saf_rows]))
+    saf_idx, saf_p = rows_probs["saf_v2_en"]
+    saf_rows = sets["saf_v2_en"][0]
+    cuts["3way"] = fit_cuts(5 * saf_p, np.array([order[saf_rows[i].label] for i in saf_idx]))
     model.cuts = cuts
     model.trained_on = ", ".join(f"{n} train ({len(sets[n][0])} rows)" for n in sets)
     model.validation = {f"cv_{k}": v for k, v in report.items()}

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     embeddings: Literal["onnx", "fake"] = Field(
         default="onnx", description="'onnx': bundled all-MiniLM-L6-v2 int8; 'fake': hashed vectors for tests."
     )
+    cross_encoder: bool = Field(
+        default=True,
+        description=(
+            "Also judge an answer against a bare reference answer (eval rows, a question given with its reference)"
+            " with the fine-tuned MiniLM cross-encoder: one more model run per such grade, and about 60 MB once"
+            " loaded. Corpus questions are graded on their key points and never load it. Only with onnx"
+            " embeddings; off: the feature scorer alone."
+        ),
+    )
     concurrency: int = Field(
         default=0,
         ge=0,

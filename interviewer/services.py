@@ -12,6 +12,7 @@ from typing import Any
 
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
+from .cross_encoder import PairScorer, make_cross_encoder
 from .embeddings import Embedder, make_embedder
 from .engine import tokens
 from .index import IndexError_, VectorIndex
@@ -51,6 +52,12 @@ class Services:
     @cached_property
     def embedder(self) -> Embedder:
         return make_embedder(self.settings.embeddings, self.settings.encoder_threads)
+
+    @cached_property
+    def cross_encoder(self) -> PairScorer | None:
+        if not self.settings.cross_encoder:
+            return None
+        return make_cross_encoder(self.settings.embeddings, self.settings.encoder_threads)
 
     @cached_property
     def index(self) -> VectorIndex:
@@ -175,7 +182,13 @@ class Services:
         from .grading.grader import RubricGrader
         from .loop import CalibratedGrader
 
-        rubric = RubricGrader(self.embedder, ScoreModel.load(), self.corpus.rubric, self._nearest_other)
+        rubric = RubricGrader(
+            self.embedder,
+            ScoreModel.load(),
+            self.corpus.rubric,
+            self._nearest_other,
+            cross=self.cross_encoder,
+        )
         if self.settings.llm == "none":
             return CalibratedGrader(CodingGrader(rubric, self.runner), self.loop)  # active calibration on top
         from .grading.judge import JudgedGrader

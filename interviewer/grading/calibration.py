@@ -60,6 +60,18 @@ class ScoreModel:
     the other answers of the same topic do not.
     """
     point_validation: dict[str, float] = field(default_factory=dict)
+    cross: dict[str, list[float]] = field(default_factory=dict)
+    """Per regime ('short', 'long'), (a, b, c): with a cross-encoder, the reference match is
+    sigmoid(a logit(prob) + b logit(p_cross) + c). Fitted by benchmarks/fit_grader.py on train rows the
+    cross-encoder was not trained on. Empty: no stacking."""
+    cross_validation: dict[str, float] = field(default_factory=dict)
+
+    def with_cross(self, x: np.ndarray, p: float, p_cross: float) -> float:
+        """The feature scorer's probability `p` for feature row `x`, joined with the cross-encoder's verdict."""
+        regime = "short" if float(reference_words(x)[0]) <= self.gate_words else "long"
+        if regime not in self.cross:
+            return p
+        return float(stack(self.cross[regime], np.array([p]), np.array([p_cross]))[0])
 
     def prob(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
@@ -83,8 +95,12 @@ class ScoreModel:
         return cls(**raw)
 
 
+def logit(p: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+
+
 def platt(p: np.ndarray, ab: list[float]) -> np.ndarray:
-    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    z = logit(p)
     return 1.0 / (1.0 + np.exp(-(ab[0] * z + ab[1])))
 
 
@@ -92,7 +108,7 @@ def fit_platt(p: np.ndarray, y: np.ndarray) -> list[float]:
     """(a, b) of the class-balanced logistic fit of y on logit(p): 0.5 is where both classes are equally likely."""
     from scipy.optimize import minimize
 
-    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    z = logit(p)
     y = np.asarray(y, dtype=np.float64)
     w = np.where(y == 1, 0.5 / max(1.0, y.sum()), 0.5 / max(1.0, (1 - y).sum()))
 
@@ -102,6 +118,39 @@ def fit_platt(p: np.ndarray, y: np.ndarray) -> list[float]:
         return float(ll), np.array([(w * (q - y) * z).sum(), (w * (q - y)).sum()])
 
     return [float(v) for v in minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B").x]
+
+
+def stack(abc: list[float], p: np.ndarray, p_cross: np.ndarray) -> np.ndarray:
+    """sigmoid(a logit(p) + b logit(p_cross) + c), element-wise."""
+    a, b, c = abc
+    return 1.0 / (1.0 + np.exp(-(a * logit(p) + b * logit(p_cross) + c)))
+
+
+def fit_stack(
+    p: np.ndarray,
+    p_cross: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None = None,
+    use_cross: bool = True,
+) -> list[float]:
+    """(a, b, c) of `ScoreModel.with_cross`: a logistic fit of soft targets y on both logits (no penalty: 3 numbers).
+
+    Without `use_cross`, b is held at 0: the feature scorer alone, recalibrated (what the stack is weighed against).
+    """
+    from scipy.optimize import minimize
+
+    pc = np.asarray(p_cross, np.float64) if use_cross else np.full(len(y), 0.5)
+    z = np.stack([logit(np.asarray(p, np.float64)), logit(pc), np.ones(len(y))], 1)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    w = w / w.sum()
+
+    def loss(b: np.ndarray) -> tuple[float, np.ndarray]:
+        q = 1.0 / (1.0 + np.exp(-(z @ b)))
+        ll = -(w * (y * np.log(q + 1e-9) + (1 - y) * np.log(1 - q + 1e-9))).sum()
+        return float(ll), z.T @ (w * (q - y))
+
+    return [float(v) for v in minimize(loss, np.array([1.0, 0.0, 0.0]), jac=True, method="L-BFGS-B").x]
 
 
 def fit_logistic(

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..cross_encoder import PairScorer
 from ..embeddings import Embedder
 from ..models import LEVELS, LevelBars, Rubric, Verdict
 from ..text import Span, clean, content_stems, spans, words
@@ -45,9 +46,12 @@ class RubricGrader:
         model: ScoreModel,
         rubric: Rubric | None = None,
         nearest_other: Callable[[np.ndarray, str], float] | None = None,
+        cross: PairScorer | None = None,
     ):
         self.embedder = embedder
         self.model = model
+        self.cross = cross if model.cross else None
+        """Re-reads the match with a bare reference answer (the model says how its verdict joins the features')."""
         self.rubric = rubric
         self.bars = rubric.bars if rubric else LevelBars()
         self.nearest_other = nearest_other
@@ -128,7 +132,13 @@ class RubricGrader:
         """How well the answer matches the best reference answer, as a probability (capped when off topic)."""
         refs = [self.known.encoded(r, q_stems) for r in target.references]
         rows = np.stack([pair_features(answer, r, question, part_vecs) for r in refs])
-        p_ref = float(self.model.prob(rows.max(axis=0))[0])
+        row = rows.max(axis=0)
+        p_ref = float(self.model.prob(row)[0])
+        if self.cross is not None and target.level is None:
+            # Only a bare reference, as in the rows it was trained on. A corpus question's long, multi-part
+            # reference would be cut to fit (and costs 20-40 ms a run); its key points carry that grade.
+            p_cross = max(self.cross.prob(r, answer.text) for r in target.references)
+            p_ref = self.model.with_cross(row, p_ref, p_cross)
         if self._off_topic(target.id, answer, question, refs):
             flags.append("off_topic")
             p_ref = min(p_ref, 0.05)

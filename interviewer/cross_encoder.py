@@ -1,0 +1,132 @@
+"""A cross-encoder: the bundled MiniLM, fine-tuned to read a reference answer and an answer together.
+
+The sentence encoder compares two texts through vectors made apart; a cross-encoder attends across both, so it can
+see a negation, a swapped cause and effect or a claim about the wrong object that averaged word vectors miss. It
+was fine-tuned on train rows of the shared ASAG sets by benchmarks/train_cross_encoder.py, which saves only a small
+delta (low-rank adapters, norms, biases, a linear head: interviewer/data/cross_encoder.npz). Here the delta is
+merged into the packaged weights and built with the sentence encoder's fused int8 graph.
+
+It weighs in on the match with the reference answer only: one model run per reference, never one per answer unit.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from . import encoder_graph
+from .embeddings import cached_build, packaged_model, tokenizer_file
+
+VERSION = "lora-1"
+DELTA = "cross_encoder.npz"
+
+
+class PairScorer(Protocol):
+    name: str
+
+    def prob(self, reference: str, answer: str) -> float:
+        """How likely `answer` is a correct answer, judged against `reference`."""
+        ...
+
+
+def merged_weights(base: dict[str, np.ndarray], delta: Any) -> dict[str, np.ndarray]:
+    """The packaged weights with the fine-tuned delta applied: W + A B for adapters, replaced norms and biases."""
+    out = dict(base)
+    for key in delta.files:
+        if key.startswith(("meta.", "head.")) or key.endswith(".lora_b"):
+            continue
+        if key.endswith(".lora_a"):
+            name = key.removesuffix(".lora_a")
+            out[name + ".weight"] = base[name + ".weight"] + delta[key] @ delta[name + ".lora_b"]
+        elif key in base:
+            out[key] = delta[key].astype(np.float32)
+        else:
+            raise ValueError(f"{DELTA}: {key!r} names no weight of the packaged model")
+    return out
+
+
+def delta_bytes() -> bytes:
+    return resources.files("interviewer.data").joinpath(DELTA).read_bytes()
+
+
+class CrossEncoder:
+    """Runs (reference, answer) pairs through the fine-tuned graph, one pair per run.
+
+    One pair per run, never batched: the int8 products quantize their input with one scale per call, so a pair
+    batched with others would be read a little differently depending on its neighbours.
+    """
+
+    def __init__(self, max_length: int = 256, threads: int = 1, delta: Path | None = None):
+        self.name = f"minilm-cross-{VERSION}"
+        self.delta = delta
+        """The fine-tuned delta to use (default: the shipped one)."""
+        self.max_length = max_length
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._head: tuple[np.ndarray, float] | None = None
+
+    def _load(self) -> None:
+        import io
+
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        raw = self.delta.read_bytes() if self.delta else delta_bytes()
+        delta = np.load(io.BytesIO(raw), allow_pickle=False)
+        source = packaged_model()
+
+        def build() -> bytes:
+            weights = merged_weights(encoder_graph.packaged_weights(source), delta)
+            return encoder_graph.quantized(encoder_graph.fused_graph(weights, segments=True))
+
+        model = cached_build(
+            f"minilm-cross-{encoder_graph.VERSION}-{VERSION}", [source.read_bytes(), raw], build
+        )
+        tok = Tokenizer.from_file(str(tokenizer_file()))
+        tok.no_padding()
+        tok.enable_truncation(max_length=self.max_length)  # the longer text of the pair is cut first
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        if self._threads:
+            opts.intra_op_num_threads = self._threads
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
+        self._head = (delta["head.weight"].astype(np.float32), float(delta["head.bias"][0]))
+        self._tokenizer = tok
+
+    def prob(self, reference: str, answer: str) -> float:
+        with self._lock:
+            if self._session is None:
+                self._load()
+        assert self._head is not None
+        enc = self._tokenizer.encode(reference, answer)
+        ids = np.array([enc.ids], dtype=np.int64)
+        feed = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.array([enc.type_ids], dtype=np.int64),
+        }
+        hidden = self._session.run(None, feed)[0][0]
+        weight, bias = self._head
+        z = float(hidden.mean(axis=0) @ weight) + bias
+        return 1.0 / (1.0 + float(np.exp(-z)))
+
+
+_SHARED: dict[str, CrossEncoder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def make_cross_encoder(kind: str, threads: int = 1) -> PairScorer | None:
+    """The process's cross-encoder for the configured embeddings: the fine-tuned MiniLM, or none with fake ones."""
+    if kind != "onnx":
+        return None  # the hashed test embeddings have no model to fine-tune; the feature scorer works alone
+    with _SHARED_LOCK:
+        if kind not in _SHARED:
+            _SHARED[kind] = CrossEncoder(threads=threads)
+        return _SHARED[kind]
