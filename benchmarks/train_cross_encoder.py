@@ -11,7 +11,9 @@ builds with the same fused graph as the sentence encoder.
 With `--holdout K` the questions of fold K (the question-grouped folds of benchmarks/fit_grader.py) are left out,
 their rows are scored, and the scores are saved next to the delta, so that fit_grader.py can fit how the
 cross-encoder's verdict combines with the feature scorer on rows the cross-encoder never saw. The shipped delta is
-that one (fold 0 left out, 8,612 of 11,037 rows), so the fitted combination is the one it is used with.
+that one (fold 0 left out, 8,612 of 11,037 rows), so the fitted combination is the one it is used with. With
+`--holdout-modules` whole SciEntsBank modules are left out instead: how it does on subjects it never learned
+(benchmarks/stack_cross.py uses both).
 """
 
 from __future__ import annotations

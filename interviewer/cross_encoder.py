@@ -11,6 +11,7 @@ It weighs in on the match with the reference answer only: one model run per refe
 
 from __future__ import annotations
 
+import logging
 import threading
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,10 @@ from .embeddings import cached_build, packaged_model, tokenizer_file
 
 VERSION = "lora-1"
 DELTA = "cross_encoder.npz"
+QUESTIONS = "cross_encoder_questions.npz"
+"""Vectors of the questions the cross-encoder was trained on (written by benchmarks/fit_grader.py --cross)."""
+
+log = logging.getLogger(__name__)
 
 
 class PairScorer(Protocol):
@@ -30,6 +35,10 @@ class PairScorer(Protocol):
 
     def prob(self, reference: str, answer: str) -> float:
         """How likely `answer` is a correct answer, judged against `reference`."""
+        ...
+
+    def closeness(self, question: np.ndarray) -> float:
+        """Cosine of a question's vector to the nearest question the scorer was trained on."""
         ...
 
 
@@ -60,10 +69,15 @@ class CrossEncoder:
     batched with others would be read a little differently depending on its neighbours.
     """
 
-    def __init__(self, max_length: int = 256, threads: int = 1, delta: Path | None = None):
+    def __init__(
+        self, max_length: int = 256, threads: int = 1, delta: Path | None = None, encoder: str | None = None
+    ):
         self.name = f"minilm-cross-{VERSION}"
         self.delta = delta
         """The fine-tuned delta to use (default: the shipped one)."""
+        self.encoder = encoder
+        """Name of the sentence encoder whose question vectors `closeness` is given."""
+        self._known: np.ndarray | None = None
         self.max_length = max_length
         self._threads = threads
         self._lock = threading.Lock()
@@ -117,16 +131,37 @@ class CrossEncoder:
         z = float(hidden.mean(axis=0) @ weight) + bias
         return 1.0 / (1.0 + float(np.exp(-z)))
 
+    def closeness(self, question: np.ndarray) -> float:
+        if self._known is None:
+            self._known = _known_questions(self.encoder)
+        if not len(self._known):
+            return 0.0
+        return float((self._known @ question).max())
+
+
+def _known_questions(encoder: str | None) -> np.ndarray:
+    """The training questions' vectors; none (closeness 0: the cross-encoder is not trusted) if another encoder
+    made them than the one whose vectors they are compared with."""
+    import io
+
+    data = np.load(io.BytesIO(resources.files("interviewer.data").joinpath(QUESTIONS).read_bytes()))
+    if encoder is not None and str(data["embedder"]) != encoder:
+        log.warning(
+            "%s was made by %s, not %s: the cross-encoder is left out", QUESTIONS, data["embedder"], encoder
+        )
+        return np.zeros((0, data["vectors"].shape[1]), np.float32)
+    return data["vectors"].astype(np.float32)
+
 
 _SHARED: dict[str, CrossEncoder] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def make_cross_encoder(kind: str, threads: int = 1) -> PairScorer | None:
+def make_cross_encoder(kind: str, threads: int = 1, encoder: str | None = None) -> PairScorer | None:
     """The process's cross-encoder for the configured embeddings: the fine-tuned MiniLM, or none with fake ones."""
     if kind != "onnx":
         return None  # the hashed test embeddings have no model to fine-tune; the feature scorer works alone
     with _SHARED_LOCK:
         if kind not in _SHARED:
-            _SHARED[kind] = CrossEncoder(threads=threads)
+            _SHARED[kind] = CrossEncoder(threads=threads, encoder=encoder)
         return _SHARED[kind]

@@ -57,7 +57,7 @@ class Services:
     def cross_encoder(self) -> PairScorer | None:
         if not self.settings.cross_encoder:
             return None
-        return make_cross_encoder(self.settings.embeddings, self.settings.encoder_threads)
+        return make_cross_encoder(self.settings.embeddings, self.settings.encoder_threads, self.embedder.name)
 
     @cached_property
     def index(self) -> VectorIndex:

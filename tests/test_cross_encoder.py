@@ -82,8 +82,8 @@ def test_shipped_delta_is_trained_and_names_its_data():
 
 
 @pytest.fixture(scope="module")
-def cross() -> CrossEncoder:
-    return CrossEncoder()
+def cross(services) -> CrossEncoder:
+    return CrossEncoder(encoder=services.embedder.name)
 
 
 # Hand-written pairs (not from any shared set): a correct answer in other words, and a wrong one on the topic.
@@ -138,6 +138,12 @@ def test_a_correct_paraphrase_mostly_beats_a_wrong_answer_on_the_topic(cross):
     assert sum(wins) >= 6, wins
 
 
+def test_closeness_is_high_for_a_training_like_question_and_low_for_an_interview_one(cross, services):
+    near = services.embedder.passages(["Why does the bulb light when the switch is closed?"])[0].vec
+    far = services.embedder.passages(["How would you shard a vector index across regions?"])[0].vec
+    assert cross.closeness(near) > 0.5 > cross.closeness(far)
+
+
 def test_a_pair_is_read_the_same_alone_each_time(cross):
     ref, right, _ = PAIRS[0]
     assert cross.prob(ref, right) == cross.prob(ref, right)
@@ -149,12 +155,15 @@ class _Says:
 
     name = "scripted"
 
-    def __init__(self, p: float):
-        self.p, self.calls = p, 0
+    def __init__(self, p: float, close: float = 1.0):
+        self.p, self.close, self.calls = p, close, 0
 
     def prob(self, reference: str, answer: str) -> float:
         self.calls += 1
         return self.p
+
+    def closeness(self, question: np.ndarray) -> float:
+        return self.close
 
 
 def test_the_stack_is_the_feature_probability_without_weights_and_moves_with_the_verdict():
@@ -163,28 +172,36 @@ def test_the_stack_is_the_feature_probability_without_weights_and_moves_with_the
     long_ = short.copy()
     long_[FEATURES.index("log_len")] = np.log1p(200)
     model.cross = {}
-    assert model.with_cross(short, 0.3, 0.99) == 0.3
-    model.cross = {"short": [1.0, 1.5, 0.0]}
+    assert model.with_cross(short, 0.3, 0.99, 1.0) == 0.3
+    model.cross = {"short": [1.0, -0.5, 1.0, 0.0]}  # weighed from closeness 0.5 on
     assert (
-        model.with_cross(short, 0.5, 0.9)
-        > model.with_cross(short, 0.5, 0.5)
-        > model.with_cross(short, 0.5, 0.1)
+        model.with_cross(short, 0.5, 0.9, 0.9)
+        > model.with_cross(short, 0.5, 0.5, 0.9)
+        > model.with_cross(short, 0.5, 0.1, 0.9)
     )
-    assert model.with_cross(long_, 0.3, 0.99) == 0.3  # a regime without a stack: the features alone
+    assert model.with_cross(short, 0.5, 0.9, 0.9) > model.with_cross(short, 0.5, 0.9, 0.6)
+    # Far from its training questions the verdict is not weighed at all, and never turned against itself.
+    assert model.with_cross(short, 0.5, 0.9, 0.3) == pytest.approx(0.5)
+    assert model.with_cross(short, 0.5, 0.1, 0.0) == pytest.approx(0.5)
+    assert model.with_cross(long_, 0.3, 0.99, 1.0) == 0.3  # a regime without a stack: the features alone
+    assert model.weighs_cross(short, 0.9) and not model.weighs_cross(short, 0.3)
+    assert not model.weighs_cross(long_, 1.0)
 
 
 def test_fit_stack_weighs_the_side_that_carries_the_signal():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 2000).astype(float)
     noisy = 1 / (1 + np.exp(-rng.normal(size=2000)))  # no signal
-    good = 1 / (1 + np.exp(-(2 * y - 1 + rng.normal(size=2000))))  # signal, not separable
-    a, b, _ = fit_stack(noisy, good, y)
-    assert b > 1.0 and abs(a) < 0.2
+    close = rng.uniform(0, 1, 2000)
+    # The verdict carries signal only for questions close to its training ones (close > 0.5).
+    good = 1 / (1 + np.exp(-(np.where(close > 0.5, 2 * y - 1, 0) + rng.normal(size=2000))))
+    a, b0, b1, _ = fit_stack(noisy, good, close, y)
+    assert abs(a) < 0.2 and b1 > 1.0 and b0 < 0
 
 
 def test_grader_runs_the_cross_encoder_on_the_reference_match_only(services):
     model = ScoreModel.load()
-    model.cross = {"short": [1.0, 2.0, 0.0], "long": [1.0, 2.0, 0.0]}
+    model.cross = {"short": [1.0, 0.0, 2.0, 0.0], "long": [1.0, 0.0, 2.0, 0.0]}
     target = Target.from_reference("q", "Why does ice float?", "Ice is less dense than liquid water.")
     answer = "Ice is less dense than water, so it floats."
     high, low = _Says(0.95), _Says(0.05)
@@ -196,7 +213,7 @@ def test_grader_runs_the_cross_encoder_on_the_reference_match_only(services):
 
 def test_a_cross_encoder_that_says_correct_never_lifts_a_guarded_answer(services):
     model = ScoreModel.load()
-    model.cross = {"short": [1.0, 3.0, 0.0], "long": [1.0, 3.0, 0.0]}
+    model.cross = {"short": [1.0, 0.0, 3.0, 0.0], "long": [1.0, 0.0, 3.0, 0.0]}
     grader = RubricGrader(services.embedder, model, cross=_Says(0.999))
     target = Target.from_reference("q", "Why does ice float?", "Ice is less dense than liquid water.")
     for answer, cap in (
@@ -208,11 +225,26 @@ def test_a_cross_encoder_that_says_correct_never_lifts_a_guarded_answer(services
         assert grader.grade(target, answer).score <= cap, answer
 
 
+def test_a_question_far_from_its_training_questions_does_not_run_the_cross_encoder(services):
+    model = ScoreModel.load()
+    model.cross = {"short": [1.0, -0.5, 1.0, 0.0]}
+    target = Target.from_reference("q", "Why does ice float?", "Ice is less dense than liquid water.")
+    far, near = _Says(0.99, close=0.2), _Says(0.99, close=0.9)
+    RubricGrader(services.embedder, model, cross=far).score(target, "It is less dense.")
+    RubricGrader(services.embedder, model, cross=near).score(target, "It is less dense.")
+    assert (far.calls, near.calls) == (0, 1)
+
+
 def test_a_corpus_question_is_graded_on_its_key_points_without_the_cross_encoder(services, corpus):
     model = ScoreModel.load()
-    model.cross = {"short": [1.0, 2.0, 0.0], "long": [1.0, 2.0, 0.0]}
+    model.cross = {"short": [1.0, 0.0, 2.0, 0.0], "long": [1.0, 0.0, 2.0, 0.0]}
     says = _Says(0.99)
     grader = RubricGrader(services.embedder, model, corpus.rubric, cross=says)
     question = next(iter(corpus.by_id.values()))
     grader.grade(Target.of(question), question.reference_answer)
     assert says.calls == 0
+
+
+def test_question_vectors_of_another_encoder_leave_the_cross_encoder_out(services):
+    vec = services.embedder.passages(["Why does the bulb light when the switch is closed?"])[0].vec
+    assert CrossEncoder(encoder="some-other-encoder").closeness(vec) == 0.0

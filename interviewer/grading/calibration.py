@@ -61,17 +61,22 @@ class ScoreModel:
     """
     point_validation: dict[str, float] = field(default_factory=dict)
     cross: dict[str, list[float]] = field(default_factory=dict)
-    """Per regime ('short', 'long'), (a, b, c): with a cross-encoder, the reference match is
-    sigmoid(a logit(prob) + b logit(p_cross) + c). Fitted by benchmarks/fit_grader.py on train rows the
-    cross-encoder was not trained on. Empty: no stacking."""
+    """Per regime ('short', 'long'), [a, b0, b1, c] of `stack`: how the cross-encoder's verdict joins the
+    features' probability. Fitted by benchmarks/fit_grader.py on train rows the cross-encoder was not trained on.
+    A regime without one (or an empty dict) uses the features alone."""
     cross_validation: dict[str, float] = field(default_factory=dict)
 
-    def with_cross(self, x: np.ndarray, p: float, p_cross: float) -> float:
-        """The feature scorer's probability `p` for feature row `x`, joined with the cross-encoder's verdict."""
+    def weighs_cross(self, x: np.ndarray, close: float) -> bool:
+        """Whether the cross-encoder's verdict would count at all for feature row `x` (else it need not run)."""
+        abcd = self.cross.get("short" if float(reference_words(x)[0]) <= self.gate_words else "long")
+        return abcd is not None and abcd[1] + abcd[2] * close > 0
+
+    def with_cross(self, x: np.ndarray, p: float, p_cross: float, close: float) -> float:
+        """The features' probability `p` for feature row `x`, joined with the cross-encoder's verdict."""
         regime = "short" if float(reference_words(x)[0]) <= self.gate_words else "long"
         if regime not in self.cross:
             return p
-        return float(stack(self.cross[regime], np.array([p]), np.array([p_cross]))[0])
+        return float(stack(self.cross[regime], np.array([p]), np.array([p_cross]), np.array([close]))[0])
 
     def prob(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
@@ -120,37 +125,43 @@ def fit_platt(p: np.ndarray, y: np.ndarray) -> list[float]:
     return [float(v) for v in minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B").x]
 
 
-def stack(abc: list[float], p: np.ndarray, p_cross: np.ndarray) -> np.ndarray:
-    """sigmoid(a logit(p) + b logit(p_cross) + c), element-wise."""
-    a, b, c = abc
-    return 1.0 / (1.0 + np.exp(-(a * logit(p) + b * logit(p_cross) + c)))
+def stack(abcd: list[float], p: np.ndarray, p_cross: np.ndarray, close: np.ndarray) -> np.ndarray:
+    """sigmoid(a logit(p) + max(0, b0 + b1 close) logit(p_cross) + c), element-wise.
+
+    `close` is how near the question is to those the cross-encoder was trained on (cosine of question vectors):
+    far from them it is weighed less, and never against its own verdict.
+    """
+    a, b0, b1, c = abcd
+    weight = np.maximum(0.0, b0 + b1 * np.asarray(close, np.float64))
+    return 1.0 / (1.0 + np.exp(-(a * logit(p) + weight * logit(p_cross) + c)))
 
 
 def fit_stack(
     p: np.ndarray,
     p_cross: np.ndarray,
+    close: np.ndarray,
     y: np.ndarray,
-    weights: np.ndarray | None = None,
     use_cross: bool = True,
 ) -> list[float]:
-    """(a, b, c) of `ScoreModel.with_cross`: a logistic fit of soft targets y on both logits (no penalty: 3 numbers).
+    """[a, b0, b1, c] of `stack`: a logistic fit of soft targets y (no penalty: four numbers).
 
-    Without `use_cross`, b is held at 0: the feature scorer alone, recalibrated (what the stack is weighed against).
+    Fitted without the clip at 0 (which only binds far from the training questions). Without `use_cross`, b0 and
+    b1 are held at 0: the feature scorer alone, recalibrated (what the stack is weighed against).
     """
     from scipy.optimize import minimize
 
-    pc = np.asarray(p_cross, np.float64) if use_cross else np.full(len(y), 0.5)
-    z = np.stack([logit(np.asarray(p, np.float64)), logit(pc), np.ones(len(y))], 1)
+    lc = logit(np.asarray(p_cross, np.float64)) if use_cross else np.zeros(len(y))
+    z = np.stack(
+        [logit(np.asarray(p, np.float64)), lc, lc * np.asarray(close, np.float64), np.ones(len(y))], 1
+    )
     y = np.asarray(y, dtype=np.float64)
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
-    w = w / w.sum()
 
     def loss(b: np.ndarray) -> tuple[float, np.ndarray]:
         q = 1.0 / (1.0 + np.exp(-(z @ b)))
-        ll = -(w * (y * np.log(q + 1e-9) + (1 - y) * np.log(1 - q + 1e-9))).sum()
-        return float(ll), z.T @ (w * (q - y))
+        ll = -(y * np.log(q + 1e-9) + (1 - y) * np.log(1 - q + 1e-9)).mean()
+        return float(ll), z.T @ (q - y) / len(y)
 
-    return [float(v) for v in minimize(loss, np.array([1.0, 0.0, 0.0]), jac=True, method="L-BFGS-B").x]
+    return [float(v) for v in minimize(loss, np.array([1.0, 0.0, 0.0, 0.0]), jac=True, method="L-BFGS-B").x]
 
 
 def fit_logistic(

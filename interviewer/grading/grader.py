@@ -137,8 +137,11 @@ class RubricGrader:
         if self.cross is not None and target.level is None:
             # Only a bare reference, as in the rows it was trained on. A corpus question's long, multi-part
             # reference would be cut to fit (and costs 20-40 ms a run); its key points carry that grade.
-            p_cross = max(self.cross.prob(r, answer.text) for r in target.references)
-            p_ref = self.model.with_cross(row, p_ref, p_cross)
+            close = self.cross.closeness(question.vec)
+            # Far from its training questions its verdict does not count: no need to run it (0.5 says nothing).
+            weighed = self.model.weighs_cross(row, close)
+            p_cross = max(self.cross.prob(r, answer.text) for r in target.references) if weighed else 0.5
+            p_ref = self.model.with_cross(row, p_ref, p_cross, close)
         if self._off_topic(target.id, answer, question, refs):
             flags.append("off_topic")
             p_ref = min(p_ref, 0.05)

@@ -24,7 +24,9 @@ def build_app(services: Any) -> gr.Blocks:
                 build_recruiter(services)
         # Handlers run in worker threads, so grading never blocks the event loop; how many at once is a setting.
         demo.queue(
-            default_concurrency_limit=services.settings.answer_concurrency, max_size=500, status_update_rate=1.0
+            default_concurrency_limit=services.settings.answer_concurrency,
+            max_size=500,
+            status_update_rate=1.0,
         )
     return demo
 
