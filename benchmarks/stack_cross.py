@@ -11,6 +11,7 @@ is max(0, b0 + b1 * closeness).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +45,11 @@ def question_vectors(questions: list[str]) -> np.ndarray:
     return np.stack([p.vec for p in embedder.passages(questions)])  # as the grader encodes a question
 
 
-def experiment(sets: dict, human: dict, delta: Path, fit_kw: dict, label: str) -> dict[str, np.ndarray]:
-    """Rows `delta` left out: the features' out-of-fold probability, the cross-encoder's, closeness, regime."""
+def experiment(
+    sets: dict, human: dict, delta: Path, fit_kw: Callable[[dict], dict], label: str
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Rows `delta` left out (the features' out-of-fold probability, the cross-encoder's, closeness, regime), and
+    the vectors of the questions it was trained on."""
     from tqdm import tqdm
 
     held = _held(sets, delta)
@@ -78,8 +82,7 @@ def experiment(sets: dict, human: dict, delta: Path, fit_kw: dict, label: str) -
         cols["group"] += [f"{label}/{n}/{rows[i].qid}" for i in idx]
     out = {k: np.concatenate(v) if k not in ("set", "group") else np.array(v) for k, v in cols.items()}
     out["experiment"] = np.array([label] * len(out["y"]))
-    out["known"] = known  # type: ignore[assignment]
-    return out
+    return out, known
 
 
 def _loss(q: np.ndarray, y: np.ndarray) -> float:
@@ -88,16 +91,16 @@ def _loss(q: np.ndarray, y: np.ndarray) -> float:
 
 
 def fit_cross(
-    sets: dict, human: dict, fit_kw: dict, delta: Path, far: Path | None
+    sets: dict, human: dict, fit_kw: Callable[[dict], dict], delta: Path, far: Path | None
 ) -> tuple[dict, dict, dict, np.ndarray]:
     """Per-regime stacks, a report, the shipped delta's held-out rows with final probabilities (to fit label cuts
     on), and the vectors of the questions the shipped delta was trained on."""
-    parts = [experiment(sets, human, delta, fit_kw, "questions")]
-    if far is not None:
-        parts.append(experiment(sets, human, far, fit_kw, "subjects"))
-    known = parts[0].pop("known")
-    for part in parts[1:]:
-        part.pop("known")
+    parts, known = [], None
+    for label, path in (("questions", delta), ("subjects", far)):
+        if path is not None:
+            part, vectors = experiment(sets, human, path, fit_kw, label)
+            parts.append(part)
+            known = vectors if known is None else known  # the shipped delta's training questions
     rows = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
     p, pc, close, y = rows["p"], rows["pc"], rows["close"], rows["y"]
     regimes = {"short": rows["short"], "long": ~rows["short"]}
@@ -142,6 +145,7 @@ def fit_cross(
     first = rows["experiment"] == "questions"
     held = _held(sets, delta)
     probs = {n: (np.flatnonzero(held[n]), final[first & (rows["set"] == n)]) for n in sets}
+    assert known is not None
     return stacks, report, probs, known
 
 

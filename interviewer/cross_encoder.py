@@ -11,6 +11,7 @@ It weighs in on the match with the reference answer only: one model run per refe
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from importlib import resources
@@ -62,6 +63,10 @@ def delta_bytes() -> bytes:
     return resources.files("interviewer.data").joinpath(DELTA).read_bytes()
 
 
+def _load_npz(raw: bytes) -> Any:
+    return np.load(io.BytesIO(raw), allow_pickle=False)
+
+
 class CrossEncoder:
     """Runs (reference, answer) pairs through the fine-tuned graph, one pair per run.
 
@@ -86,13 +91,11 @@ class CrossEncoder:
         self._head: tuple[np.ndarray, float] | None = None
 
     def _load(self) -> None:
-        import io
-
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         raw = self.delta.read_bytes() if self.delta else delta_bytes()
-        delta = np.load(io.BytesIO(raw), allow_pickle=False)
+        delta = _load_npz(raw)
         source = packaged_model()
 
         def build() -> bytes:
@@ -142,9 +145,7 @@ class CrossEncoder:
 def _known_questions(encoder: str | None) -> np.ndarray:
     """The training questions' vectors; none (closeness 0: the cross-encoder is not trusted) if another encoder
     made them than the one whose vectors they are compared with."""
-    import io
-
-    data = np.load(io.BytesIO(resources.files("interviewer.data").joinpath(QUESTIONS).read_bytes()))
+    data = _load_npz(resources.files("interviewer.data").joinpath(QUESTIONS).read_bytes())
     if encoder is not None and str(data["embedder"]) != encoder:
         log.warning(
             "%s was made by %s, not %s: the cross-encoder is left out", QUESTIONS, data["embedder"], encoder

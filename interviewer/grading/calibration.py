@@ -66,17 +66,21 @@ class ScoreModel:
     A regime without one (or an empty dict) uses the features alone."""
     cross_validation: dict[str, float] = field(default_factory=dict)
 
+    def regime(self, x: np.ndarray) -> str:
+        """'short' or 'long': which regime the reference of feature row `x` falls in."""
+        return "short" if float(reference_words(x)[0]) <= self.gate_words else "long"
+
     def weighs_cross(self, x: np.ndarray, close: float) -> bool:
         """Whether the cross-encoder's verdict would count at all for feature row `x` (else it need not run)."""
-        abcd = self.cross.get("short" if float(reference_words(x)[0]) <= self.gate_words else "long")
+        abcd = self.cross.get(self.regime(x))
         return abcd is not None and abcd[1] + abcd[2] * close > 0
 
     def with_cross(self, x: np.ndarray, p: float, p_cross: float, close: float) -> float:
         """The features' probability `p` for feature row `x`, joined with the cross-encoder's verdict."""
-        regime = "short" if float(reference_words(x)[0]) <= self.gate_words else "long"
-        if regime not in self.cross:
+        abcd = self.cross.get(self.regime(x))
+        if abcd is None:
             return p
-        return float(stack(self.cross[regime], np.array([p]), np.array([p_cross]), np.array([close]))[0])
+        return float(stack(abcd, np.array([p]), np.array([p_cross]), np.array([close]))[0])
 
     def prob(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
