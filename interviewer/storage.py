@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
+    bindparam,
     create_engine,
     delete,
     event,
@@ -55,6 +56,51 @@ class StaleSession(RuntimeError):
 def _continues(state: SessionState, idx: int, text: str, at: float) -> bool:
     """Whether `state` holds the stored last turn: it was loaded after that turn and extends it."""
     return idx < len(state.turns) and state.turns[idx].text == text and state.turns[idx].at == at
+
+
+# Built once: a statement made per call costs SQLAlchemy more Python than the database spends running it.
+_PROFILE_EXISTS = select(profiles.c.name).where(profiles.c.name == bindparam("p_name"))
+_UPDATE_SESSION = update(sessions).where(sessions.c.id == bindparam("p_id"))
+_STATE_OF = select(sessions.c.state).where(sessions.c.id == bindparam("p_id"))
+_LAST_TURN = (
+    select(turns.c.idx, turns.c.text, turns.c.at)
+    .where(turns.c.session_id == bindparam("p_id"))
+    .order_by(turns.c.idx.desc())
+    .limit(1)
+)
+_GRADES_OF = select(grades.c.item, grades.c.grade).where(grades.c.session_id == bindparam("p_id"))
+_UPDATE_GRADE = update(grades).where(
+    grades.c.session_id == bindparam("p_sid"), grades.c.item == bindparam("p_item")
+)
+
+
+def _save_grades(conn: Connection, state: SessionState) -> None:
+    """Write the grades that are new or changed since the last save (a turn changes one grade, or none)."""
+    stored = dict(conn.execute(_GRADES_OF, {"p_id": state.id}).tuples().all())
+    changed, added = [], []
+    for item in state.items:
+        if item.grade is None:
+            continue
+        body = item.grade.model_dump_json()
+        if stored.get(item.id) == body:
+            continue
+        row = {
+            "question_id": item.id.split("#")[0] if "#" not in item.id else item.id,
+            "asked_level": item.level,
+            "score": item.grade.score,
+            "level": item.grade.level,
+            "skipped": item.skipped,
+            "grade": body,
+            "at": time.time(),
+        }
+        if item.id in stored:
+            changed.append({"p_sid": state.id, "p_item": item.id, **row})
+        else:
+            added.append({"session_id": state.id, "item": item.id, **row})
+    if changed:
+        conn.execute(_UPDATE_GRADE, changed)
+    if added:
+        conn.execute(insert(grades), added)
 
 
 def hash_password(password: str, salt: str | None = None) -> str:
@@ -135,12 +181,14 @@ class Storage:
             return dict(conn.execute(select(profiles).where(profiles.c.name == name)).mappings().one())
 
     def save_session(self, state: SessionState) -> None:
-        """State, new turns and grades in one transaction: either all of this turn is stored, or none of it."""
+        """State, new turns and changed grades in one transaction: either all of this turn is stored, or none."""
         state.updated = time.time()
         finished = state.status == "finished"
         graded = [i.grade.score for i in state.items if i.grade]
         with self.tx() as conn:
-            self._ensure_profile_conn(conn, state.profile)
+            if conn.execute(_PROFILE_EXISTS, {"p_name": state.profile}).first() is None:
+                row = {"name": state.profile, "consent": False, "use_history": False, "created": time.time()}
+                conn.execute(insert(profiles), row)
             values = {
                 "profile": state.profile,
                 "status": state.status,
@@ -151,15 +199,9 @@ class Storage:
                 "score": round(sum(graded) / len(graded), 3) if finished and graded else None,
                 "level": state.current_level,
             }
-            done = conn.execute(update(sessions).where(sessions.c.id == state.id).values(**values)).rowcount
-            if not done:
-                conn.execute(insert(sessions).values(id=state.id, created=state.created, **values))
-            last = conn.execute(
-                select(turns.c.idx, turns.c.text, turns.c.at)
-                .where(turns.c.session_id == state.id)
-                .order_by(turns.c.idx.desc())
-                .limit(1)
-            ).first()
+            if not conn.execute(_UPDATE_SESSION, {"p_id": state.id, **values}).rowcount:
+                conn.execute(insert(sessions), {"id": state.id, "created": state.created, **values})
+            last = conn.execute(_LAST_TURN, {"p_id": state.id}).first()
             if last is not None and not _continues(state, last.idx, last.text, last.at):
                 raise StaleSession(state.id)  # another process moved this session on; nothing is overwritten
             start = last.idx + 1 if last is not None else 0
@@ -183,35 +225,11 @@ class Storage:
                     IntegrityError
                 ) as exc:  # the same turn numbers were written by another process just now
                     raise StaleSession(state.id) from exc
-            for item in state.items:
-                if item.grade is None:
-                    continue
-                row = {
-                    "question_id": item.id.split("#")[0] if "#" not in item.id else item.id,
-                    "asked_level": item.level,
-                    "score": item.grade.score,
-                    "level": item.grade.level,
-                    "skipped": item.skipped,
-                    "grade": item.grade.model_dump_json(),
-                    "at": time.time(),
-                }
-                ok = conn.execute(
-                    update(grades)
-                    .where(grades.c.session_id == state.id, grades.c.item == item.id)
-                    .values(**row)
-                ).rowcount
-                if not ok:
-                    conn.execute(insert(grades).values(session_id=state.id, item=item.id, **row))
-
-    def _ensure_profile_conn(self, conn: Connection, name: str) -> None:
-        if conn.execute(select(profiles.c.name).where(profiles.c.name == name)).first() is None:
-            conn.execute(
-                insert(profiles).values(name=name, consent=False, use_history=False, created=time.time())
-            )
+            _save_grades(conn, state)
 
     def load_session(self, session_id: str) -> SessionState | None:
         with self.engine.connect() as conn:
-            raw = conn.execute(select(sessions.c.state).where(sessions.c.id == session_id)).scalar()
+            raw = conn.execute(_STATE_OF, {"p_id": session_id}).scalar()
         return SessionState.model_validate_json(raw) if raw else None
 
     def sessions_of(self, profile: str) -> list[dict[str, Any]]:

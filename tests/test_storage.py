@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
 from interviewer.engine.state import Setup
 from interviewer.sessions import LimitError, SessionService
-from interviewer.storage import MIGRATIONS, StaleSession, Storage, StorageError, sessions
+from interviewer.storage import MIGRATIONS, StaleSession, Storage, StorageError, grades, sessions
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.server])])
@@ -42,6 +42,32 @@ def test_every_turn_is_stored_before_the_reply_returns(service, store):
         stored = store.transcript(state.id)
         assert [t["text"] for t in stored] == [t.text for t in state.turns]
     assert store.load_session(state.id).model_dump() == state.model_dump()
+
+
+def test_grade_rows_follow_the_state_and_only_changed_ones_are_rewritten(service, store):
+    state, _ = service.start("gi", Setup(level="mid", track="general", questions=3))
+    state, _ = service.reply(state.id, "It splits the data by the feature that best separates the classes.")
+    while sum(1 for i in state.items if i.grade) < 2:
+        state, _ = service.reply(state.id, "skip")
+
+    def rows() -> dict[str, Any]:
+        with store.engine.connect() as conn:
+            got = conn.execute(select(grades).where(grades.c.session_id == state.id)).mappings().all()
+        return {r["item"]: dict(r) for r in got}
+
+    before = rows()
+    graded = {i.id: i for i in state.items if i.grade}
+    assert len(graded) >= 2 and set(before) == set(graded)
+    for item_id, row in before.items():
+        assert json.loads(row["grade"]) == graded[item_id].grade.model_dump(mode="json")
+        assert row["skipped"] == graded[item_id].skipped
+    first, second = list(graded)[:2]
+    state.items[[i.id for i in state.items].index(first)].grade.score = 4.5  # a re-grade of one answer
+    store.save_session(state)
+    after = rows()
+    assert after[first]["score"] == 4.5 and json.loads(after[first]["grade"])["score"] == 4.5
+    assert after[first]["at"] > before[first]["at"]
+    assert after[second] == before[second], "an unchanged grade is not written again"
 
 
 def test_a_new_process_resumes_where_the_session_stopped(service, store, services, tmp_path):
@@ -177,9 +203,9 @@ def in_private_mount(mount: str, probe: str, folder: Path) -> subprocess.Complet
 
 READ_ONLY_PROBE = """
 import sys
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
-from interviewer.storage import MIGRATIONS, StaleSession, Storage, StorageError, sessions
+from interviewer.storage import MIGRATIONS, StaleSession, Storage, StorageError, grades, sessions
 try:
     Storage("sqlite:///" + sys.argv[1] + "/db.sqlite").add_user("x", "longpassword")
 except StorageError as exc:
