@@ -227,9 +227,15 @@ class Services:
         return [i for i, _ in items], self.embedder.embed([t for _, t in items])
 
     def _nearest_other(self, vec: Any, own_id: str) -> float:
-        ids, mat = self._answer_space
-        sims = mat @ vec
-        return float(max((s for i, s in zip(ids, sims, strict=True) if i != own_id), default=0.0))
+        sims = self._answer_space[1] @ vec
+        others = sims[self._answer_ids != own_id]
+        return float(others.max()) if len(others) else 0.0
+
+    @cached_property
+    def _answer_ids(self) -> Any:
+        import numpy as np
+
+        return np.array(self._answer_space[0])
 
     def find_question(self, text: str) -> Any:
         """The corpus question closest to `text` (the index is built first when there is none)."""

@@ -7,7 +7,7 @@ demoted, content-word overlap, sentence similarity, length and negation. The sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -55,6 +55,21 @@ class Encoded:
     """One vector per sentence."""
     word_start: np.ndarray
     """Index in `pieces` of each word_vecs row's first piece (to slice words along with pieces)."""
+    against: dict[str, tuple[float, float, bool]] = field(default_factory=dict, repr=False, compare=False)
+    """As a reference, per question text: what `pair_features` needs of it and the question alone."""
+
+    def with_question(self, question: Encoded) -> tuple[float, float, bool]:
+        """(sem_r against the question, cosine with it, negated): fixed for a corpus text, so worked out once."""
+        found = self.against.get(question.text)
+        if found is None:
+            q_sem_r = (
+                _soft(self.pieces @ question.pieces.T, self.weights, axis=1)[0]
+                if len(question.pieces) and len(self.pieces)
+                else 0.0
+            )
+            found = (q_sem_r, float(question.vec @ self.vec), negated(self.text))
+            self.against[question.text] = found  # a race only computes the same values twice
+        return found
 
 
 def piece_words(pieces: list[str]) -> list[str]:
@@ -161,11 +176,7 @@ def pair_features(
     lex_r = len(ref_new & answer.stems) / len(ref_new) if ref_new else 0.0
     lex_p = len(ans_new & ref.stems) / len(ans_new) if ans_new else 0.0
     best_span = max((float(v @ ref.vec) for v in answer_spans), default=0.0)
-    q_sem_r = (
-        _soft(ref.pieces @ question.pieces.T, ref.weights, axis=1)[0]
-        if len(question.pieces) and len(ref.pieces)
-        else 0.0
-    )
+    q_sem_r, q_cos, ref_negated = ref.with_question(question)
     if len(ref.word_vecs) and len(answer.word_vecs):
         best_word = (ref.word_vecs @ answer.word_vecs.T).max(axis=1)
         word_r, word_min, uncovered = (
@@ -191,9 +202,9 @@ def pair_features(
             novelty,
             np.log1p(answer.n_words),
             np.log((1 + answer.n_words) / (1 + ref.n_words)),
-            float(negated(answer.text) != negated(ref.text)),
+            float(negated(answer.text) != ref_negated),
             sem_r - q_sem_r,
-            float(answer.vec @ ref.vec) - float(question.vec @ ref.vec),
+            float(answer.vec @ ref.vec) - q_cos,
             word_r,
             word_min,
             uncovered,
