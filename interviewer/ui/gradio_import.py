@@ -31,7 +31,8 @@ class _SkipStubWriter(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname != _TARGET:
             return None
-        sys.meta_path.remove(self)  # one module, once
+        if self in sys.meta_path:  # one module, once
+            sys.meta_path.remove(self)
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         loader = spec.loader if spec else None
         if spec is None or loader is None or not hasattr(loader, "exec_module"):
