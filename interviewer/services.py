@@ -208,34 +208,30 @@ class Services:
         return CodeRunner(s, hide=hide)
 
     @cached_property
-    def _answer_space(self) -> tuple[list[str], Any]:
-        """Reference answers of every question and stage, embedded once: the grader's off-topic check uses it."""
+    def _answer_space(self) -> tuple[Any, Any]:
+        """Ids and vectors of the reference answers of every question and stage, embedded once (the grader's
+        off-topic check compares an answer with all of them)."""
         import numpy as np
 
         corpus = self.corpus
         items = [(q.id, q.reference_answer) for q in corpus.questions]
         items += [(f"{s.id}#{st.id}", st.reference_answer) for s in corpus.scenarios for st in s.stages]
+        ids = np.array([i for i, _ in items])
         try:  # stored vectors: no need to embed ~270 long texts again in every process
             got = self.index.collection("answers").get(include=["embeddings", "documents"])
             stored = {
                 i: (d, e) for i, d, e in zip(got["ids"], got["documents"], got["embeddings"], strict=True)
             }
             if all(i in stored and stored[i][0] == t for i, t in items):
-                return [i for i, _ in items], np.array([stored[i][1] for i, _ in items], dtype=np.float32)
+                return ids, np.array([stored[i][1] for i, _ in items], dtype=np.float32)
         except Exception:
             pass
-        return [i for i, _ in items], self.embedder.embed([t for _, t in items])
+        return ids, self.embedder.embed([t for _, t in items])
 
     def _nearest_other(self, vec: Any, own_id: str) -> float:
-        sims = self._answer_space[1] @ vec
-        others = sims[self._answer_ids != own_id]
+        ids, mat = self._answer_space
+        others = (mat @ vec)[ids != own_id]
         return float(others.max()) if len(others) else 0.0
-
-    @cached_property
-    def _answer_ids(self) -> Any:
-        import numpy as np
-
-        return np.array(self._answer_space[0])
 
     def find_question(self, text: str) -> Any:
         """The corpus question closest to `text` (the index is built first when there is none)."""

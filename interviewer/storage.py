@@ -85,7 +85,7 @@ def _save_grades(conn: Connection, state: SessionState) -> None:
         if stored.get(item.id) == body:
             continue
         row = {
-            "question_id": item.id.split("#")[0] if "#" not in item.id else item.id,
+            "question_id": item.id,  # a scenario stage keeps its "scenario#stage" id
             "asked_level": item.level,
             "score": item.grade.score,
             "level": item.grade.level,
