@@ -14,6 +14,14 @@ cross-encoder's verdict combines with the feature scorer on rows the cross-encod
 that one (fold 0 left out, 8,612 of 11,037 rows), so the fitted combination is the one it is used with. With
 `--holdout-modules` whole SciEntsBank modules are left out instead: how it does on subjects it never learned
 (benchmarks/stack_cross.py uses both).
+
+`--swap S` (tried, not shipped) reads a share S of the rows, each epoch anew, against another reference than their
+own: a share `--negatives` of them against another question's reference (target 0), the rest against another
+student's fully correct answer (target kept). With three SciEntsBank modules left out, the model alone scored
+macro-F1 0.660 on them without it, 0.687 at S=0.4 (half negatives), 0.674 at S=0.7, and 0.644 with peers only.
+The negatives are what helped there, but they taught it to lean on shared words (it then preferred "the sound gets
+higher because the string is louder" to a correct paraphrase), and stacked on new questions of SciEntsBank it did
+worse (0.711 against 0.721), so the shipped delta is trained without them.
 """
 
 from __future__ import annotations
@@ -198,6 +206,45 @@ def length_buckets(enc: list, idx: np.ndarray, size: int, rng: np.random.Generat
     return np.concatenate(groups)
 
 
+def topic(row: dict) -> tuple[str, str]:
+    """The set and, in SciEntsBank, the module (the first two letters of a question id) a row belongs to."""
+    return row["set"], row["qid"][:2] if row["set"].startswith("semeval2013_sci") else ""
+
+
+def augmented(
+    rows: list[dict], idx: np.ndarray, share: float, rng: np.random.Generator, negatives: float = 0.5
+) -> list[tuple]:
+    """(reference, answer, target) of every row; a `share` of the rows `idx` read against another reference.
+
+    A share `negatives` of those read the answer against the reference of another question of the same set (and
+    SciEntsBank module): target 0, so that the verdict has to come from comparing the two, not from knowing the
+    subject. The rest read it against a fully correct answer of another student to the same question: same
+    target, so that the model learns to compare with references worded in other ways. Only rows of `idx` are
+    drawn on.
+    """
+    by_q: dict[tuple, list[int]] = {}
+    for i in idx:
+        by_q.setdefault((rows[i]["set"], rows[i]["qid"]), []).append(int(i))
+    questions_of: dict[tuple, list[tuple]] = {}
+    for key, members in by_q.items():
+        questions_of.setdefault(topic(rows[members[0]]), []).append(key)
+    out = [(r["reference"], r["answer"], r["target"]) for r in rows]
+    for i in idx:
+        r = rows[i]
+        key, draw = (r["set"], r["qid"]), rng.random()
+        if draw < share * negatives:
+            others = [k for k in questions_of[topic(r)] if k != key]
+            if others:
+                other = rows[by_q[others[rng.integers(len(others))]][0]]["reference"]
+                if other.strip().lower() != r["reference"].strip().lower():
+                    out[i] = (other, r["answer"], 0.0)
+        elif draw < share:
+            peers = [j for j in by_q[key] if j != i and rows[j]["target"] >= 0.99]
+            if peers:
+                out[i] = (rows[peers[rng.integers(len(peers))]]["answer"], r["answer"], r["target"])
+    return out
+
+
 def predict(model: CrossEncoder, enc: list, idx: np.ndarray) -> np.ndarray:
     model.eval()
     out = np.zeros(len(enc), dtype=np.float32)
@@ -224,6 +271,18 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--max-length", type=int, default=256)
     ap.add_argument("--limit", type=int, default=0, help="train on this many rows only (a timing check)")
+    ap.add_argument(
+        "--swap",
+        type=float,
+        default=0.0,
+        help="share of rows read, each epoch anew, against another reference (see `augmented`; tried, not shipped)",
+    )
+    ap.add_argument(
+        "--negatives",
+        type=float,
+        default=0.5,
+        help="of those, the share read against another question's reference (the rest: a peer's correct answer)",
+    )
     args = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(2)
@@ -261,10 +320,15 @@ def main() -> None:
     step, t0, seen_loss = 0, time.time(), []
     while step < steps:
         model.train()
+        epoch_enc, epoch_y = enc, y
+        if args.swap:
+            triples = augmented(rows, train_idx, args.swap, rng, args.negatives)
+            epoch_enc = tok.encode_batch([(a, b) for a, b, _ in triples])
+            epoch_y = torch.tensor([t for _, _, t in triples], dtype=torch.float32)
         for rows_b, ids, segs, mask in batches(
-            enc, length_buckets(enc, train_idx, args.batch, rng), args.batch
+            epoch_enc, length_buckets(epoch_enc, train_idx, args.batch, rng), args.batch
         ):
-            loss = loss_fn(model(ids, segs, mask), y[rows_b])
+            loss = loss_fn(model(ids, segs, mask), epoch_y[rows_b])
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -291,7 +355,10 @@ def main() -> None:
                 else ""
             )
         ),
-        "recipe": np.array(f"lora rank {args.rank}, lr {args.lr}, {args.epochs} epochs, batch {args.batch}"),
+        "recipe": np.array(
+            f"lora rank {args.rank}, lr {args.lr}, {args.epochs} epochs, batch {args.batch}"
+            + (f", {args.swap:.0%} of rows against another reference" if args.swap else "")
+        ),
     }
     if args.holdout is not None:
         held = np.flatnonzero(fold == args.holdout)
