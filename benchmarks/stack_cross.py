@@ -115,12 +115,12 @@ def fit_cross(
                 abc = fit_stack(p[fit], pc[fit], close[fit], y[fit], use_cross=False)
                 alone[out] = stack(abc, p[out], pc[out], close[out])
     report: dict[str, float] = {}
-    groups = [
-        ((rows["experiment"] == label) & (rows["set"] == n), f"new {label}: {n}", "saf" in n)
+    masks = {
+        (label, n): (rows["experiment"] == label) & (rows["set"] == n)
         for label in np.unique(rows["experiment"])
         for n in sets
-        if ((rows["experiment"] == label) & (rows["set"] == n)).any()
-    ]
+    }
+    groups = [(m, f"new {label}: {n}", "saf" in n) for (label, n), m in masks.items() if m.any()]
 
     def agreement(q: np.ndarray, sel: np.ndarray, graded: bool) -> float:
         if graded:
