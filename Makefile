@@ -40,7 +40,7 @@ test-fast: install ## the unit tier for the edit loop (under 2 minutes)
 lint: install ## ruff and mypy
 	$(BIN)/ruff check interviewer tests app.py benchmarks scripts
 	$(BIN)/ruff format --check interviewer tests app.py benchmarks scripts
-	$(BIN)/mypy interviewer
+	$(BIN)/mypy interviewer benchmarks
 
 bench: install ## measure speed and memory (prints a table and JSON)
 	$(BIN)/interviewer bench

@@ -12,6 +12,7 @@ Validation is by topic: fitted on the other topics, read on the held-out one (ba
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -51,9 +52,7 @@ def pairs(corpus, grader: RubricGrader) -> tuple[np.ndarray, np.ndarray, np.ndar
             text = clean(answer_q.reference_answer)
             answer, question, parts, _, q_stems = grader._encode_answer(target, text)
             units = grader._units(answer, text, parts)
-            raw = grader._match(
-                units, [k.text for k in target.key_points], question, q_stems, calibrated=False
-            )
+            raw = grader._match(units, [k.text for k in target.key_points], question, q_stems)
             probs += list(raw.max(axis=1))
             labels += [int(answer_q.id == q.id)] * len(target.key_points)
             topics += [q.topic] * len(target.key_points)
@@ -78,9 +77,10 @@ def main() -> None:
     settings = load_settings()
     corpus = load_corpus(settings.corpus_dir, settings.rubrics_dir)
     model = ScoreModel.load(args.out)
-    grader = RubricGrader(make_embedder("onnx"), model)
+    # The grader's key-point match reads through `point`; with (1, 0) it gives the raw probability to fit on.
+    grader = RubricGrader(make_embedder("onnx"), dataclasses.replace(model, point=[1.0, 0.0]))
     p, y, topic = pairs(corpus, grader)
-    held = {"raw": [], "calibrated": []}
+    held: dict[str, list[float]] = {"raw": [], "calibrated": []}
     for t in sorted(set(topic)):
         ab = fit_platt(p[topic != t], y[topic != t])
         held["raw"].append(_balanced_accuracy(p[topic == t], y[topic == t]))

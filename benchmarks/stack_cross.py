@@ -71,7 +71,7 @@ def experiment(
         cols["p"].append(model.prob(x[idx]))
         cols["pc"].append(
             [
-                cross.prob(rows[i].reference, rows[i].answer)
+                cross.prob(rows[i].reference, rows[i].answer, rows[i].question)
                 for i in tqdm(idx, desc=f"{label} {n}", file=sys.stderr)
             ]
         )

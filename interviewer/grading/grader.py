@@ -140,7 +140,11 @@ class RubricGrader:
             close = self.cross.closeness(question.vec)
             # Far from its training questions its verdict does not count: no need to run it (0.5 says nothing).
             weighed = self.model.weighs_cross(row, close)
-            p_cross = max(self.cross.prob(r, answer.text) for r in target.references) if weighed else 0.5
+            p_cross = (
+                max(self.cross.prob(r, answer.text, target.question) for r in target.references)
+                if weighed
+                else 0.5
+            )
             p_ref = self.model.with_cross(row, p_ref, p_cross, close)
         if self._off_topic(target.id, answer, question, refs):
             flags.append("off_topic")
