@@ -324,3 +324,29 @@ _NEGATION = re.compile(
 def negated(text: str) -> bool:
     """Whether the text says not, never, without, isn't, ..."""
     return _NEGATION.search(text.lower()) is not None
+
+
+# A name that differs from its siblings only by a number: L1/L2, fp16/fp32, int8/int4, GPT-3/GPT-4, top-1/top-5.
+_NUMBERED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6})-?(\d{1,4})(?![A-Za-z0-9])")
+
+
+@lru_cache(maxsize=8192)
+def numbered_names(text: str) -> dict[str, frozenset[str]]:
+    """The numbered names a text uses, by family: "L1 and L2, in fp16" -> {"l": {"1", "2"}, "fp": {"16"}}."""
+    found: dict[str, set[str]] = {}
+    for family, number in _NUMBERED.findall(text):
+        found.setdefault(family.lower(), set()).add(number)
+    return {family: frozenset(numbers) for family, numbers in found.items()}
+
+
+def names_a_sibling(claim: str, text: str) -> bool:
+    """Whether `text` names another member of a family `claim` names, and not the one `claim` names.
+
+    Sentence vectors barely tell L1 from L2: "L1 drives weights to zero" reads almost like "L2 drives weights to
+    zero", so without this a correct statement about one can match a misconception about the other.
+    """
+    ours = numbered_names(claim)
+    if not ours:
+        return False
+    theirs = numbered_names(text)
+    return any(family in theirs and not theirs[family] & numbers for family, numbers in ours.items())

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from interviewer.grading.target import Target
+from interviewer.text import names_a_sibling, numbered_names
 
 from .injection_texts import load as load_injections
 
+MISCONCEPTION_ANSWERS = Path(__file__).parent / "data" / "misconception_answers.json"
 GOOD_TREE = (
     "A decision tree splits the data recursively. At each node it tries every feature and threshold and keeps the "
     "split that most reduces impurity, measured with Gini impurity or entropy (information gain) for classification, "
@@ -208,3 +214,63 @@ def test_encodings_of_corpus_texts_stay_within_their_memory_budget():
         assert known.encoded("The key point that is used in every grade.", stems) is active  # kept: in use
     assert known.nbytes <= 200_000 < 200 * nbytes(active)
     assert known.nbytes == sum(nbytes(v) for v in known._encoded.values())
+
+
+L1_L2 = (
+    "L1 adds the absolute value of the weights to the loss, which pushes many weights to exactly zero, so it does "
+    "feature selection. L2 adds the squared weights and shrinks them smoothly without zeroing them. With correlated "
+    "features L1 picks one arbitrarily while L2 spreads weight across them."
+)
+
+
+def test_numbered_names_tell_siblings_apart():
+    assert numbered_names("L1 and L2, in fp16 on GPT-4") == {
+        "l": frozenset({"1", "2"}),
+        "fp": frozenset({"16"}),
+        "gpt": frozenset({"4"}),
+    }
+    claim = "L2 regularisation performs feature selection by setting weights to zero."
+    assert names_a_sibling(claim, "L1 pushes weights to exactly zero.")
+    assert not names_a_sibling(claim, "Unlike L1, L2 never zeroes a weight.")  # names the claim's own member
+    assert not names_a_sibling(
+        claim, "It pushes weights to exactly zero."
+    )  # names no member: left to the model
+    assert not names_a_sibling("Trees need no scaling.", "L1 pushes weights to zero.")
+
+
+def test_a_true_claim_about_l1_is_not_the_misconception_about_l2(grader, corpus):
+    target = Target.of(corpus.by_id["mlf-regularisation"])
+    right = grader.grade(target, L1_L2)
+    assert "misconception" not in right.flags
+    wrong = grader.grade(
+        target, "L2 regularisation sets many weights to exactly zero, so it selects features."
+    )
+    assert "misconception" in wrong.flags and wrong.score < right.score
+
+
+@pytest.mark.slow  # grades all 211 reference answers: about 20 s
+def test_reference_answers_are_rarely_read_as_misconceptions(grader, corpus):
+    """A reference answer often rebuts a misconception in words much like it ("stop lists hold words that carry
+    meaning" against "stop words never carry meaning"). Before the margin over key points, 164 of the 211 were
+    flagged; now 19."""
+    questions = [q for q in corpus.questions if q.kind != "coding"]
+    flagged = [
+        q.id for q in questions if "misconception" in grader.grade(Target.of(q), q.reference_answer).flags
+    ]
+    assert len(flagged) <= 0.15 * len(questions), flagged
+
+
+def test_answers_stating_a_misconception_are_flagged_far_more_often_than_correct_ones(grader, corpus):
+    """On the held-out half of the answers we wrote (the rule was fitted on the other half): 0.57 of the wrong
+    answers flagged and 0.23 of the correct ones, where the rule before flagged 0.70 and 0.77."""
+    rows = [r for r in json.loads(MISCONCEPTION_ANSWERS.read_text(encoding="utf-8")) if r["split"] == "test"]
+    assert len(rows) == 30
+    hit, false, gap = [], [], []
+    for row in rows:
+        target = Target.of(corpus.by_id[row["question_id"]])
+        good, wrong = grader.grade(target, row["good"]), grader.grade(target, row["wrong"])
+        hit.append("misconception" in wrong.flags)
+        false.append("misconception" in good.flags)
+        gap.append(good.score - wrong.score)
+    assert np.mean(hit) - np.mean(false) >= 0.2, (np.mean(hit), np.mean(false))
+    assert np.mean(np.array(gap) > 0) >= 0.85

@@ -12,7 +12,7 @@ import numpy as np
 from ..cross_encoder import PairScorer
 from ..embeddings import Embedder
 from ..models import LEVELS, LevelBars, Rubric, Verdict
-from ..text import Span, clean, content_stems, spans, words
+from ..text import Span, clean, content_stems, names_a_sibling, spans, words
 from .alignment import KnownTexts, Units, unit_features
 from .calibration import ScoreModel
 from .features import FEATURES, Encoded, encode, pair_features, sentence_vectors
@@ -22,12 +22,17 @@ from .models import Criterion, Grade
 from .target import Target
 
 EVIDENCE_AT = 0.4
+EVIDENCE_SLACK = 0.05  # a unit this close to the best match is as good a quote
 # How much of the score comes from key-point coverage rather than the holistic match with the reference.
 COVERAGE_SHARE = 0.6
 # Points above the asked level make up for missing ones at half their weight.
 ABOVE_LEVEL_CREDIT = 0.5
 OFF_TOPIC_COS = 0.18
-MISCONCEPTION_AT = 0.6
+# A unit states a misconception when it matches one this well and by this much better than any key point:
+# "stop lists hold words that carry meaning" matches "stop words never carry meaning" as well as it matches the
+# key point it states. Fitted by benchmarks/fit_misconceptions.py on answers we wrote (its train half).
+MISCONCEPTION_AT = 0.8
+MISCONCEPTION_MARGIN = 0.3
 TOPIC_RELATIVE = 0.45  # ... and a sentence far less related than the answer's best one is a digression
 TOPIC_MIN = (
     0.2  # cosine of a sentence to the question, reference or any key point; unrelated text is ~0.0-0.15
@@ -35,6 +40,15 @@ TOPIC_MIN = (
 MISCONCEPTION_PENALTY = 1.5
 
 log = logging.getLogger(__name__)
+
+
+def stated_misconception(points: np.ndarray, misconceptions: np.ndarray) -> float:
+    """How surely some answer unit states a misconception (0: none does), from per-unit match probabilities."""
+    if not misconceptions.size:
+        return 0.0
+    wrong = misconceptions.max(axis=0)
+    right = points.max(axis=0) if points.size else np.zeros_like(wrong)
+    return float(wrong[(wrong >= MISCONCEPTION_AT) & (wrong > right + MISCONCEPTION_MARGIN)].max(initial=0.0))
 
 
 class RubricGrader:
@@ -218,19 +232,18 @@ class RubricGrader:
         )
         criteria = []
         for kp, kp_probs in zip(target.key_points, probs[:n_points], strict=True):
-            best = int(np.argmax(kp_probs))
-            met = float(kp_probs[best])
+            met = float(kp_probs.max())
             if "off_topic" in flags:
                 met = min(met, 0.05)
-            evidence = units[1].texts[best] if met >= EVIDENCE_AT else ""
+            evidence = self._evidence(units[1].texts, kp_probs) if met >= EVIDENCE_AT else ""
             criteria.append(
                 Criterion(id=kp.id, level=kp.level, weight=kp.weight, met=round(met, 3), evidence=evidence)
             )
 
         level = self._level(criteria)
         score = self._combine(target, criteria, p_ref)
-        wrong = float(probs[n_points:].max(initial=0.0))
-        if wrong >= MISCONCEPTION_AT:
+        wrong = stated_misconception(probs[:n_points], probs[n_points:])
+        if wrong:
             flags.append("misconception")
             score = max(0.0, score - MISCONCEPTION_PENALTY * wrong)
         return score, p_ref, criteria, level
@@ -254,10 +267,20 @@ class RubricGrader:
             return np.zeros((len(refs), len(spans_.texts)))
         rows = unit_features(answer, spans_, self.known.batch(refs, question, q_stems), question)
         probs = self.model.point_prob(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape[:2]).T
+        for i, ref in enumerate(refs):
+            for j, unit in enumerate(spans_.texts):
+                if names_a_sibling(ref, unit):  # about L1 where the point is about L2: not stated
+                    probs[i, j] = 0.0
         if same_polarity_from is not None:
             agree = rows[:, same_polarity_from:, FEATURES.index("neg_mismatch")].T == 0
             probs[same_polarity_from:] *= agree
         return probs
+
+    @staticmethod
+    def _evidence(texts: list[str], probs: np.ndarray) -> str:
+        """The shortest unit that states the point about as well as the best one: a clause over two sentences."""
+        near = np.flatnonzero(probs >= probs.max() - EVIDENCE_SLACK)
+        return min((texts[i] for i in near), key=len)
 
     def _units(self, answer: Encoded, text: str, parts: list[Span]) -> tuple[Encoded, Units]:
         """Answer units a key point is matched against: sentences, clauses and neighbouring sentence pairs."""
