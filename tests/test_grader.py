@@ -274,3 +274,13 @@ def test_answers_stating_a_misconception_are_flagged_far_more_often_than_correct
         gap.append(good.score - wrong.score)
     assert np.mean(hit) - np.mean(false) >= 0.2, (np.mean(hit), np.mean(false))
     assert np.mean(np.array(gap) > 0) >= 0.85
+
+
+def test_feedback_does_not_suggest_terms_the_answer_already_uses(grader, corpus):
+    target = Target.of(corpus.by_id["mlf-regularisation"])
+    g = grader.grade(target, L1_L2)
+    suggested = g.feedback.split("would also bring in", 1)
+    assert len(suggested) == 2, g.feedback  # l1-sparse is still missed at junior level: terms are suggested
+    named = {"l1", "l2"}
+    assert not named & {t.strip(" .").lower() for t in suggested[1].split(",")}, g.feedback
+    assert all("L1" not in gap and "L2" not in gap for gap in g.gaps if gap.startswith("think about"))

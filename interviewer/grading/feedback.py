@@ -68,18 +68,23 @@ def dimension_scores(
     }
 
 
-def _hint(target: Target, point_id: str) -> str:
+def _unsaid(terms: list[str], answer: str) -> list[str]:
+    """The terms the answer does not use yet: suggesting one the candidate already named reads as not listening."""
+    low = answer.lower()
+    return [t for t in terms if not re.search(rf"(?<!\w){re.escape(t.lower())}(?!\w)", low)]
+
+
+def _hint(target: Target, point_id: str, answer: str) -> str:
     for text, targets in target.probes:
         if point_id in targets:
             return text
     kp = next((k for k in target.key_points if k.id == point_id), None)
-    if kp and kp.terms:
-        return "think about " + ", ".join(kp.terms[:3])
-    return ""
+    terms = _unsaid(kp.terms, answer)[:3] if kp else []
+    return "think about " + ", ".join(terms) if terms else ""
 
 
-def build_feedback(grade: Grade, target: Target, rubric: Rubric | None) -> None:
-    """Fill grade.strengths, grade.gaps and grade.feedback."""
+def build_feedback(grade: Grade, target: Target, rubric: Rubric | None, answer: str) -> None:
+    """Fill grade.strengths, grade.gaps and grade.feedback (`answer`: the text graded, to not suggest its terms)."""
     if {"empty", "dont_know"} & set(grade.flags):
         grade.feedback = (
             "No answer to grade. Saying what you do know, or how you would find out, earns partial credit."
@@ -108,7 +113,7 @@ def build_feedback(grade: Grade, target: Target, rubric: Rubric | None) -> None:
     by_id = {c.id: c for c in grade.criteria}
     missing_hints = []
     for pid in grade.missed[:3]:
-        hint = _hint(target, pid)
+        hint = _hint(target, pid, answer)
         if hint:
             missing_hints.append(hint)
     grade.gaps = missing_hints
@@ -128,7 +133,7 @@ def build_feedback(grade: Grade, target: Target, rubric: Rubric | None) -> None:
         terms: list[str] = []
         for c in pending:
             kp = next((k for k in target.key_points if k.id == c.id), None)
-            terms += kp.terms[:2] if kp else []
+            terms += _unsaid(kp.terms, answer)[:2] if kp else []
         if terms:
             notes.append(
                 f"A {_LEVEL_WORD[nxt]} answer would also bring in {', '.join(dict.fromkeys(terms))}."

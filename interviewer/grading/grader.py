@@ -370,5 +370,5 @@ class RubricGrader:
         grade.dimensions = dimension_scores(
             self.embedder, self.rubric, target.kind, target.topic, text, grade
         )
-        build_feedback(grade, target, self.rubric)
+        build_feedback(grade, target, self.rubric, text)
         return grade
