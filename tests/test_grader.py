@@ -252,7 +252,7 @@ def test_a_true_claim_about_l1_is_not_the_misconception_about_l2(grader, corpus)
 def test_reference_answers_are_rarely_read_as_misconceptions(grader, corpus):
     """A reference answer often rebuts a misconception in words much like it ("stop lists hold words that carry
     meaning" against "stop words never carry meaning"). Before the margin over key points, 164 of the 211 were
-    flagged; now 19."""
+    flagged; now 21."""
     questions = [q for q in corpus.questions if q.kind != "coding"]
     flagged = [
         q.id for q in questions if "misconception" in grader.grade(Target.of(q), q.reference_answer).flags
@@ -262,7 +262,7 @@ def test_reference_answers_are_rarely_read_as_misconceptions(grader, corpus):
 
 def test_answers_stating_a_misconception_are_flagged_far_more_often_than_correct_ones(grader, corpus):
     """On the held-out half of the answers we wrote (the rule was fitted on the other half): 0.57 of the wrong
-    answers flagged and 0.23 of the correct ones, where the rule before flagged 0.70 and 0.77."""
+    answers flagged and 0.20 of the correct ones, where the rule before flagged 0.70 and 0.77."""
     rows = [r for r in json.loads(MISCONCEPTION_ANSWERS.read_text(encoding="utf-8")) if r["split"] == "test"]
     assert len(rows) == 30
     hit, false, gap = [], [], []
@@ -284,3 +284,30 @@ def test_feedback_does_not_suggest_terms_the_answer_already_uses(grader, corpus)
     named = {"l1", "l2"}
     assert not named & {t.strip(" .").lower() for t in suggested[1].split(",")}, g.feedback
     assert all("L1" not in gap and "L2" not in gap for gap in g.gaps if gap.startswith("think about"))
+
+
+MENTORING_STORY = (
+    "Last year an intern joined my team to work on our search ranking. In our first week I asked what they wanted "
+    "to learn and where they felt weakest; they knew the theory but had never shipped code. Rather than fixing their "
+    "bugs for them, I asked them to walk me through their debugging and what they would try next. We started with "
+    "pairing on a small fix, then they owned a feature and presented it at the team demo. I knew it was working "
+    "because their pull requests needed fewer review rounds and by the end they were proposing designs on their own. "
+    "I also told them plainly when their tests were too thin, and changed my own style when I saw long written "
+    "reviews were not landing."
+)
+ANOTHER_STORY = (
+    "In my previous job we had a conflict with the product manager about the launch date. I collected data on the "
+    "model's error rates and showed that launching early would hurt users. We agreed on a staged rollout with a "
+    "smaller audience first, and the launch went well."
+)
+
+
+def test_a_story_is_read_against_the_abstract_key_points_of_a_behavioural_question(grader, corpus):
+    """Behavioural questions have their own key-point calibration (on held-out behavioural questions of our corpus,
+    balanced accuracy 0.700 with the shared one, 0.755 with theirs). With the shared one this story met 1 of the
+    7 points and scored 2.82."""
+    target = Target.of(corpus.by_id["lead-mentoring"])
+    story, other = grader.grade(target, MENTORING_STORY), grader.grade(target, ANOTHER_STORY)
+    assert sum(c.met >= 0.5 for c in story.criteria) >= 3
+    assert not any(c.met >= 0.5 for c in other.criteria)
+    assert story.score > other.score + 1.5

@@ -59,6 +59,9 @@ class ScoreModel:
     Fitted by benchmarks/fit_keypoints.py on our own corpus: a question's reference answer states its key points;
     the other answers of the same topic do not.
     """
+    point_by_kind: dict[str, list[float]] = field(default_factory=dict)
+    """`point` for the questions of one kind (say 'behavioural': a concrete story against abstract key points), kept
+    only where it reads held-out questions of that kind better than `point` does (benchmarks/fit_keypoints.py)."""
     point_validation: dict[str, float] = field(default_factory=dict)
     cross: dict[str, list[float]] = field(default_factory=dict)
     """Per regime ('short', 'long'), [a, b0, b1, c] of `stack`: how the cross-encoder's verdict joins the
@@ -86,9 +89,9 @@ class ScoreModel:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         return np.where(reference_words(x) <= self.gate_words, self.short.prob(x), self.long.prob(x))
 
-    def point_prob(self, x: np.ndarray) -> np.ndarray:
-        """How likely each row's answer span states its key point."""
-        return platt(self.prob(x), self.point)
+    def point_prob(self, x: np.ndarray, kind: str = "") -> np.ndarray:
+        """How likely each row's answer span states its key point (of a question of `kind`)."""
+        return platt(self.prob(x), self.point_by_kind.get(kind, self.point))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))

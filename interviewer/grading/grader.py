@@ -227,9 +227,8 @@ class RubricGrader:
         units = self._units(answer, text, parts)
         # Key points and stated misconceptions are matched in one pass: one stack of references per question.
         n_points = len(target.key_points)
-        probs = self._match(
-            units, [*(k.text for k in target.key_points), *target.misconceptions], question, q_stems, n_points
-        )
+        refs = [*(k.text for k in target.key_points), *target.misconceptions]
+        probs = self._match(units, refs, question, q_stems, n_points, target.kind)
         criteria = []
         for kp, kp_probs in zip(target.key_points, probs[:n_points], strict=True):
             met = float(kp_probs.max())
@@ -255,6 +254,7 @@ class RubricGrader:
         question: Encoded,
         q_stems: frozenset[str],
         same_polarity_from: int | None = None,
+        kind: str = "",
     ) -> np.ndarray:
         """Probability that each unit states each reference: shape (len(refs), number of units).
 
@@ -266,7 +266,7 @@ class RubricGrader:
         if not refs or not spans_.texts:
             return np.zeros((len(refs), len(spans_.texts)))
         rows = unit_features(answer, spans_, self.known.batch(refs, question, q_stems), question)
-        probs = self.model.point_prob(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape[:2]).T
+        probs = self.model.point_prob(rows.reshape(-1, rows.shape[-1]), kind).reshape(rows.shape[:2]).T
         for i, ref in enumerate(refs):
             for j, unit in enumerate(spans_.texts):
                 if names_a_sibling(ref, unit):  # about L1 where the point is about L2: not stated
