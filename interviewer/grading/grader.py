@@ -12,7 +12,7 @@ import numpy as np
 from ..cross_encoder import PairScorer
 from ..embeddings import Embedder
 from ..models import LEVELS, LevelBars, Rubric, Verdict
-from ..text import Span, clean, content_stems, names_a_sibling, spans, words
+from ..text import Span, clean, content_stems, names_a_sibling, numbered_names, spans, words
 from .alignment import KnownTexts, Units, unit_features
 from .calibration import ScoreModel
 from .features import FEATURES, Encoded, encode, pair_features, sentence_vectors
@@ -268,9 +268,10 @@ class RubricGrader:
         rows = unit_features(answer, spans_, self.known.batch(refs, question, q_stems), question)
         probs = self.model.point_prob(rows.reshape(-1, rows.shape[-1]), kind).reshape(rows.shape[:2]).T
         for i, ref in enumerate(refs):
-            for j, unit in enumerate(spans_.texts):
-                if names_a_sibling(ref, unit):  # about L1 where the point is about L2: not stated
-                    probs[i, j] = 0.0
+            if numbered_names(ref):  # most references name no L1, fp16 or GPT-4: nothing to check
+                for j, unit in enumerate(spans_.texts):
+                    if names_a_sibling(ref, unit):  # about L1 where the point is about L2: not stated
+                        probs[i, j] = 0.0
         if same_polarity_from is not None:
             agree = rows[:, same_polarity_from:, FEATURES.index("neg_mismatch")].T == 0
             probs[same_polarity_from:] *= agree
