@@ -8,9 +8,10 @@ correct answer that states one misconception as the candidate's own belief. A un
 clause, two neighbouring sentences) states a misconception when it matches one with probability at least `at`
 and by `margin` more than it matches any key point. The grid is searched on the `train` half for the largest
 share of wrong answers flagged less the share of correct ones flagged (best: `at` 0.8, or 0.7 since behavioural
-questions have their own key-point calibration, with any margin from 0.25 to 0.4; 0.8 and 0.3 ship); the `test` half is reported for the shipped constants
-(interviewer.grading.grader.MISCONCEPTION_AT and MISCONCEPTION_MARGIN) and for the rule before them (any unit
-matching a misconception at 0.6 or more), which flagged more of the correct answers than of the wrong ones there.
+questions have their own key-point calibration, with any margin from 0.25 to 0.4; 0.8 and 0.3 ship). The `test`
+half is reported for the shipped constants (interviewer.grading.grader.MISCONCEPTION_AT and MISCONCEPTION_MARGIN)
+and for the rule before them (any unit matching a misconception at 0.6 or more), which flagged more of the correct
+answers than of the wrong ones there.
 """
 
 from __future__ import annotations
@@ -53,11 +54,13 @@ def unit_probs(svc: Services, rows: list[dict]) -> list[dict]:
 
 
 def flagged(answer: dict, at: float, margin: float | None) -> bool:
-    wrong = answer["mis"].max(axis=0)
-    if margin is None:  # the rule before: any unit matching a misconception well enough
-        return bool(wrong.max(initial=0.0) >= at)
-    right = answer["points"].max(axis=0) if answer["points"].size else np.zeros_like(wrong)
-    return bool(((wrong >= at) & (wrong > right + margin)).any())
+    """The grader's rule at `at` and `margin`; without a margin, the rule before (no comparison with key points)."""
+    return (
+        grading.stated_misconception(
+            answer["points"], answer["mis"], at, -np.inf if margin is None else margin
+        )
+        > 0
+    )
 
 
 def rates(answers: list[dict], split: str, at: float, margin: float | None) -> tuple[float, float]:

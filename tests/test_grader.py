@@ -234,7 +234,7 @@ def test_numbered_names_tell_siblings_apart():
     assert not names_a_sibling(claim, "Unlike L1, L2 never zeroes a weight.")  # names the claim's own member
     assert not names_a_sibling(
         claim, "It pushes weights to exactly zero."
-    )  # names no member: left to the model
+    )  # no member named: the model decides
     assert not names_a_sibling("Trees need no scaling.", "L1 pushes weights to zero.")
 
 

@@ -42,13 +42,18 @@ MISCONCEPTION_PENALTY = 1.5
 log = logging.getLogger(__name__)
 
 
-def stated_misconception(points: np.ndarray, misconceptions: np.ndarray) -> float:
+def stated_misconception(
+    points: np.ndarray,
+    misconceptions: np.ndarray,
+    at: float = MISCONCEPTION_AT,
+    margin: float = MISCONCEPTION_MARGIN,
+) -> float:
     """How surely some answer unit states a misconception (0: none does), from per-unit match probabilities."""
     if not misconceptions.size:
         return 0.0
     wrong = misconceptions.max(axis=0)
     right = points.max(axis=0) if points.size else np.zeros_like(wrong)
-    return float(wrong[(wrong >= MISCONCEPTION_AT) & (wrong > right + MISCONCEPTION_MARGIN)].max(initial=0.0))
+    return float(wrong[(wrong >= at) & (wrong > right + margin)].max(initial=0.0))
 
 
 class RubricGrader:
