@@ -39,6 +39,10 @@ class KeyPoint(Strict):
     text: str = Field(min_length=8, description="The point, stated as a candidate might say it.")
     weight: float = Field(default=1.0, gt=0, le=5, description="Relative importance within its level.")
     terms: list[str] = Field(default_factory=list, description="Technical terms that signal this point.")
+    asks: Literal["fact", "mechanism", "reason"] = Field(
+        default="fact",
+        description="What the point asks for: a fact, or a mechanism or reason that naming its terms does not meet.",
+    )
 
     _id = field_validator("id")(_check_id)
 
