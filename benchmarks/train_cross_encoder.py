@@ -98,7 +98,7 @@ def norm(w: dict, key: str) -> nn.LayerNorm:
 
 
 class CrossEncoder(nn.Module):
-    def __init__(self, w: dict[str, np.ndarray], rank: int, alpha: float):
+    def __init__(self, w: dict[str, np.ndarray], rank: int, alpha: float, outputs: int = 1):
         super().__init__()
         e = "inner.embeddings."
         self.word = nn.Parameter(torch.from_numpy(w[e + "word_embeddings.weight"]), requires_grad=False)
@@ -120,7 +120,7 @@ class CrossEncoder(nn.Module):
             for name in NORMS:
                 setattr(layer, name.replace(".", "_"), norm(w, p + name))
             self.layers.append(layer)
-        self.head = nn.Linear(w[e + "word_embeddings.weight"].shape[1], 1)
+        self.head = nn.Linear(w[e + "word_embeddings.weight"].shape[1], outputs)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
@@ -141,7 +141,8 @@ class CrossEncoder(nn.Module):
             h = L.output_LayerNorm(mid + L.output_dense(up))
         m = mask[..., None].float()
         pooled = (h * m).sum(1) / m.sum(1)
-        return self.head(pooled).squeeze(-1)
+        out = self.head(pooled)
+        return out.squeeze(-1) if out.shape[-1] == 1 else out
 
     def delta(self) -> dict[str, np.ndarray]:
         """The trained part, under the packaged weights' names (merged LoRA products, norms, biases, head)."""
@@ -157,7 +158,8 @@ class CrossEncoder(nn.Module):
                 ln = getattr(L, name.replace(".", "_"))
                 out[p + name + ".weight"] = ln.weight.detach().numpy()
                 out[p + name + ".bias"] = ln.bias.detach().numpy()
-        out["head.weight"] = self.head.weight.detach().numpy()[0]
+        head = self.head.weight.detach().numpy()
+        out["head.weight"] = head[0] if head.shape[0] == 1 else head.T
         out["head.bias"] = self.head.bias.detach().numpy()
         return {k: v.astype(np.float32) for k, v in out.items()}
 

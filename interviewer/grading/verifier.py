@@ -1,0 +1,83 @@
+"""The key-point verifier: does one unit of an answer state a key point, contradict it, or leave it out?
+
+Similarity between an answer's sentence and a key point cannot see polarity ("past keys and values are not cached"
+matches "keys and values are cached and reused" at 1.00), the direction of cause and effect, or whether the sentence
+explains a mechanism or only names it. The verifier reads the key point and the unit together: the bundled MiniLM
+fine-tuned as a three-way cross-encoder by benchmarks/train_verifier.py (its delta: interviewer/data/verifier.npz),
+merged into the packaged weights and built as the same fused int8 graph as the sentence encoder.
+
+The grader asks it only about the few units the similarity matcher finds closest to each point.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..cross_encoder import PairGraph
+
+DELTA = "verifier.npz"
+VERSION = "verifier-1"
+LABELS = ("absent", "states", "contradicts")
+
+
+class PointVerifier(Protocol):
+    name: str
+
+    def probs(self, point: str, unit: str) -> np.ndarray:
+        """Probabilities of `absent`, `states` and `contradicts` for one key point and one answer unit."""
+        ...
+
+
+class Verifier:
+    """The fine-tuned MiniLM verifier; thread-safe; recent pairs are remembered (a key point meets the same
+    units again when an answer is graded twice, e.g. read with and without an injected part)."""
+
+    def __init__(self, threads: int = 1, delta: Path | None = None, max_length: int = 128, cache: int = 4096):
+        self.name = f"minilm-{VERSION}"
+        self.graph = PairGraph(f"minilm-{VERSION}", delta, DELTA, max_length, threads)
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._cache_size = cache
+        self._lock = threading.Lock()
+
+    def probs(self, point: str, unit: str) -> np.ndarray:
+        key = (point, unit)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        delta = self.graph.ensure()
+        z = self.graph.pooled(point, unit) @ delta["head.weight"].astype(np.float32)
+        z = z + delta["head.bias"].astype(np.float32)
+        p = np.exp(z - z.max())
+        p = (p / p.sum()).astype(np.float32)
+        with self._lock:
+            self._cache[key] = p
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return p
+
+
+def shipped() -> bool:
+    """Whether the package carries a trained verifier."""
+    return resources.files("interviewer.data").joinpath(DELTA).is_file()
+
+
+_SHARED: dict[str, Verifier] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def make_verifier(kind: str, threads: int = 1) -> PointVerifier | None:
+    """The process's verifier for the configured embeddings (none with the hashed test embeddings)."""
+    if kind != "onnx" or not shipped():
+        return None
+    with _SHARED_LOCK:
+        if kind not in _SHARED:
+            _SHARED[kind] = Verifier(threads=threads)
+        return _SHARED[kind]
