@@ -25,7 +25,7 @@ VERDICTS = ("none", *LEVELS)
 POINT_VERDICTS = ("states", "contradicts", "absent")
 FAIL_SCORE = 2.5
 """An answer a reader fails is fooling the grader when it reaches a level or scores above this."""
-PLAIN_STYLES = ("terse", "casual", "rambling", "story")
+PLAIN_STYLES = ("terse", "casual", "story")
 """Answer styles the grader used to be too harsh on (the benchmark issue's 'terse, casual or story')."""
 
 
