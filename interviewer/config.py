@@ -99,9 +99,81 @@ class Settings(BaseSettings):
 
     max_answer_tokens: int = Field(default=1200, ge=50, description="Longer answers are cut, with a notice.")
     max_requests_per_minute: int = Field(default=30, ge=1, description="Per-session answer rate limit.")
-    max_open_sessions: int = Field(default=200, ge=1, description="Open (unfinished) sessions at once.")
+    max_open_sessions: int = Field(
+        default=200,
+        ge=1,
+        description="Open sessions at once over all candidates: unfinished ones with a turn in the last"
+        " session_idle_minutes.",
+    )
     retention_days: int = Field(
         default=365, ge=0, description="Days to keep finished sessions; 0 keeps forever."
+    )
+    session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        description="A session with no turn for this long is idle: it no longer counts toward the open-session"
+        " limits (it can still be resumed).",
+    )
+    paused_days: int = Field(
+        default=14,
+        ge=1,
+        description="A paused (or abandoned) session with no turn for this many days is ended with the scorecard"
+        " of what was answered.",
+    )
+    max_open_per_key: int = Field(
+        default=3, ge=1, description="Open (non-idle) sessions one candidate profile may have at once."
+    )
+    max_starts_per_hour_per_key: int = Field(
+        default=12, ge=1, description="Interviews one candidate profile may start in an hour."
+    )
+    max_open_per_ip: int = Field(
+        default=50,
+        ge=1,
+        description="Open (non-idle) sessions started from one IP address, counted in this process. Behind a"
+        " proxy, set trust_forwarded_for, or every candidate shares the proxy's address.",
+    )
+    max_starts_per_hour_per_ip: int = Field(
+        default=200, ge=1, description="Interviews started from one IP address in an hour, in this process."
+    )
+    trust_forwarded_for: bool = Field(
+        default=False,
+        description="Take the client's IP address from the last X-Forwarded-For entry. Only behind a reverse"
+        " proxy that sets it: otherwise a client could claim any address.",
+    )
+    candidate_sign_in: Literal["key", "gradio", "header"] = Field(
+        default="key",
+        description="How a candidate is identified. 'key': a random secret profile key kept in the browser"
+        " (no accounts). 'gradio': Gradio's login page, against accounts made with `interviewer add-recruiter"
+        " NAME --role candidate`. 'header': the user name a trusted reverse proxy (OIDC, SSO) puts in"
+        " sign_in_header; the app must be reachable only through that proxy.",
+    )
+    sign_in_header: str = Field(
+        default="X-Forwarded-User",
+        description="Request header that carries the signed-in user with candidate_sign_in=header.",
+    )
+    allow_legacy_claims: bool = Field(
+        default=True,
+        description="Let a browser with a fresh key claim the interviews stored under a typed name by versions"
+        " before profile keys (once per name). Turn off when every old profile has been claimed.",
+    )
+    browser_secret: str = Field(
+        default="",
+        description="Secret that encrypts the profile key in the browser's storage; empty: one generated into"
+        " data_dir/browser-secret. App processes behind one address must share it.",
+    )
+    download_ttl_minutes: int = Field(
+        default=60,
+        ge=1,
+        description="Exports and scorecard files are removed after one download, or after this many minutes.",
+    )
+    login_free_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Failed recruiter sign-ins (per name and per IP) before each further try must wait,"
+        " 1 s doubling per failure.",
+    )
+    login_backoff_max_s: float = Field(
+        default=900.0, gt=0, description="Longest wait between recruiter sign-in tries after failures."
     )
 
     sandbox_python: Path = Field(

@@ -7,6 +7,7 @@ when Prometheus scrapes, by a collector bound to one app's services.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -59,6 +60,16 @@ def session_context(session_id: str) -> Iterator[None]:
         SESSION_ID.reset(token)
 
 
+def count_error(exc: BaseException) -> None:
+    """Count a failed session action by exception type, once per exception however many layers see it."""
+    if getattr(exc, "_interviewer_counted", False):
+        return
+    TURN_ERRORS.labels(type(exc).__name__).inc()
+    # An exception type that takes no attributes is counted each time it is seen.
+    with contextlib.suppress(AttributeError):
+        exc._interviewer_counted = True  # type: ignore[attr-defined]
+
+
 @contextmanager
 def timed(action: str) -> Iterator[None]:
     """Observe the duration of a session action; count it as an error by exception type when it raises."""
@@ -66,7 +77,7 @@ def timed(action: str) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        TURN_ERRORS.labels(type(exc).__name__).inc()
+        count_error(exc)
         raise
     finally:
         TURN_SECONDS.labels(action).observe(time.perf_counter() - t0)

@@ -259,9 +259,10 @@ class Services:
 
     @cached_property
     def storage(self) -> Any:
+        from .downloads import private_dir
         from .storage import Storage
 
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.settings.data_dir)  # 0700: the database, index and downloads are the app's alone
         return Storage(self.settings.db_url)
 
     @cached_property
@@ -276,7 +277,30 @@ class Services:
             s.max_open_sessions,
             runner=self.runner,
             loop=self.loop,
+            idle_s=s.session_idle_minutes * 60,
         )
+
+    @cached_property
+    def downloads(self) -> Any:
+        """Exports and scorecard files: private, under Gradio's temp folder in the data folder (downloads.py)."""
+        from .downloads import TEMP_SUBDIR, Downloads
+
+        ttl_s = self.settings.download_ttl_minutes * 60
+        return Downloads(self.settings.data_dir / TEMP_SUBDIR, ttl_s)
+
+    @cached_property
+    def login_backoff(self) -> Any:
+        """Failed recruiter sign-ins per name and per address, and how long the next try must wait (limits.py)."""
+        from .limits import Backoff
+
+        return Backoff(self.settings.login_free_attempts, self.settings.login_backoff_max_s)
+
+    @cached_property
+    def profiles(self) -> Any:
+        """Candidate identity, session ownership and per-client limits (profile_service.py)."""
+        from .profile_service import ProfileService
+
+        return ProfileService(self.settings, self.storage, self.sessions, self.downloads)
 
     @cached_property
     def loop(self) -> Any:

@@ -27,12 +27,15 @@ class SessionService:
         rate_per_minute: int = 30,
         max_open: int = 200,
         runner: Any = None,
+        idle_s: float = 1800.0,
     ):
         self.engine = engine
         self.runner = runner
         self.storage = storage
         self.rate_per_minute = rate_per_minute
         self.max_open = max_open
+        self.idle_s = idle_s
+        """A session with no turn for this long no longer counts as open (it can still be resumed)."""
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
@@ -42,8 +45,8 @@ class SessionService:
             return self._locks[session_id]
 
     def start(self, profile: str, setup: Setup) -> tuple[SessionState, list[Event]]:
-        if self.storage.open_sessions() >= self.max_open:
-            raise LimitError("Too many interviews are open right now; finish or end one, or try again later.")
+        if self.storage.open_sessions(since=time.time() - self.idle_s) >= self.max_open:
+            raise LimitError("Too many interviews are open right now; try again in a few minutes.")
         prof = self.storage.ensure_profile(
             profile, use_history=setup.use_history if setup.use_history else None
         )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -28,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from .engine.state import SessionState
+from .storage_profiles import ProfileRows
 from .tables import (
     MIGRATIONS,
     audit,
@@ -117,7 +120,7 @@ def check_password(password: str, stored: str) -> bool:
     return secrets.compare_digest(hash_password(password, salt), stored)
 
 
-class Storage:
+class Storage(ProfileRows):
     def __init__(self, url: str):
         self.url = url
         kwargs: dict[str, Any] = {"future": True}
@@ -125,8 +128,11 @@ class Storage:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
+            _private_sqlite_file(self.engine.url.database)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.migrate()
+        if url.startswith("sqlite"):
+            _private_sqlite_file(self.engine.url.database)  # the WAL and shared-memory files made just now
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -154,7 +160,7 @@ class Storage:
             for number, statements in MIGRATIONS:
                 if number > version:
                     for stmt in statements:
-                        conn.execute(text(stmt))
+                        stmt(conn) if callable(stmt) else conn.execute(text(stmt))
                     conn.execute(insert(schema_version).values(version=number))
                     version = number
         return version
@@ -162,20 +168,27 @@ class Storage:
     # -- profiles and sessions --------------------------------------------------------------------------------
 
     def ensure_profile(
-        self, name: str, consent: bool | None = None, use_history: bool | None = None
+        self,
+        name: str,
+        consent: bool | None = None,
+        use_history: bool | None = None,
+        display_name: str | None = None,
     ) -> dict[str, Any]:
         with self.tx() as conn:
             row = conn.execute(select(profiles).where(profiles.c.name == name)).mappings().first()
             if row is None:
                 conn.execute(
                     insert(profiles).values(
-                        name=name, consent=bool(consent), use_history=bool(use_history), created=time.time()
+                        name=name,
+                        consent=bool(consent),
+                        use_history=bool(use_history),
+                        created=time.time(),
+                        display_name=display_name,
                     )
                 )
             else:
-                changes = {
-                    k: v for k, v in (("consent", consent), ("use_history", use_history)) if v is not None
-                }
+                given = (("consent", consent), ("use_history", use_history), ("display_name", display_name))
+                changes = {k: v for k, v in given if v is not None}
                 if changes:
                     conn.execute(update(profiles).where(profiles.c.name == name).values(**changes))
             return dict(conn.execute(select(profiles).where(profiles.c.name == name)).mappings().one())
@@ -255,10 +268,6 @@ class Storage:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
-    def open_sessions(self) -> int:
-        with self.engine.connect() as conn:
-            return len(conn.execute(select(sessions.c.id).where(sessions.c.status != "finished")).all())
-
     def export_profile(self, name: str) -> dict[str, Any]:
         """Everything stored about a candidate, as plain JSON-ready data."""
         with self.engine.connect() as conn:
@@ -286,15 +295,19 @@ class Storage:
         return len(ids)
 
     def purge_older_than(self, days: int) -> int:
+        return len(self.purge_sessions_older_than(days))
+
+    def purge_sessions_older_than(self, days: int) -> list[str]:
+        """Delete the sessions with no turn for `days` days (0: none); their ids."""
         if days <= 0:
-            return 0
+            return []
         cutoff = time.time() - days * 86400
         with self.tx() as conn:
-            ids = conn.execute(select(sessions.c.id).where(sessions.c.updated < cutoff)).scalars().all()
+            ids = list(conn.execute(select(sessions.c.id).where(sessions.c.updated < cutoff)).scalars().all())
             for table in (turns, grades):
                 conn.execute(delete(table).where(table.c.session_id.in_(ids)))
             conn.execute(delete(sessions).where(sessions.c.id.in_(ids)))
-        return len(ids)
+        return ids
 
     # -- recruiters -------------------------------------------------------------------------------------------
 
@@ -377,6 +390,21 @@ def _lock_for_migration(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     elif conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite has not begun one yet: DDL comes first here
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """Make the SQLite file (created empty if new) and its WAL files readable by the app's user only (0600)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists():
+                os.chmod(file, 0o600)
+    except OSError:
+        pass  # a missing or read-only folder: SQLite says so, with the storage error that explains it
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

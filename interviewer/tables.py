@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    text,
+)
+from sqlalchemy.engine import Connection
 
 from .loop_tables import LOOP_DDL
 
@@ -15,6 +30,7 @@ profiles = Table(
     Column("consent", Boolean, nullable=False, default=False),
     Column("use_history", Boolean, nullable=False, default=False),
     Column("created", Float, nullable=False),
+    Column("display_name", String(80)),  # what the candidate typed; the key column is "name"
 )
 sessions = Table(
     "sessions",
@@ -94,8 +110,19 @@ audit = Table(
 )
 schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
 
-# Numbered migrations: each runs once, in order, inside a transaction. Version 1 is the tables above.
-MIGRATIONS: list[tuple[int, list[str]]] = [
+
+def _add_display_name(conn: Connection) -> None:
+    """Profiles keyed by a secret's hash keep the typed name apart (a new database has the column already)."""
+    if "display_name" not in {c["name"] for c in inspect(conn).get_columns("profiles")}:
+        conn.execute(text("ALTER TABLE profiles ADD COLUMN display_name VARCHAR(80)"))
+
+
+Migration = str | Callable[[Connection], None]
+
+# Numbered migrations: each runs once, in order, inside a transaction. Version 1 is the tables above. A step is an
+# SQL statement, or a function for a change that must look at the schema first.
+MIGRATIONS: list[tuple[int, list[Migration]]] = [
     (2, ["CREATE INDEX IF NOT EXISTS ix_turns_session ON turns (session_id)"]),
-    (3, LOOP_DDL),  # review queue, labelled examples, A/B experiments and assignments (loop_tables.py)
+    (3, [*LOOP_DDL]),  # review queue, labelled examples, A/B experiments and assignments (loop_tables.py)
+    (4, [_add_display_name]),  # profile keys: the typed name becomes a display name (profiles.py)
 ]

@@ -167,11 +167,13 @@ def test_migrations_upgrade_an_old_database_and_keep_its_data(store, services):
         conn.execute(text("DROP INDEX IF EXISTS ix_turns_session"))
         for table in ("ab_assignments", "ab_experiments", "labelled_examples", "review_items"):
             conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("ALTER TABLE profiles DROP COLUMN display_name"))  # added by migration 4
     upgraded = Storage(store.url)
     assert upgraded.migrate() == max(v for v, _ in MIGRATIONS)
     assert upgraded.load_session(s.id) is not None
     with upgraded.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM review_items")).scalar() == 0  # recreated
+    assert upgraded.profile("iv")["display_name"] is None  # the old profile, kept, with the new column
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
