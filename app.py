@@ -13,9 +13,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "2000")
 
 from interviewer.memory import limit_malloc_arenas
-from interviewer.metrics import configure_logging, metrics_routes
+from interviewer.metrics import configure_logging
 from interviewer.services import Services
-from interviewer.ui.app import CSS, build_app
+from interviewer.ui.app import build_app, launch_options
 
 if __name__ == "__main__":
     limit_malloc_arenas()  # before the worker threads start allocating
@@ -31,12 +31,13 @@ if __name__ == "__main__":
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-        css=CSS,
         show_error=True,
-        app_kwargs={"routes": metrics_routes(services, demo)},  # GET /metrics for Prometheus
         prevent_thread_lock=True,
+        **launch_options(services, demo),  # CSS, GET /metrics and /ready, one-shot downloads, optional login
     )
     # The page is served first; the model, the index and the corpus's encodings load meanwhile (an answer that
-    # arrives before they are ready waits for them).
-    threading.Thread(target=services.warm_up, name="warm-up", daemon=True).start()
+    # arrives before they are ready waits for them). Then expired sessions and old downloads are cleaned up.
+    threading.Thread(
+        target=lambda: (services.warm_up(), services.profiles.sweep()), name="warm-up", daemon=True
+    ).start()
     demo.block_thread()

@@ -44,6 +44,8 @@ def start_app(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, float]:
         INTERVIEWER_DATA_DIR=str(data_dir),
         INTERVIEWER_MAX_REQUESTS_PER_MINUTE="100000",
         INTERVIEWER_MAX_OPEN_SESSIONS="100000",
+        INTERVIEWER_MAX_OPEN_PER_IP="100000",  # every simulated candidate comes from loopback
+        INTERVIEWER_MAX_STARTS_PER_HOUR_PER_IP="100000",
     )
     app = Path(__file__).resolve().parent.parent / "app.py"
     t = time.perf_counter()
@@ -131,6 +133,7 @@ def load(url: str, sessions: int, rate: float, seconds: float) -> tuple[list[flo
     """Answers arriving as a Poisson process at `rate` turns/s over `sessions` open sessions: latencies, errors."""
     import httpx
 
+    from .profiles import new_key
     from .simulate import scripts
 
     answers = [s[p] for s in scripts().values() for p in ("strong", "mid", "junior", "weak")]
@@ -138,8 +141,9 @@ def load(url: str, sessions: int, rate: float, seconds: float) -> tuple[list[flo
     http = httpx.Client(timeout=300, limits=limits)
     endpoints = QueueClient.endpoints_of(http, url)
     clients = [QueueClient(http, url, endpoints) for _ in range(sessions)]
+    keys = [new_key() for _ in clients]  # each candidate's browser holds its own profile key
     for i, c in enumerate(clients):
-        c.call("start", f"bench{i}", False, "mid", "general", 12, "", 0, True, False)
+        c.call("start", keys[i], f"bench{i}", False, "mid", "general", 12, "", 0, True, False)
     time.sleep(READ_S)  # the candidates read their first question (the app prepares its grading meanwhile)
     latencies: list[float] = []
     errors = 0
@@ -153,7 +157,7 @@ def load(url: str, sessions: int, rate: float, seconds: float) -> tuple[list[flo
         with busy[k]:
             t = time.perf_counter()
             try:
-                clients[k].call("answer", [], text)
+                clients[k].call("answer", keys[k], [], text)
             except Exception:
                 with lock:
                     errors += 1

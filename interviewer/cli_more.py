@@ -34,6 +34,12 @@ def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     sp = add("add-recruiter", "create (or reset) a recruiter account for the workspace")
     sp.add_argument("name")
     sp.add_argument(
+        "--role",
+        choices=["recruiter", "candidate"],
+        default="recruiter",
+        help="'candidate': an account for Gradio's login page (INTERVIEWER_CANDIDATE_SIGN_IN=gradio)",
+    )
+    sp.add_argument(
         "--password", help="read from the INTERVIEWER_RECRUITER_PASSWORD variable or a prompt if omitted"
     )
 
@@ -101,11 +107,11 @@ def cmd_add_recruiter(args: argparse.Namespace) -> None:
         args.password or os.environ.get("INTERVIEWER_RECRUITER_PASSWORD") or getpass.getpass("Password: ")
     )
     try:
-        _services().storage.add_user(args.name, password, role="recruiter")
+        _services().storage.add_user(args.name, password, role=args.role)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    _emit(args, {"user": args.name, "role": "recruiter"}, f"recruiter {args.name} saved")
+    _emit(args, {"user": args.name, "role": args.role}, f"{args.role} {args.name} saved")
 
 
 @command

@@ -43,9 +43,8 @@ def free_port() -> int:
 def served_app(data_dir: Path | None = None, recruiter: tuple[str, str] = ("rec", "recruiter-pass")):
     """The real app on a free loopback port, with its own data folder and a recruiter account."""
     from interviewer.config import load_settings
-    from interviewer.metrics import metrics_routes
     from interviewer.services import Services
-    from interviewer.ui.app import CSS, build_app
+    from interviewer.ui.app import build_app, launch_options
 
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="app-"))
     settings = load_settings(
@@ -53,6 +52,8 @@ def served_app(data_dir: Path | None = None, recruiter: tuple[str, str] = ("rec"
         corpus_dir=ROOT / "corpus",
         rubrics_dir=ROOT / "rubrics",
         max_requests_per_minute=1000,
+        max_open_per_ip=1000,  # every test client comes from loopback
+        max_starts_per_hour_per_ip=1000,
     )
     svc = Services(settings)
     svc.ensure_index(progress=False)
@@ -64,8 +65,7 @@ def served_app(data_dir: Path | None = None, recruiter: tuple[str, str] = ("rec"
         server_port=port,
         prevent_thread_lock=True,
         quiet=True,
-        css=CSS,
-        app_kwargs={"routes": metrics_routes(svc, demo)},
+        **launch_options(svc, demo),
     )
     try:
         yield f"http://127.0.0.1:{port}/", svc
@@ -101,6 +101,15 @@ def fill(page: Any, elem_id: str, text: str) -> None:
 
 def last_bot_message(page: Any) -> str:
     return page.locator("#chat .message.bot, #chat [data-testid='bot']").last.inner_text()
+
+
+def profile_key(page: Any) -> str:
+    """The profile key the page shows, once its load event has filled it in."""
+    page.wait_for_function(
+        "() => (document.querySelector('#profile-key textarea, #profile-key input')?.value || '')"
+        ".startsWith('ik-')"
+    )
+    return str(page.locator("#profile-key textarea, #profile-key input").first.input_value())
 
 
 def bot_count(page: Any) -> int:

@@ -32,7 +32,7 @@ def free_port() -> int:
 def app_url(tmp_path_factory):
     from interviewer.config import load_settings
     from interviewer.services import Services
-    from interviewer.ui.app import build_app
+    from interviewer.ui.app import build_app, launch_options
     from tests.conftest import ROOT
 
     settings = load_settings(
@@ -46,7 +46,13 @@ def app_url(tmp_path_factory):
     svc.storage.add_user("rec", "recruiter-pass")
     demo = build_app(svc)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        **launch_options(svc, demo),
+    )
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 
@@ -58,8 +64,16 @@ def client(app_url):
     return Client(app_url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
 
 
-def test_a_whole_interview_over_http(client, corpus):
-    out = client.predict("tester", True, "junior", "ml-foundations", 2, "", 0, True, False, api_name="/start")
+@pytest.fixture
+def key(client):
+    """The profile key a new browser gets on its first visit."""
+    return client.predict("", api_name="/profile_key")[0]
+
+
+def test_a_whole_interview_over_http(client, key, corpus):
+    out = client.predict(
+        key, "tester", True, "junior", "ml-foundations", 2, "", 0, True, False, api_name="/start"
+    )
     chat = out[0]
     assert chat and chat[-1]["role"] == "assistant"
     # The first question is asked verbatim (some are imperatives: "Walk me through ...", with no question mark).
@@ -67,7 +81,7 @@ def test_a_whole_interview_over_http(client, corpus):
     said = " ".join(c.get("text", "") for c in content) if isinstance(content, list) else str(content)
     assert any(q.text in said for q in corpus.questions)
     for _ in range(12):
-        out = client.predict([], "I don't know", api_name="/answer")
+        out = client.predict(key, [], "I don't know", api_name="/answer")
         status = out[5]
         if "finished" in status:
             break
@@ -94,28 +108,32 @@ def test_wrong_password_is_refused(client):
     assert "Refused" in str(client.predict("corpus/questions/mlops.yaml", "x", api_name="/recruiter_save")[0])
 
 
-def test_a_late_answer_is_graded_and_marked_over_time(client):
+def test_a_late_answer_is_graded_and_marked_over_time(client, key):
     from interviewer.engine.timing import TIMER_GRACE_S
 
-    client.predict("late", False, "junior", "ml-foundations", 2, "", 0.5, True, False, api_name="/start")
+    client.predict(key, "late", False, "junior", "ml-foundations", 2, "", 0.5, True, False, api_name="/start")
     CLOCK.offset += 30 + TIMER_GRACE_S + 5  # the answer arrives 20 s after the timer and its grace
     answer = "A decision tree splits the data again and again on the feature that separates the classes best."
-    out = client.predict([], answer, api_name="/answer")
+    out = client.predict(key, [], answer, api_name="/answer")
     chat = str(out[0])
     assert answer in chat and "Feedback (score" in chat
     assert "Over time: you answered after 0:5" in chat and "with 0:30 on the timer" in chat
-    out = client.predict([], api_name="/end")
+    out = client.predict(key, [], api_name="/end")
     assert "(over time)" in out[2] and "Over time: question 1." in out[2]
 
 
-def test_time_up_with_no_draft_skips_the_question(client):
-    client.predict("drill", False, "junior", "ml-foundations", 2, "", 0.5, True, False, api_name="/start")
-    out = client.predict([], "", "", "", api_name="/time_up")  # chat, draft, code, explanation
+def test_time_up_with_no_draft_skips_the_question(client, key):
+    client.predict(
+        key, "drill", False, "junior", "ml-foundations", 2, "", 0.5, True, False, api_name="/start"
+    )
+    out = client.predict(key, [], "", "", "", api_name="/time_up")  # key, chat, draft, code, explanation
     assert "counts as skipped" in str(out[0]) and "active" in out[5]
 
 
-def test_a_timer_out_of_range_is_refused_with_what_to_enter(client):
+def test_a_timer_out_of_range_is_refused_with_what_to_enter(client, key):
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="between 0 and 60 minutes"):
-        client.predict("long", False, "junior", "ml-foundations", 2, "", 90, True, False, api_name="/start")
+        client.predict(
+            key, "long", False, "junior", "ml-foundations", 2, "", 90, True, False, api_name="/start"
+        )

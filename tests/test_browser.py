@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from .browser import browser_page, fill, served_app
+from interviewer.profiles import profile_of_key
+
+from .browser import browser_page, fill, profile_key, served_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
@@ -37,6 +41,7 @@ def test_candidate_journey(app, tmp_path):
     url, _svc = app
     with browser_page() as page:
         page.goto(url)
+        key = profile_key(page)  # made for this browser on its first visit
         fill(page, "profile", "browser-candidate")
         page.get_by_label("junior").check()
         page.locator("#length input[type=number]").fill("2")
@@ -50,7 +55,7 @@ def test_candidate_journey(app, tmp_path):
         page.click("#pause")
         _wait_status(page, "paused")
         page.reload()
-        fill(page, "profile", "browser-candidate")
+        assert profile_key(page) == key  # the browser kept its key: no name to type again
         page.click("#refresh-paused")
         page.wait_for_function("() => document.querySelector('#paused input')?.value")
         page.click("#resume")
@@ -131,7 +136,7 @@ def test_coding_question_journey(app):
         editor = page.locator("#code .cm-content")
         editor.wait_for()
 
-        session = svc.storage.sessions_of("browser-coder")[-1]
+        session = svc.storage.sessions_of(profile_of_key(profile_key(page)))[-1]
         question = svc.corpus.by_id[svc.storage.load_session(session["id"]).current.id]
         spec = question.coding
         assert spec.function in editor.inner_text()  # prefilled with the starter code
@@ -177,6 +182,7 @@ def test_the_countdown_submits_the_draft_when_time_runs_out(app):
     with browser_page() as page:
         page.goto(url)
         fill(page, "profile", "browser-timer")
+        key = profile_key(page)
         page.get_by_label("junior").check()
         page.locator("#length input[type=number]").fill("3")
         page.locator("#length input[type=number]").press("Enter")
@@ -206,6 +212,53 @@ def test_the_countdown_submits_the_draft_when_time_runs_out(app):
         page.click("#pause")
         page.wait_for_function("() => document.querySelector('#timer')?.innerText.includes('paused')")
 
-    session = svc.storage.sessions_of("browser-timer")[-1]
+    session = svc.storage.sessions_of(profile_of_key(key))[-1]
     item = svc.storage.load_session(session["id"]).items[0]
     assert item.answers == [draft] and item.grade is not None and not item.skipped
+
+
+def test_the_key_carries_the_interview_to_another_browser_and_the_export_downloads_once(app, tmp_path):
+    url, svc = app
+    with browser_page() as page:
+        page.goto(url)
+        key = profile_key(page)
+        assert "Copy it somewhere safe" in page.locator("#key-warning").inner_text()
+        page.get_by_label("junior").check()
+        page.click("#start")
+        _wait_status(page, "active")
+        _send(page, "A decision tree asks one question about a feature at each node.", "Feedback")
+        page.click("#pause")
+        _wait_status(page, "paused")
+
+    with browser_page() as other:  # another device: its own storage, so its own new key
+        other.goto(url)
+        assert profile_key(other) != key
+        other.get_by_role("button", name="Use a key from another device").click()
+        fill(other, "use-key-input", key)
+        other.click("#use-key")
+        other.wait_for_function("() => document.querySelector('#key-status').innerText.includes('now uses')")
+        assert profile_key(other) == key
+        other.click("#refresh-paused")
+        other.wait_for_function("() => document.querySelector('#paused input')?.value")
+        other.click("#resume")
+        _wait_status(other, "Resumed")
+        assert "asks one question about a feature" in other.locator("#chat").inner_text()
+
+        other.get_by_role("tab", name="My data").click()
+        other.click("#export")
+        link = other.locator("#export-file a").first
+        link.wait_for()
+        with other.expect_download() as dl:
+            link.click()
+        path = tmp_path / "my-data.json"
+        dl.value.save_as(path)
+        [row] = svc.storage.sessions_of(profile_of_key(key))
+        assert row["id"] in path.read_text()
+        folder = svc.settings.data_dir / "gradio-tmp" / "downloads"
+        for _ in range(100):  # removed on the server once sent
+            if not any(folder.rglob("my-data.json")):
+                break
+            time.sleep(0.05)
+        assert not any(folder.rglob("my-data.json"))
+        other.reload()
+        assert profile_key(other) == key  # the pasted key is now this browser's own

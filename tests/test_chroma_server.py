@@ -140,6 +140,8 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
     import httpx
     from gradio_client import Client
 
+    from interviewer.profiles import new_key, profile_of_key
+
     from .test_concurrency import _start
 
     chroma_port = free_port()
@@ -157,8 +159,11 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
             time.sleep(0.2)
         assert httpx.get(url + "ready").json() == {"ready": True, "index_error": ANY}
         client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
-        client.predict("cy", False, "junior", "ml-foundations", 2, "", 0, False, False, api_name="/start")
-        client.predict([], "Gradient descent steps against the gradient.", api_name="/answer")
+        key = new_key()
+        client.predict(
+            key, "cy", False, "junior", "ml-foundations", 2, "", 0, False, False, api_name="/start"
+        )
+        client.predict(key, [], "Gradient descent steps against the gradient.", api_name="/answer")
         server = start_chroma(tmp_path / "srv", chroma_port)
         for _ in range(600):
             if "interviewer_index_synced 1.0" in httpx.get(url + "metrics").text:
@@ -167,7 +172,7 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
         else:
             raise AssertionError("the app did not sync the index once the server was up")
         store = Storage(f"sqlite:///{tmp_path / 'data' / 'interviewer.db'}")
-        turns = store.transcript(store.sessions_of("cy")[0]["id"])
+        turns = store.transcript(store.sessions_of(profile_of_key(key))[0]["id"])
         assert [t["text"] for t in turns if t["role"] == "candidate"] == [
             "Gradient descent steps against the gradient."
         ]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from interviewer.profiles import new_key, profile_of_key
+
 from .browser import ROOT, free_port, served_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
@@ -25,16 +27,17 @@ def test_fifty_concurrent_sessions_keep_complete_and_separate_transcripts():
 
         def one(i: int) -> tuple[str, list[str]]:
             client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
+            key = new_key()
             client.predict(
-                f"cand{i}", False, "junior", "ml-foundations", 6, "", 0, False, False, api_name="/start"
+                key, f"cand{i}", False, "junior", "ml-foundations", 6, "", 0, False, False, api_name="/start"
             )
             said = [
                 f"candidate {i} answer {k}: gradient descent moves weights against the gradient"
                 for k in range(3)
             ]
             for text in said:
-                client.predict([], text, api_name="/answer")
-            return f"cand{i}", said
+                client.predict(key, [], text, api_name="/answer")
+            return profile_of_key(key), said
 
         with ThreadPoolExecutor(max_workers=50) as pool:
             results = list(pool.map(one, range(50)))
@@ -87,10 +90,11 @@ def test_a_session_cut_by_kill_9_resumes_where_it_stopped(tmp_path):
     client = Client(
         f"http://127.0.0.1:{port}/", verbose=False, download_files=False, httpx_kwargs={"timeout": 300}
     )
-    client.predict("crash", False, "junior", "ml-foundations", 3, "", 0, True, False, api_name="/start")
-    client.predict([], "My first answer is about splitting data on features.", api_name="/answer")
+    key = new_key()
+    client.predict(key, "crash", False, "junior", "ml-foundations", 3, "", 0, True, False, api_name="/start")
+    client.predict(key, [], "My first answer is about splitting data on features.", api_name="/answer")
     store = Storage(f"sqlite:///{data / 'interviewer.db'}")
-    sid = store.sessions_of("crash")[0]["id"]
+    sid = store.sessions_of(profile_of_key(key))[0]["id"]
     before = store.transcript(sid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -101,12 +105,12 @@ def test_a_session_cut_by_kill_9_resumes_where_it_stopped(tmp_path):
         client = Client(
             f"http://127.0.0.1:{port}/", verbose=False, download_files=False, httpx_kwargs={"timeout": 300}
         )
-        out = client.predict("crash", sid, api_name="/resume")
+        out = client.predict(key, sid, api_name="/resume")
         assert "Resumed" in str(out)
         after = store.transcript(sid)
         assert after[: len(before)] == before  # nothing committed was lost
         assert any("My first answer" in t["text"] for t in after)
-        out = client.predict([], "My second answer continues the same interview.", api_name="/answer")
+        out = client.predict(key, [], "My second answer continues the same interview.", api_name="/answer")
         assert any("second answer" in t["text"] for t in store.transcript(sid))
     finally:
         proc.kill()

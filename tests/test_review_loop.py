@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from interviewer.engine.state import Setup
+from interviewer.profiles import Caller
 from interviewer.ui import complaints, review
 
 RECRUITER = {"user": "rec", "role": "recruiter"}
@@ -36,10 +37,11 @@ def test_a_flagged_grade_lands_in_the_queue(loop_services):
 def test_a_complaint_is_queued_and_the_review_reaches_the_candidate(loop_services):
     svc = loop_services
     state, item = _answered(svc, "carol", PLAIN)
-    sess = {"id": state.id, "profile": "carol"}
-    assert item.id in [v for _, v in complaints.graded_choices(svc, sess)]
+    sess = {"id": state.id}
+    carol = Caller("carol", "127.0.0.1")  # the owner, as profile_service.identify would name her
+    assert item.id in [v for _, v in complaints.graded_choices(svc, carol, sess)]
     queued_before = {r["item"] for r in svc.loop.queue.open_items()}
-    msg = complaints.complain(svc, sess, item.id, "I covered the splitting criterion.")
+    msg = complaints.complain(svc, carol, sess, item.id, "I covered the splitting criterion.")
     assert "recruiter will review" in msg or "already waiting" in msg
     row = next(r for r in svc.loop.queue.open_items() if r["item"] == item.id)
     assert "candidate" in row["reasons"] and row["comment"] == "I covered the splitting criterion."
@@ -49,11 +51,11 @@ def test_a_complaint_is_queued_and_the_review_reaches_the_candidate(loop_service
     detail = review.show_item(svc, RECRUITER, row["id"])
     assert "splits the data in two" in detail and "| key point | level | met | evidence |" in detail
     assert f"score {item.grade.score}/5" in detail
-    assert complaints.my_reviews(svc, sess) == "No reviewed grades yet."
+    assert complaints.my_reviews(svc, carol, sess) == "No reviewed grades yet."
     out = review.submit_review(svc, RECRUITER, row["id"], 3.5, "junior", "Covers the core idea correctly.")
     assert out.startswith("Saved")
 
-    shown = complaints.my_reviews(svc, sess)
+    shown = complaints.my_reviews(svc, carol, sess)
     assert "3.5 / 5, junior** (reviewed)" in shown
     assert f"{item.grade.score:.1f} / 5, {item.grade.level} (machine)" in shown
     assert "Covers the core idea correctly." in shown and "Overall score with reviewed grades" in shown
@@ -70,7 +72,7 @@ def test_a_complaint_is_queued_and_the_review_reaches_the_candidate(loop_service
         and examples[0].human_score == 3.5
         and examples[0].question_id == item.grade.question_id
     )
-    assert "already reviewed" in complaints.complain(svc, sess, item.id, "again")
+    assert "already reviewed" in complaints.complain(svc, carol, sess, item.id, "again")
 
 
 def test_non_recruiters_are_refused_everywhere(loop_services):
@@ -94,8 +96,9 @@ def test_non_recruiters_are_refused_everywhere(loop_services):
 
 def test_a_candidate_can_only_complain_about_their_own_session(loop_services):
     state, item = _answered(loop_services, "erin", PLAIN)
-    forged = {"id": state.id, "profile": "mallory"}
-    assert "Start or resume" in complaints.complain(loop_services, forged, item.id, "lower hers")
+    forged = {"id": state.id, "profile": "erin"}  # her session id, and her name, in Mallory's page state
+    mallory = Caller("mallory", "127.0.0.1")
+    assert "Start or resume" in complaints.complain(loop_services, mallory, forged, item.id, "lower hers")
     assert not [r for r in loop_services.loop.queue.open_items() if "candidate" in r["reasons"]]
 
 

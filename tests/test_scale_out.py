@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from interviewer.config import load_settings
+from interviewer.profiles import new_key, profile_of_key
 from interviewer.services import Services
 from interviewer.storage import Storage
 
@@ -49,15 +50,16 @@ def test_two_app_processes_share_a_chroma_server_and_a_postgresql_database(tmp_p
 
         def one(i: int) -> tuple[str, list[str]]:
             client = _client(ports[i % 2])
+            key = new_key()
             client.predict(
-                f"c{i}", False, "junior", "ml-foundations", 6, "", 0, False, False, api_name="/start"
+                key, f"c{i}", False, "junior", "ml-foundations", 6, "", 0, False, False, api_name="/start"
             )
             said = [
                 f"candidate {i} answer {k}: a validation set guards against overfitting" for k in range(2)
             ]
             for text in said:
-                client.predict([], text, api_name="/answer")
-            return f"c{i}", said
+                client.predict(key, [], text, api_name="/answer")
+            return profile_of_key(key), said
 
         with ThreadPoolExecutor(max_workers=12) as pool:
             results = list(pool.map(one, range(12)))
@@ -69,14 +71,17 @@ def test_two_app_processes_share_a_chroma_server_and_a_postgresql_database(tmp_p
 
         # A session paused on one process is resumed and continued on the other.
         first, second = _client(ports[0]), _client(ports[1])
-        first.predict("mover", False, "junior", "ml-foundations", 4, "", 0, False, False, api_name="/start")
-        first.predict([], "Answered on the first process.", api_name="/answer")
-        first.predict([], api_name="/pause")
-        [session] = store.sessions_of("mover")
-        listed = second.predict("mover", api_name="/paused_sessions")  # the other process lists it
+        key = first.predict("", api_name="/profile_key")[0]
+        first.predict(
+            key, "mover", False, "junior", "ml-foundations", 4, "", 0, False, False, api_name="/start"
+        )
+        first.predict(key, [], "Answered on the first process.", api_name="/answer")
+        first.predict(key, [], api_name="/pause")
+        [session] = store.sessions_of(profile_of_key(key))
+        listed = second.predict(key, api_name="/paused_sessions")  # the other process lists it
         assert session["id"] in str(listed), listed
-        assert "Resumed" in str(second.predict("mover", session["id"], api_name="/resume"))
-        second.predict([], "Answered on the second process.", api_name="/answer")
+        assert "Resumed" in str(second.predict(key, session["id"], api_name="/resume"))
+        second.predict(key, [], "Answered on the second process.", api_name="/answer")
         said = [t["text"] for t in store.transcript(session["id"]) if t["role"] == "candidate"]
         assert said[0] == "Answered on the first process." and said[-1] == "Answered on the second process."
     finally:

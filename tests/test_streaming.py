@@ -46,8 +46,13 @@ def test_the_reply_streams_then_the_whole_turn_arrives(llm_app):
 
     url, server = llm_app
     client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 120})
-    client.predict("streamer", False, "junior", "ml-foundations", 2, "", 0, True, False, api_name="/start")
-    job = client.submit([], "Overfitting is when a model memorises its training data.", api_name="/answer")
+    key = client.predict("", api_name="/profile_key")[0]
+    client.predict(
+        key, "streamer", False, "junior", "ml-foundations", 2, "", 0, True, False, api_name="/start"
+    )
+    job = client.submit(
+        key, [], "Overfitting is when a model memorises its training data.", api_name="/answer"
+    )
     final = job.result()
     updates = job.outputs()
     assert any(r.get("stream") for r in server.requests)  # the phrasing was asked for as a stream

@@ -180,9 +180,9 @@ def test_time_up_on_a_coding_question_sends_the_code_not_the_starter(services):
 
     state, _ = services.sessions.start("timer-coder", Setup(level="junior", track="coding", questions=1))
     spec = services.corpus.by_id[state.current.id].coding
-    assert draft_answer(services, state.id, "", spec.starter or "", "") == ""  # nothing typed: a skip
+    assert draft_answer(services, state, "", spec.starter or "", "") == ""  # nothing typed: a skip
     code = (spec.starter or "") + "\n# my edit\n"
-    sent = draft_answer(services, state.id, "a note", code, "linear time")
+    sent = draft_answer(services, state, "a note", code, "linear time")
     assert "# my edit" in sent and "linear time" in sent and "a note" in sent
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 from gradio import routes
 
+from ..downloads import private_temp_dir
 from .candidate import build_candidate
 from .recruiter import build_recruiter
 
@@ -16,11 +17,13 @@ CSS = ".radar { display: block; margin: 0 auto; } #llm-status { font-size: 0.85e
 
 
 def build_app(services: Any) -> gr.Blocks:
+    # Gradio serves anything in its temp folder to whoever has the path: keep it private, under the data folder.
+    private_temp_dir(services.settings.data_dir)
     with _no_throwaway_servers():
         with gr.Blocks(title="Mock interviewer: NLP, ML and LLM roles") as demo:
             gr.Markdown("## Mock interviewer for NLP, ML and LLM engineering roles")
             with gr.Tabs():
-                build_candidate(services)
+                build_candidate(services, demo)
                 build_recruiter(services)
         # Handlers run in worker threads, so grading never blocks the event loop; how many at once is a setting.
         demo.queue(
@@ -29,6 +32,30 @@ def build_app(services: Any) -> gr.Blocks:
             status_update_rate=1.0,
         )
     return demo
+
+
+def launch_options(services: Any, demo: gr.Blocks) -> dict[str, Any]:
+    """What `launch()` needs besides the address: the page's CSS, GET /metrics and /ready, the middleware that
+    removes a download once sent, and Gradio's login page when candidates sign in through it."""
+    from starlette.middleware import Middleware
+
+    from ..downloads import RemoveAfterDownload
+    from ..metrics import metrics_routes
+
+    options: dict[str, Any] = {
+        "css": CSS,
+        # Uploads land in the private temp folder on the data folder's disk; the largest labelled CSV is 5 MB.
+        "max_file_size": "50mb",
+        "app_kwargs": {
+            "routes": metrics_routes(services, demo),
+            "middleware": [Middleware(RemoveAfterDownload, downloads=services.downloads)],
+        },
+    }
+    if services.settings.candidate_sign_in == "gradio":
+        storage = services.storage
+        options["auth"] = lambda user, password: storage.authenticate(user, password) is not None
+        options["auth_message"] = "Sign in with the account your organiser gave you."
+    return options
 
 
 @contextmanager

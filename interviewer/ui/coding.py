@@ -8,7 +8,9 @@ from typing import Any
 import gradio as gr
 
 from ..coding.report import run_markdown
+from ..profiles import AccessError, identify
 from ..sessions import LimitError
+from .identity import guarded, request_info, who
 
 
 @dataclass
@@ -43,9 +45,8 @@ def coding_panel() -> CodingPanel:
     return CodingPanel(group, intro, code, explanation, run, submit, results, shown)
 
 
-def current_coding(services: Any, session_id: str) -> tuple[str, Any]:
+def current_coding(services: Any, state: Any) -> tuple[str, Any]:
     """(item id, CodingSpec) of the session's open coding question, or ('', None)."""
-    state = services.storage.load_session(session_id) if session_id else None
     if state is None or state.status == "finished" or state.awaiting == "none" or state.current is None:
         return "", None
     question = services.corpus.by_id.get(state.current.id)
@@ -59,9 +60,19 @@ def answer_text(code: str, explanation: str) -> str:
     return f"{(explanation or '').strip()}\n\n```python\n{(code or '').rstrip()}\n```".strip()
 
 
+def owned_state(services: Any, key: Any, sess: dict[str, Any] | None, request: Any) -> Any:
+    """The page's session when the key owns it, else None (for refreshing what the page shows)."""
+    try:
+        caller = identify(services.settings, key, request_info(request))
+    except AccessError:
+        return None
+    return services.profiles.current(caller, (sess or {}).get("id"))
+
+
 def wire_coding(
     services: Any,
     panel: CodingPanel,
+    key: Any,
     state: Any,
     chat: Any,
     outputs: list[Any],
@@ -71,8 +82,8 @@ def wire_coding(
     """Attach the panel's handlers, and refresh it after every event in `after` (start, answer, skip ...);
     returns the code submission's event."""
 
-    def refresh(sess: dict[str, Any], shown: str):
-        item_id, spec = current_coding(services, (sess or {}).get("id", ""))
+    def refresh(key: Any, sess: dict[str, Any], shown: str, request: gr.Request):
+        item_id, spec = current_coding(services, owned_state(services, key, sess, request))
         if spec is None:
             return gr.update(visible=False), gr.update(), gr.update(), gr.update(), gr.update(), ""
         if item_id == shown:
@@ -84,26 +95,33 @@ def wire_coding(
         starter = spec.starter or f"{spec.signature}\n    ...\n"
         return gr.update(visible=True), intro, starter, "", "", item_id
 
+    refresh_in = [key, state, panel.shown]
     refresh_out = [panel.group, panel.intro, panel.code, panel.explanation, panel.results, panel.shown]
     for dep in after:
-        dep.then(refresh, [state, panel.shown], refresh_out, api_visibility="undocumented")
+        dep.then(refresh, refresh_in, refresh_out, api_name="coding_panel", api_visibility="private")
 
-    def on_run(sess: dict[str, Any], code: str) -> str:
+    @guarded
+    def on_run(key: Any, sess: dict[str, Any], code: str, request: gr.Request) -> str:
+        caller = who(services, key, request)
         if not (sess or {}).get("id"):
             return "Start an interview first."
         try:
-            run = services.sessions.run_examples(sess["id"], code or "")
+            run = services.profiles.run_examples(caller, sess["id"], code or "")
         except LimitError as exc:
             return str(exc)
         return run_markdown(run, "Examples")
 
-    panel.run.click(on_run, [state, panel.code], [panel.results], api_name="run_examples")
+    panel.run.click(on_run, [key, state, panel.code], [panel.results], api_name="run_examples")
 
-    def on_submit(sess: dict[str, Any], history: list[Any], code: str, explanation: str):
-        return on_message(sess, history, answer_text(code, explanation))[:-1]
+    @guarded
+    def on_submit(
+        key: Any, sess: dict[str, Any], history: list[Any], code: str, explanation: str, request: gr.Request
+    ):
+        caller = who(services, key, request)
+        return on_message(caller, sess, history, answer_text(code, explanation))[:-1]
 
     sub = panel.submit.click(
-        on_submit, [state, chat, panel.code, panel.explanation], outputs, api_name="submit_code"
+        on_submit, [key, state, chat, panel.code, panel.explanation], outputs, api_name="submit_code"
     )
-    sub.then(refresh, [state, panel.shown], refresh_out, api_visibility="undocumented")
+    sub.then(refresh, refresh_in, refresh_out, api_name="coding_panel", api_visibility="private")
     return sub

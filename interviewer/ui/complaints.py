@@ -1,6 +1,6 @@
 """The candidate's side of the review loop: "I think this grade is wrong", and reviewed grades on the scorecard.
 
-A complaint can only be about the session held in the browser's own gr.State, never another candidate's.
+A complaint can only be about a session of the caller's own profile key (profile_service.py checks it).
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from typing import Any
 
 import gradio as gr
 
+from ..profiles import scrub
 from ..review import ReviewError
+from .identity import guarded, who
 
 
 def reviews_markdown(services: Any, session_ids: list[str]) -> str:
@@ -81,31 +83,32 @@ def session_reviews_data(services: Any, state: Any) -> dict[str, Any]:
     }
 
 
-def graded_choices(services: Any, sess: dict[str, Any]) -> list[tuple[str, str]]:
-    state = services.storage.load_session(sess.get("id", "")) if sess.get("id") else None
+def graded_choices(services: Any, caller: Any, sess: dict[str, Any]) -> list[tuple[str, str]]:
+    """The graded questions of the caller's current session (none when it is not theirs)."""
+    state = services.profiles.current(caller, (sess or {}).get("id"))
     if state is None:
         return []
     return [(f"{i.id}: {i.grade.score:.1f}/5, {i.grade.level}", i.id) for i in state.items if i.grade]
 
 
-def complain(services: Any, sess: dict[str, Any], item_id: str | None, comment: str) -> str:
+def complain(services: Any, caller: Any, sess: dict[str, Any], item_id: str | None, comment: str) -> str:
     """File the candidate's complaint about one graded question of their current session."""
-    state = services.storage.load_session(sess.get("id", "")) if sess.get("id") else None
-    if state is None or state.profile != sess.get("profile"):
+    state = services.profiles.current(caller, (sess or {}).get("id"))
+    if state is None:
         return "Start or resume an interview first."
     if not item_id:
         return "Pick the question whose grade you think is wrong."
     try:
-        msg = services.loop.queue.complain(state, item_id, comment)
+        msg = services.loop.queue.complain(state, item_id, scrub(comment))
     except ReviewError as exc:
         return f"Not sent: {exc}."
     from ..metrics import REVIEWS
 
     REVIEWS.labels("complaint").inc()
-    return msg
+    return str(msg)
 
 
-def build_complaints(services: Any, state: gr.State) -> None:
+def build_complaints(services: Any, key: Any, state: gr.State) -> None:
     """Inside the Scorecard tab: pick a graded question, say why, send it to a recruiter."""
     with gr.Accordion("I think a grade is wrong", open=False, elem_id="complain-box"):
         load = gr.Button("List my graded questions", size="sm", elem_id="complain-load")
@@ -115,21 +118,28 @@ def build_complaints(services: Any, state: gr.State) -> None:
         status = gr.Markdown("", elem_id="complain-status")
         show = gr.Button("Show reviewed grades", size="sm", elem_id="reviews-show")
         reviews = gr.Markdown("", elem_id="reviews-md")
-    load.click(
-        lambda s: gr.update(choices=graded_choices(services, s), value=None),
-        [state],
-        [which],
-        api_name="graded_questions",
-    )
-    send.click(
-        lambda s, i, c: complain(services, s, i, c), [state, which, comment], [status], api_name="complain"
-    )
-    show.click(lambda s: my_reviews(services, s), [state], [reviews], api_name="my_reviews")
+
+    @guarded
+    def on_load(key: Any, sess: dict[str, Any], request: gr.Request):
+        choices = graded_choices(services, who(services, key, request), sess)
+        return gr.update(choices=choices, value=None)
+
+    @guarded
+    def on_complain(key: Any, sess: dict[str, Any], item: str | None, text: str, request: gr.Request):
+        return complain(services, who(services, key, request), sess, item, text)
+
+    @guarded
+    def on_reviews(key: Any, sess: dict[str, Any], request: gr.Request):
+        return my_reviews(services, who(services, key, request), sess)
+
+    load.click(on_load, [key, state], [which], api_name="graded_questions")
+    send.click(on_complain, [key, state, which, comment], [status], api_name="complain")
+    show.click(on_reviews, [key, state], [reviews], api_name="my_reviews")
 
 
-def my_reviews(services: Any, sess: dict[str, Any]) -> str:
+def my_reviews(services: Any, caller: Any, sess: dict[str, Any]) -> str:
     """The reviewed grades of the candidate's current session, or a note that there are none yet."""
-    state = services.storage.load_session(sess.get("id", "")) if sess.get("id") else None
-    if state is None or state.profile != sess.get("profile"):
+    state = services.profiles.current(caller, (sess or {}).get("id"))
+    if state is None:
         return "Start or resume an interview first."
     return session_reviews(services, state) or "No reviewed grades yet."

@@ -5,11 +5,17 @@ Every handler checks the role itself: hiding a tab does not stop a direct API ca
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Any
 
 import gradio as gr
 
+from ..profiles import identify_ip, scrub
 from ..recruiting import Workspace
+from .identity import request_info
+
+log = logging.getLogger(__name__)
 
 DENIED = "Refused: sign in as a recruiter first."
 
@@ -61,12 +67,23 @@ def build_recruiter(services: Any) -> None:
                 )
             build_review_tabs(services, auth)  # review queue, recalibration, A/B tests
 
-    def on_login(name: str, pw: str):
-        role = services.storage.authenticate(name.strip(), pw)
+    def on_login(name: str, pw: str, request: gr.Request):
+        name = scrub(name).strip()[:80]
+        ip = identify_ip(services.settings, request_info(request))
+        keys = (f"name:{name.lower()}", f"ip:{ip}")
+        wait = services.login_backoff.wait_s(*keys)
+        if wait > 0:  # refused before the password is even checked: guessing gets no faster by asking
+            log.warning("recruiter sign-in refused during back-off", extra={"user": name, "ip": ip})
+            return {}, f"Too many failed sign-ins: wait {math.ceil(wait)} s, then try again."
+        role = services.storage.authenticate(name, scrub(pw))
         if role != "recruiter":
+            failures = services.login_backoff.failed(*keys)
+            log.warning("recruiter sign-in failed", extra={"user": name, "ip": ip, "failures": failures})
+            services.storage.log(name or "?", "login_failed", f"from {ip}, failure {failures}")
             return {}, "Wrong name or password."
+        services.login_backoff.succeeded(*keys)
         services.storage.log(name, "login")
-        return {"user": name.strip(), "role": role}, f"Signed in as **{name.strip()}**."
+        return {"user": name, "role": role}, f"Signed in as **{name}**."
 
     login.click(on_login, [user, password], [auth, login_status], api_name="recruiter_login")
 

@@ -15,7 +15,8 @@ import gradio as gr
 
 from ..engine.state import SessionState
 from ..engine.timing import mmss
-from .coding import CodingPanel, answer_text, current_coding
+from .coding import CodingPanel, answer_text, current_coding, owned_state
+from .identity import guarded, who
 
 MAX_MINUTES = 60
 JS = resources.files("interviewer.ui").joinpath("timer.js").read_text(encoding="utf-8")
@@ -76,10 +77,10 @@ def countdown() -> gr.HTML:
     )
 
 
-def draft_answer(services: Any, session_id: str, draft: str, code: str, explanation: str) -> str:
+def draft_answer(services: Any, state: SessionState | None, draft: str, code: str, explanation: str) -> str:
     """What the candidate had written when time ran out: the draft, or the code and explanation of a coding
     question (the starter code alone is not an answer)."""
-    _, spec = current_coding(services, session_id)
+    _, spec = current_coding(services, state)
     if spec is None:
         return draft or ""
     notes = "\n\n".join(t.strip() for t in (explanation, draft) if t and t.strip())
@@ -90,6 +91,7 @@ def draft_answer(services: Any, session_id: str, draft: str, code: str, explanat
 def wire_time_up(
     services: Any,
     timer: Any,
+    key: Any,
     state: Any,
     chat: Any,
     answer: Any,
@@ -99,31 +101,46 @@ def wire_time_up(
 ) -> Any:
     """Submit what the candidate wrote when the page's countdown reaches zero; returns the event."""
 
+    @guarded
     def on_time_up(
-        sess: dict[str, Any], history: list[Any], draft: str, code: str, explanation: str, evt: gr.EventData
+        key: Any,
+        sess: dict[str, Any],
+        history: list[Any],
+        draft: str,
+        code: str,
+        explanation: str,
+        evt: gr.EventData,
+        request: gr.Request,
     ):
+        caller = who(services, key, request)
         sid = (sess or {}).get("id", "")
+        st = services.profiles.state(caller, sid) if sid else None  # refused when not the caller's
         # The page says which countdown ran out, so a time-up crossing an answer sent in the last second is
         # dropped by the engine (under the session's lock); an API call without it means the open question.
         asked_at = (getattr(evt, "_data", None) or {}).get("asked_at")
         if asked_at is None:
-            st = services.storage.load_session(sid) if sid else None
             asked_at = st.current.asked_at if st is not None and st.current is not None else None
         if asked_at is None:  # no interview, or no question whose clock runs
             return [gr.update()] * 7
-        text = draft_answer(services, sid, draft, code, explanation)
-        return on_message(sess, history, text, time_up=float(asked_at))
+        text = draft_answer(services, st, draft, code, explanation)
+        return on_message(caller, sess, history, text, time_up=float(asked_at))
 
-    inputs = [state, chat, answer, panel.code, panel.explanation]
+    inputs = [key, state, chat, answer, panel.code, panel.explanation]
     return timer.time_up(on_time_up, inputs, [*outputs, answer], api_name="time_up")
 
 
-def wire_countdown(services: Any, timer: Any, state: Any, after: list[Any]) -> None:
+def wire_countdown(services: Any, timer: Any, key: Any, state: Any, after: list[Any]) -> None:
     """Refresh the countdown from the stored session after every event that can ask, pause or end."""
 
-    def refresh(sess: dict[str, Any]) -> dict[str, Any]:
-        sid = (sess or {}).get("id")
-        return timer_value(services.storage.load_session(sid) if sid else None, services.clock())
+    def refresh(key: Any, sess: dict[str, Any], request: gr.Request) -> dict[str, Any]:
+        return timer_value(owned_state(services, key, sess, request), services.clock())
 
     for dep in after:  # no progress overlay: the countdown must not dim or flicker while it refreshes
-        dep.then(refresh, [state], [timer], api_visibility="undocumented", show_progress="hidden")
+        dep.then(
+            refresh,
+            [key, state],
+            [timer],
+            api_name="countdown",
+            api_visibility="private",
+            show_progress="hidden",
+        )
