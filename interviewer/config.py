@@ -158,8 +158,9 @@ class Settings(BaseSettings):
     )
     browser_secret: str = Field(
         default="",
-        description="Secret that encrypts the profile key in the browser's storage; empty: one generated into"
-        " data_dir/browser-secret. App processes behind one address must share it.",
+        description="Secret Gradio's BrowserState encrypts the stored profile key with (empty: one generated into"
+        " data_dir/browser-secret). The page receives it to decrypt the key, so it keeps the key readable across"
+        " restarts rather than hiding it. App processes behind one address must share it.",
     )
     download_ttl_minutes: int = Field(
         default=60,

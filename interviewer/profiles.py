@@ -158,8 +158,9 @@ def identify(settings: Any, key: Any, request: RequestInfo) -> Caller:
 
 
 def browser_secret(settings: Any) -> str:
-    """The secret that encrypts the profile key in the browser's storage: the setting, else one kept in the data
-    folder (0600), made on first use. It must outlive restarts, or every browser would lose its key."""
+    """The secret BrowserState encrypts the stored profile key with: the setting, else one kept in the data folder
+    (0600), made on first use. The page receives it to decrypt, so it hides nothing; it must outlive restarts, or
+    every browser would lose its key."""
     if settings.browser_secret:
         return str(settings.browser_secret)
     path = settings.data_dir / "browser-secret"
