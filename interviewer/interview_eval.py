@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .evaluation import EvalError, qwk, spearman
-from .models import LEVELS, GradingItem, Verdict
+from .models import LEVELS, GradingItem, Level, Verdict
 
 VERDICTS = ("none", *LEVELS)
 POINT_VERDICTS = ("states", "contradicts", "absent")
@@ -294,4 +294,62 @@ def reader_agreement(answers: list[Answer], resamples: int = 1000) -> dict[str, 
     out = summarise(both, second, resamples)
     for key in ("confidence_ece", "by_family", "by_style", "by_target"):
         out.pop(key, None)
+    return out
+
+
+# -- the set as a whole ---------------------------------------------------------------------------------------
+
+STAGE_LEVEL: Level = "mid"
+"""The level a scenario stage counts as asked at in this set (readers scored stages as if asked at mid)."""
+
+
+def split_digest(folder: Path, split: str) -> str:
+    """sha256 of a split's answers and labels, canonically serialised: the frozen test split is checked by it."""
+    folder = Path(folder)
+    answers = sorted(
+        (row for _, row in _jsonl(folder / "answers.jsonl") if row.get("split") == split),
+        key=lambda r: r["answer_id"],
+    )
+    ids = {r["answer_id"] for r in answers}
+    labels = sorted(
+        (row for _, row in _jsonl(folder / "labels.jsonl") if row.get("answer_id") in ids),
+        key=lambda r: (r["answer_id"], r["reader"]),
+    )
+    blob = json.dumps({"answers": answers, "labels": labels}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def corpus_items(corpus: Any) -> dict[str, Any]:
+    """Every gradable item of the corpus by benchmark id: questions by id, scenario stages as `scenario#stage`."""
+    items: dict[str, Any] = {q.id: q for q in corpus.questions}
+    for sc in corpus.scenarios:
+        for st in sc.stages:
+            items[f"{sc.id}#{st.id}"] = (sc, st)
+    return items
+
+
+def target_of(items: dict[str, Any], item_id: str) -> Any:
+    """The grading target of an item, a stage asked at STAGE_LEVEL."""
+    from .grading.target import Target
+
+    obj = items[item_id]
+    if isinstance(obj, tuple):
+        sc, st = obj
+        target = Target.of(st, level=STAGE_LEVEL, kind="case", topic=sc.topic)
+        target.id = item_id
+        target.level = STAGE_LEVEL
+        return target
+    return Target.of(obj)
+
+
+def grade_all(grade: Callable[[Any, str], Any], items: dict[str, Any], answers: list[Answer]) -> list[Graded]:
+    """Grade every answer with `grade(target, text)` (the product grader), reduced to what is compared."""
+    import sys
+
+    from tqdm import tqdm
+
+    out = []
+    for a in tqdm(answers, desc="grading", file=sys.stderr, leave=False):
+        g = grade(target_of(items, a.item_id), a.text)
+        out.append(Graded(g.level, float(g.score), float(g.confidence), grade_points(g), list(g.flags)))
     return out
