@@ -208,7 +208,24 @@ class Settings(BaseSettings):
     )
     sandbox_file_kb: int = Field(default=1024, ge=1, description="RLIMIT_FSIZE: largest file it may write.")
     sandbox_folder_mb: int = Field(
-        default=16, ge=1, description="Size of the private tmpfs mounted on the run folder (with unshare)."
+        default=16,
+        ge=1,
+        description="Size of the run's private /tmp, its working folder (a tmpfs, with unshare).",
+    )
+    sandbox_scratch_mb: int = Field(
+        default=4,
+        ge=1,
+        description="Size of each of the run's private /var/tmp and /dev/shm (tmpfs, with unshare).",
+    )
+    sandbox_max_files: int = Field(
+        default=256, ge=16, description="Files and folders each of the run's tmpfs may hold (nr_inodes)."
+    )
+    sandbox_random_tests: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="Hidden tests drawn at run time from the question's input generator, checked against its"
+        " reference solution (run in a sandbox of its own); 0 turns them off.",
     )
     sandbox_max_processes: int = Field(
         default=16, ge=1, description="RLIMIT_NPROC for the sandbox uid (binds only after the uid switch)."
@@ -223,7 +240,7 @@ class Settings(BaseSettings):
     )
     sandbox_strict: bool = Field(
         default=False,
-        description="Refuse to run code when any protection is unavailable on this platform.",
+        description="Refuse to run code when any protection (not a library) is unavailable on this platform.",
     )
 
     @property

@@ -201,6 +201,8 @@ def metrics_routes(services: Any, demo: Any = None) -> list[Any]:
 
     def ready(_request: Request) -> Response:
         body = {"ready": services.ready.is_set(), "index_error": services.index_error}
+        if body["ready"]:  # the operator's sandbox notes (no numpy, no namespaces ...), probed during warm-up
+            body["sandbox_warnings"] = services.runner.warnings
         return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
     return [Route("/metrics", endpoint, methods=["GET"]), Route("/ready", ready, methods=["GET"])]

@@ -5,6 +5,7 @@ Files in corpus/ and rubrics/ are validated into these models; everything downst
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Literal
 
@@ -54,6 +55,22 @@ class Probe(Strict):
     targets: list[str] = Field(min_length=1, description="Ids of the key points this probe digs into.")
 
 
+def generator_problem(source: str) -> str:
+    """What is wrong with a coding block's generator source ('' when it defines `generate(rng)`)."""
+    if not source.strip():
+        return "is missing"
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return f"does not parse: {exc.msg} (line {exc.lineno})"
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "generate":
+            if len(node.args.posonlyargs) + len(node.args.args) != 1:
+                return "defines generate() with other parameters than the one `rng`"
+            return ""
+    return "does not define `def generate(rng):` at its top level"
+
+
 class CodeExample(Strict):
     """One call of the candidate's function and the value it must return (both Python expressions)."""
 
@@ -73,7 +90,31 @@ class CodingSpec(Strict):
     solution: str = Field(
         default="", description="A correct solution, never shown; checks that the tests hold."
     )
+    generator: str = Field(
+        default="",
+        description="Python defining `generate(rng)`, which returns the arguments of one call as a tuple, drawn"
+        " with `rng` (a random.Random). Hidden tests drawn from it at run time are checked against `solution`.",
+    )
     allow_numpy: bool = False
+
+    @model_validator(mode="after")
+    def _generator_defines_generate(self) -> CodingSpec:
+        if self.generator and generator_problem(self.generator):
+            raise ValueError(self.generator_help())
+        return self
+
+    def generator_help(self) -> str:
+        """What is wrong with the generator and exactly what to write instead ('' when it is fine)."""
+        problem = generator_problem(self.generator)
+        if not problem:
+            return ""
+        return (
+            f"coding.generator {problem}. Add to the coding block a `generator: |` whose Python defines"
+            f" `def generate(rng):` returning a tuple of arguments for one call of {self.function}(), drawn"
+            " with rng (a random.Random), e.g. `return ([rng.randint(0, 9) for _ in range(rng.randint(0,"
+            " 6))],)`; hidden tests are drawn from it at run time and checked against `solution`"
+            " (corpus/README.md)"
+        )
 
 
 class GradingItem(Strict):

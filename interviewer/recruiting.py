@@ -63,11 +63,13 @@ class Workspace:
                 corpus = load_corpus(copies["corpus"], copies["rubrics"])
             except CorpusError as exc:
                 return [p.replace(str(copies[head]), head) for p in exc.problems]
+            from .coding.checks import coding_problems
             from .validation import near_duplicates
 
             dupes = near_duplicates(corpus, self.services.embedder)
             del target
-            return [f"questions {a} and {b} are near-duplicates (cosine {c})" for a, b, c in dupes]
+            problems = [f"questions {a} and {b} are near-duplicates (cosine {c})" for a, b, c in dupes]
+            return problems + coding_problems(corpus, self.services.corpus, self.services.runner)
 
     def save(self, rel: str, content: str, author: str, note: str = "") -> str:
         problems = self.validate(rel, content)

@@ -114,6 +114,7 @@ class Services:
             lambda: (self.grader, self._answer_space),
             self.load_encodings,  # stored by `interviewer index`; encoding them here would take the cores
             tokens.encoding,  # tiktoken reads its BPE file (0.3 s) at first use: not in a candidate's first turn
+            self.log_sandbox_warnings,  # probes the sandbox once, so /ready can report it
         )
         try:
             for step in steps:
@@ -123,6 +124,11 @@ class Services:
                     log.warning("warm-up step failed: %s", exc)
         finally:
             self.ready.set()
+
+    def log_sandbox_warnings(self) -> None:
+        """Tell the operator, once at start-up, what the code sandbox cannot do on this machine."""
+        for text in self.runner.warnings:
+            log.warning("code sandbox: %s", text)
 
     @property
     def encodings_path(self) -> Path:

@@ -157,7 +157,7 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
             if httpx.get(url + "ready").status_code == 200:
                 break
             time.sleep(0.2)
-        assert httpx.get(url + "ready").json() == {"ready": True, "index_error": ANY}
+        assert httpx.get(url + "ready").json() == {"ready": True, "index_error": ANY, "sandbox_warnings": ANY}
         client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
         key = new_key()
         client.predict(

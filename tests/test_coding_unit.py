@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import pytest
 
+from interviewer.coding import wire
 from interviewer.coding.grading import CodingGrader, combine, correctness
 from interviewer.coding.models import RunResult, TestOutcome
 from interviewer.coding.report import run_markdown
-from interviewer.coding.results import build_result
+from interviewer.coding.results import Collected, Planned, build_result
 from interviewer.coding.review import readability
-from interviewer.coding.values import decode, describe_call, extract_code, same
+from interviewer.coding.values import decode, describe_call, extract_code, literal, same
 from interviewer.grading.models import Criterion, Grade
-from interviewer.models import CodeExample, CodingSpec
+from interviewer.models import CodeExample, CodingSpec, generator_problem
 
 SPEC = CodingSpec(
     function="head",
@@ -25,12 +26,28 @@ SPEC = CodingSpec(
 )
 
 
-def _events(pid: int, *events: dict) -> str:
-    return "\n".join(json.dumps({**e, "pid": pid}) for e in events)
+def _planned(spec: CodingSpec = SPEC, drawn: int = 0) -> list[Planned]:
+    tests = [
+        Planned("example", literal(t.expected), call=t.call, expected_text=t.expected) for t in spec.examples
+    ]
+    tests += [
+        Planned("hidden", literal(t.expected), call=t.call, about=describe_call(t.call)) for t in spec.tests
+    ]
+    return tests + [Planned("random", k, args=[[k, 99]], about="a random input") for k in range(drawn)]
 
 
-def _raw(results: str, **extra: object) -> dict:
-    return {"pid": 42, "returncode": 0, "results": results, "output": "", "ms": 5.0, **extra}
+def _seen(results: dict[int, dict] | None = None, loaded: bool = True, **extra: object) -> Collected:
+    seen = Collected(
+        loaded={"event": "loaded", "ok": True, "error": "", "ms": 1, "output": ""} if loaded else None,
+        results=results or {},
+        sent=set(results or {}),
+        done=True,
+        returncode=0,
+        ms=5.0,
+    )
+    for key, value in extra.items():
+        setattr(seen, key, value)
+    return seen
 
 
 def test_values_compare_like_a_reviewer_would():
@@ -63,27 +80,13 @@ def test_extract_code_takes_the_last_block_that_defines_the_function():
 
 
 def test_results_redact_hidden_tests_and_mark_the_one_that_was_running():
-    results = (
-        _events(
-            42,
-            {"event": "loaded", "ok": True, "error": "", "ms": 1, "output": ""},
-            {"event": "start", "i": 0},
-            {"event": "result", "i": 0, "status": "returned", "value": 1, "ms": 0.1, "output": "hi"},
-            {"event": "start", "i": 1},
-            {
-                "event": "result",
-                "i": 1,
-                "status": "raised",
-                "error_type": "IndexError",
-                "error": "xs=[] 0",
-                "line": 2,
-            },
-            {"event": "start", "i": 2},
-        )
-        + "\n"
-        + _events(99, {"event": "result", "i": 2, "status": "returned", "value": 7})
-    )  # a forked child
-    run = build_result(SPEC, _raw(results, timed_out=True), True, {}, [], 1000)
+    results = {
+        0: {"status": "returned", "value": 1, "ms": 0.1, "output": "hi"},
+        1: {"status": "raised", "error_type": "IndexError", "error": "xs=[] 0", "line": 2},
+    }
+    seen = _seen(results, timed_out=True, done=False)
+    seen.sent.add(2)  # the call in flight when the clock ran out
+    run = build_result(_planned(), seen, True, {}, [], 1000)
     assert run.status == "timeout"
     ex, h1, h2, h3 = run.tests
     assert (ex.kind, ex.status, ex.call, ex.got, ex.output) == (
@@ -105,20 +108,34 @@ def test_results_redact_hidden_tests_and_mark_the_one_that_was_running():
         assert secret not in dumped  # hidden calls, values and messages never leave the runner
 
 
+def test_random_tests_are_compared_in_the_parent_and_redacted():
+    results = {i: {"status": "returned", "value": 1 if i == 0 else 7} for i in range(4)}
+    results |= {4: {"status": "returned", "value": 0}, 5: {"status": "returned", "value": 5}}
+    run = build_result(_planned(drawn=2), _seen(results), True, {}, [], 1000)
+    first, second = run.of_kind("random")
+    assert (first.status, second.status, first.label) == ("passed", "failed", "random test 1 of 2")
+    assert first.about == "a random input" and not (first.call or first.expected or first.got)
+    assert run.summary() == "passed 1/1 examples and 1/3 hidden tests and 1/2 random tests"
+    assert "99" not in run.model_dump_json()  # the drawn arguments stay in the parent
+
+
 def test_results_report_load_errors_limits_and_crashes():
-    loaded = {"event": "loaded", "ok": False, "error": "SyntaxError: invalid syntax (line 1)", "ms": 1}
-    run = build_result(SPEC, _raw(_events(42, loaded)), True, {}, [], 1000)
+    failed = {"event": "loaded", "ok": False, "error": "SyntaxError: invalid syntax (line 1)", "ms": 1}
+    run = build_result(_planned(), _with_loaded(failed), True, {}, [], 1000)
     assert run.status == "load_error" and "SyntaxError" in run.message
     assert {t.status for t in run.tests} == {"not_run"}
-    ok = {"event": "loaded", "ok": True, "error": "", "ms": 1, "output": ""}
-    assert (
-        build_result(SPEC, _raw(_events(42, ok), output_overflow=True), True, {}, [], 10).status
-        == "output_limit"
-    )
-    assert build_result(SPEC, _raw(_events(42, ok), returncode=-24), True, {}, [], 10).status == "cpu_limit"
-    assert build_result(SPEC, _raw(_events(42, ok), returncode=3), True, {}, [], 10).status == "crashed"
-    launcher = {"event": "launcher_error", "error": "mount failed"}
-    assert build_result(SPEC, _raw(_events(42, launcher)), True, {}, [], 10).status == "unavailable"
+    assert build_result(_planned(), _seen(overflow=True), True, {}, [], 10).status == "output_limit"
+    assert build_result(_planned(), _seen(returncode=-24, done=False), True, {}, [], 10).status == "cpu_limit"
+    assert build_result(_planned(), _seen(returncode=3, done=False), True, {}, [], 10).status == "crashed"
+    assert build_result(_planned(), _seen(stuck=True), True, {}, [], 10).status == "timeout"
+    broken = _seen(loaded=False, launcher_error="mount failed")
+    assert build_result(_planned(), broken, True, {}, [], 10).status == "unavailable"
+
+
+def _with_loaded(event: dict) -> Collected:
+    seen = _seen()
+    seen.loaded = event
+    return seen
 
 
 def _rubric(score: float = 3.0, level: str = "mid") -> Grade:
@@ -211,3 +228,41 @@ def test_readability_and_report():
     assert readability("def (:")[0] == 0.0
     text = run_markdown(_run(["failed", "passed"]))
     assert "| hidden test 1 of 1 |" in text and "passed 0/1 examples and 1/1 hidden tests" in text
+
+
+def test_a_table_of_known_answers_earns_nothing_when_random_tests_fail():
+    """Reproduction 6 of issue 21, in the grading rule: examples and hidden tests pass, every random test fails."""
+    table = _run(["passed"] * 5 + ["failed"] * 10)
+    for t in table.tests[5:]:
+        t.kind = "random"
+    assert correctness(table) == 0.0
+    graded = combine(_rubric(4.0, "mid"), table)
+    assert graded.level == "none" and graded.score <= 0.3 * 4.0 + 1e-9 and "tests_failed" in graded.flags
+    honest = _run(["passed"] * 5 + ["passed"] * 9 + ["failed"])
+    for t in honest.tests[5:]:
+        t.kind = "random"
+    assert correctness(honest) == 0.9 and combine(_rubric(), honest).level == "junior"
+
+
+def test_operator_warnings_stay_out_of_the_candidates_report():
+    run = _run(["passed", "passed"])
+    run.warnings = ["the sandbox Python has no numpy: questions that allow numpy cannot run"]
+    assert "numpy" not in run_markdown(run)
+
+
+def test_values_cross_the_pipe_with_their_types():
+    value = {(1, "a"): [1.5, float("inf"), {2, 3}], "k": (None, True)}
+    assert same(decode(wire.encode(value)), value)
+    assert wire.is_plain(wire.encode(([1, 2], "x"))) and not wire.is_plain(wire.encode((object(),)))
+    with pytest.raises(ValueError):
+        wire.decode(wire.encode(object()))
+
+
+def test_a_coding_block_needs_a_generator_that_defines_generate():
+    assert generator_problem("def generate(rng):\n    return (rng.random(),)\n") == ""
+    assert "missing" in generator_problem("")
+    assert "does not parse" in generator_problem("def generate(rng)\n")
+    assert "does not define" in generator_problem("def make(rng):\n    return ()\n")
+    assert "other parameters" in generator_problem("def generate(rng, n):\n    return ()\n")
+    with pytest.raises(ValueError, match=r"def generate\(rng\):.*head\(\)"):
+        CodingSpec(function="head", signature="def head(xs):", generator="def generate():\n    return ()\n")

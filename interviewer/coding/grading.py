@@ -31,13 +31,19 @@ class Runner(Protocol):
 
 
 def correctness(run: RunResult) -> float:
-    """0 to 1: mostly the hidden-test pass rate, with the visible examples counting a quarter."""
-    hidden, examples = run.pass_rate("hidden"), run.pass_rate("example")
+    """0 to 1: mostly the hidden-test pass rate, with the visible examples counting a quarter, scaled by the share
+    of random tests passed.
+
+    The examples and hidden tests are written in the corpus, which is public, so passing them shows little unless
+    the code also gets inputs drawn at run time right: a table of known answers earns nothing."""
+    hidden, examples, drawn = run.pass_rate("hidden"), run.pass_rate("example"), run.pass_rate("random")
     if hidden is None and examples is None:
         return 0.0
     if hidden is None or examples is None:
-        return float(hidden if hidden is not None else examples or 0.0)
-    return HIDDEN_SHARE * hidden + (1 - HIDDEN_SHARE) * examples
+        fixed = float(hidden if hidden is not None else examples or 0.0)
+    else:
+        fixed = HIDDEN_SHARE * hidden + (1 - HIDDEN_SHARE) * examples
+    return fixed * (1.0 if drawn is None else drawn)
 
 
 def _max(a: Verdict, b: Verdict) -> Verdict:

@@ -7,6 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 TestStatus = Literal["passed", "failed", "error", "timeout", "not_run"]
+TestKind = Literal["example", "hidden", "random"]
+"""Examples are shown; hidden tests are written in the corpus and never shown; random tests are hidden tests whose
+arguments are drawn at run time by the question's generator and checked against its reference solution."""
 RunStatus = Literal[
     "ok",
     "load_error",
@@ -21,11 +24,11 @@ RunStatus = Literal[
 
 
 class TestOutcome(BaseModel):
-    """One example or hidden test; hidden tests never carry their call, expected value or output."""
+    """One example, hidden or random test; only examples carry their call, expected value and output."""
 
     __test__ = False  # not a pytest class
 
-    kind: Literal["example", "hidden"]
+    kind: TestKind
     index: int
     """1-based position among the tests of its kind."""
     of: int
@@ -37,7 +40,7 @@ class TestOutcome(BaseModel):
     expected: str = ""
     got: str = ""
     error: str = ""
-    """For examples the exception and its message; for hidden tests only the exception type."""
+    """For examples the exception and its message; for hidden and random tests only the exception type."""
     output: str = ""
     ms: float = 0.0
 
@@ -47,7 +50,7 @@ class TestOutcome(BaseModel):
 
     @property
     def label(self) -> str:
-        name = "example" if self.kind == "example" else "hidden test"
+        name = {"example": "example", "hidden": "hidden test", "random": "random test"}[self.kind]
         return f"{name} {self.index} of {self.of}"
 
 
@@ -80,7 +83,7 @@ class RunResult(BaseModel):
 
     def summary(self) -> str:
         parts = []
-        for kind, name in (("example", "examples"), ("hidden", "hidden tests")):
+        for kind, name in (("example", "examples"), ("hidden", "hidden tests"), ("random", "random tests")):
             tests = self.of_kind(kind)
             if tests:
                 parts.append(f"{sum(t.passed for t in tests)}/{len(tests)} {name}")

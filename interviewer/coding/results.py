@@ -1,42 +1,65 @@
-"""Turn the harness's event lines and the process's fate into a RunResult, redacting hidden tests."""
+"""Turn what the parent collected from a run into a RunResult, comparing values and redacting hidden tests."""
 
 from __future__ import annotations
 
-import json
 import signal
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import CodeExample, CodingSpec
-from .models import RunResult, RunStatus, TestOutcome
-from .values import decode, describe_call, literal, same, show
+from .models import RunResult, RunStatus, TestKind, TestOutcome
+from .values import decode, same, show
 
 
-def parse_events(text: str, pid: int) -> list[dict[str, Any]]:
-    """The harness's JSON lines written by the run's own process (forked children and junk are ignored)."""
-    events = []
-    for line in text.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("pid") == pid:
-            events.append(event)
-    return events
+@dataclass
+class Planned:
+    """One test the parent will send: a corpus call (examples, hidden tests) or drawn arguments (random tests)."""
+
+    kind: TestKind
+    expected: Any
+    """The value the call must return, as a Python value (never sent to the sandbox)."""
+    call: str = ""
+    args: Any = None
+    """For random tests: the encoded arguments drawn by the generator."""
+    expected_text: str = ""
+    about: str = ""
+
+    @property
+    def message(self) -> dict[str, Any]:
+        return {"call": self.call} if self.call else {"args": self.args}
+
+
+@dataclass
+class Collected:
+    """What the parent saw of one candidate process."""
+
+    loaded: dict[str, Any] | None = None
+    results: dict[int, dict[str, Any]] = field(default_factory=dict)
+    sent: set[int] = field(default_factory=set)
+    violations: list[str] = field(default_factory=list)
+    launcher_error: str = ""
+    done: bool = False
+    stuck: bool = False
+    """A call outlived its own time limit (the code had disabled the alarm), so the run was stopped."""
+    returncode: int | None = None
+    timed_out: bool = False
+    overflow: bool = False
+    output: str = ""
+    ms: float = 0.0
 
 
 def _outcome(
-    test: CodeExample, kind: str, index: int, of: int, event: dict[str, Any] | None, started: bool, died: str
+    test: Planned, index: int, of: int, event: dict[str, Any] | None, sent: bool, died: str
 ) -> TestOutcome:
-    base: dict[str, Any] = {"kind": kind, "index": index, "of": of, "about": describe_call(test.call)}
-    hidden = kind == "hidden"
-    if not hidden:
-        base.update(call=test.call, expected=test.expected)
+    base: dict[str, Any] = {"kind": test.kind, "index": index, "of": of, "about": test.about}
+    shown = test.kind == "example"
+    if shown:
+        base.update(call=test.call, expected=test.expected_text)
     if event is None:
-        status = "timeout" if started and died == "timeout" else "error" if started else "not_run"
-        error = {"timeout": "took too long", "": ""}.get(died, died) if started else ""
+        status = "timeout" if sent and died == "timeout" else "error" if sent else "not_run"
+        error = {"timeout": "took too long", "": ""}.get(died, died) if sent else ""
         return TestOutcome(status=status, error=error, **base)
     ms = float(event.get("ms", 0.0))
-    if not hidden:
+    if shown:
         base["output"] = str(event.get("output", ""))
     if event.get("status") == "timeout":
         return TestOutcome(status="timeout", error="took too long", ms=ms, **base)
@@ -44,64 +67,55 @@ def _outcome(
         etype = str(event.get("error_type", "Exception"))
         line = f" (line {event['line']})" if event.get("line") else ""
         detail = str(event.get("error", ""))
-        error = etype if hidden else etype + (f": {detail}" if detail else "") + line
+        error = etype + (f": {detail}" if detail else "") + line if shown else etype
         return TestOutcome(status="error", error=error, ms=ms, **base)
     got = decode(event.get("value"))
-    ok = same(got, literal(test.expected))
-    if not hidden:
+    ok = same(got, test.expected)
+    if shown:
         base["got"] = show(got)
     return TestOutcome(status="passed" if ok else "failed", ms=ms, **base)
 
 
-def _fate(raw: dict[str, Any], events: list[dict[str, Any]]) -> tuple[RunStatus, str]:
-    done = any(e.get("event") == "done" for e in events)
-    memory = any(e.get("error_type") == "MemoryError" for e in events)
-    rc = raw.get("returncode")
-    if raw.get("output_overflow") or raw.get("results_overflow"):
+def _fate(seen: Collected) -> tuple[RunStatus, str]:
+    memory = any(e.get("error_type") == "MemoryError" for e in seen.results.values())
+    rc = seen.returncode
+    if seen.overflow:
         return "output_limit", "The code printed more than the output limit, so it was stopped."
-    if raw.get("timed_out"):
+    if seen.timed_out or seen.stuck:
         return "timeout", "The run took longer than the time limit and was stopped."
-    if rc in (-signal.SIGXCPU, -signal.SIGKILL) and not done:
+    if rc in (-signal.SIGXCPU, -signal.SIGKILL) and not seen.done:
         return "cpu_limit", "The code used more CPU time than allowed and was stopped."
     if memory:
         return "memory_limit", "The code ran out of its memory allowance (MemoryError)."
-    if not done:
+    if not seen.done:
         return "crashed", f"The process stopped before finishing the tests (exit status {rc})."
     return "ok", ""
 
 
 def build_result(
-    spec: CodingSpec,
-    raw: dict[str, Any],
+    tests: list[Planned],
+    seen: Collected,
     include_hidden: bool,
     protections: dict[str, bool],
     warnings: list[str],
     output_cap: int,
 ) -> RunResult:
-    """The RunResult of one run, from the raw output collected by the runner."""
-    events = parse_events(str(raw.get("results", "")), int(raw.get("pid", -1)))
+    """The RunResult of one run: each planned test's outcome, compared here in the parent."""
     common: dict[str, Any] = {
         "protections": protections,
         "warnings": warnings,
-        "ms": float(raw.get("ms", 0.0)),
-        "violations": list(
-            dict.fromkeys(str(e.get("what")) for e in events if e.get("event") == "violation")
-        ),
+        "ms": seen.ms,
+        "violations": list(dict.fromkeys(seen.violations)),
     }
-    tests = [("example", t) for t in spec.examples] + (
-        [("hidden", t) for t in spec.tests] if include_hidden else []
-    )
-    counts = {"example": len(spec.examples), "hidden": len(spec.tests)}
-    launcher = next((e for e in events if e.get("event") == "launcher_error"), None)
-    if launcher is not None:
+    if seen.launcher_error:
         return RunResult(
-            status="unavailable", message=f"The sandbox could not start: {launcher.get('error')}", **common
+            status="unavailable", message=f"The sandbox could not start: {seen.launcher_error}", **common
         )
-    loaded = next((e for e in events if e.get("event") == "loaded"), None)
-    status, message = _fate(raw, events)
+    status, message = _fate(seen)
+    loaded = seen.loaded
     output = str(loaded.get("output", "")) if loaded else ""
     if not include_hidden:
-        output += str(raw.get("output", ""))
+        output += seen.output
     output = output[:output_cap]
     if loaded is not None and not loaded.get("ok"):
         status, message = "load_error", str(loaded.get("error", "the code could not be loaded"))
@@ -110,12 +124,12 @@ def build_result(
         if status in ("ok", "load_error")
         else ("timeout" if status in ("timeout", "cpu_limit") else message)
     )
-    results = {int(e["i"]): e for e in events if e.get("event") == "result" and "i" in e}
-    started = {int(e["i"]) for e in events if e.get("event") == "start" and "i" in e}
-    outcomes, seen = [], {"example": 0, "hidden": 0}
-    for i, (kind, test) in enumerate(tests):
-        seen[kind] += 1
-        outcomes.append(_outcome(test, kind, seen[kind], counts[kind], results.get(i), i in started, died))
+    counts = {kind: sum(t.kind == kind for t in tests) for kind in ("example", "hidden", "random")}
+    outcomes, seen_of = [], dict.fromkeys(counts, 0)
+    for i, test in enumerate(tests):
+        seen_of[test.kind] += 1
+        event = seen.results.get(i)
+        outcomes.append(_outcome(test, seen_of[test.kind], counts[test.kind], event, i in seen.sent, died))
     if loaded is None and status == "ok":
         status, message = "crashed", "The code did not start."
     return RunResult(status=status, message=message, tests=outcomes, output=output, **common)

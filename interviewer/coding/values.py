@@ -7,6 +7,8 @@ import math
 import re
 from typing import Any
 
+from . import wire
+
 REL_TOL = 1e-6
 ABS_TOL = 1e-9
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)```", re.S | re.I)
@@ -23,31 +25,8 @@ class Opaque:
 
 
 def decode(value: Any) -> Any:
-    """The inverse of the harness's `encode` (tuples compare equal to lists in `same`)."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if isinstance(value, dict):
-        if "__tuple__" in value:
-            return tuple(decode(v) for v in value["__tuple__"])
-        if "__float__" in value:
-            return float(value["__float__"])
-        if "__set__" in value:
-            items = [decode(v) for v in value["__set__"]]
-            try:
-                return set(items)
-            except TypeError:
-                return Opaque("set", repr(items))
-        if "__dict__" in value:
-            out = {}
-            for k, v in value["__dict__"]:
-                key = decode(k)
-                try:
-                    out[key] = decode(v)
-                except TypeError:
-                    return Opaque("dict", repr(value)[:200])
-            return out
-        return Opaque(str(value.get("__type__", "object")), str(value.get("__repr__", "?")))
-    return value
+    """The inverse of the harness's `encode`; objects with no literal form become `Opaque`."""
+    return wire.decode(value, Opaque)
 
 
 def same(got: Any, expected: Any) -> bool:
