@@ -22,6 +22,8 @@ TOPICS = {
     "multilingual",
     "explainability",
     "leadership",
+    "agents",
+    "llm_inference",
 }
 
 
