@@ -168,6 +168,13 @@ class Question(GradingItem):
             raise ValueError("misconceptions: give at least one common misconception")
         return self
 
+    @model_validator(mode="after")
+    def _coding_has_generator(self) -> Question:
+        """A corpus coding question draws random hidden tests, so a table of its public answers cannot pass."""
+        if self.coding is not None and self.coding.generator_help():
+            raise ValueError(self.coding.generator_help())
+        return self
+
 
 class Stage(GradingItem):
     """One stage of a case scenario (understanding, approach, data, model, ...), graded like a question."""

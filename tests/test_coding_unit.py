@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from interviewer.coding import wire
@@ -12,7 +14,7 @@ from interviewer.coding.results import Collected, Planned, build_result
 from interviewer.coding.review import readability
 from interviewer.coding.values import decode, describe_call, extract_code, literal, same
 from interviewer.grading.models import Criterion, Grade
-from interviewer.models import CodeExample, CodingSpec, generator_problem
+from interviewer.models import CodeExample, CodingSpec, Question, generator_problem
 
 SPEC = CodingSpec(
     function="head",
@@ -266,3 +268,25 @@ def test_a_coding_block_needs_a_generator_that_defines_generate():
     assert "other parameters" in generator_problem("def generate(rng, n):\n    return ()\n")
     with pytest.raises(ValueError, match=r"def generate\(rng\):.*head\(\)"):
         CodingSpec(function="head", signature="def head(xs):", generator="def generate():\n    return ()\n")
+    points = [
+        {"id": f"p-{lv}", "level": lv, "text": f"A point at the {lv} level."}
+        for lv in ("junior", "mid", "senior")
+    ]
+    question = {
+        "id": "q",
+        "level": "junior",
+        "topic": "t",
+        "kind": "coding",
+        "text": "Write head(xs), the first item or None.",
+        "reference_answer": "Return xs[0] when the list is not empty, else None; constant time.",
+        "key_points": points,
+        "misconceptions": ["xs[0] works on an empty list."],
+        "probes": [{"text": "What about an empty list?", "targets": ["p-junior"]}],
+        "coding": SPEC.model_dump(),
+    }
+    with pytest.raises(
+        ValueError, match=re.escape("coding.generator is missing. Add to the coding block a `generator: |`")
+    ):
+        Question.model_validate(question)
+    question["coding"]["generator"] = "def generate(rng):\n    return ([rng.random()],)\n"
+    assert Question.model_validate(question).coding.generator

@@ -3,6 +3,7 @@ hook being switched off: what holds is the operating system's (namespaces, own r
 
 from __future__ import annotations
 
+import ast
 import os
 import tempfile
 import threading
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from interviewer.coding.grading import combine, correctness
 from interviewer.coding.reference import Drawing
+from interviewer.grading.models import Grade
 from interviewer.models import CodeExample, CodingSpec
 from tests import sandbox_fixtures as fx
 from tests.sandbox_fixtures import SECRET, first, need_namespaces
@@ -242,6 +245,25 @@ return [pids, os.getpid(), sent, host]
     assert (
         host != Path(f"/proc/{os.getpid()}/cmdline").read_text()
     )  # this test's process is not its pid there
+
+
+def test_6_a_table_of_the_corpus_answers_fails_the_random_tests(runner, corpus):
+    """Every example and hidden test of cnlp-edit-distance, answered from a table: the random tests fail it and
+    the grade gives it nothing for correctness."""
+    spec = corpus.by_id["cnlp-edit-distance"].coding
+    table = {}
+    for test in [*spec.examples, *spec.tests]:
+        call = ast.parse(test.call, mode="eval").body
+        table[tuple(ast.literal_eval(arg) for arg in call.args)] = ast.literal_eval(test.expected)
+    code = f"TABLE = {table!r}\n\ndef edit_distance(a, b):\n    return TABLE.get((a, b), 0)\n"
+    run = runner.run(spec, code, guard=False)
+    assert run.pass_rate("example") == 1.0 and run.pass_rate("hidden") == 1.0  # the table is right there
+    assert run.pass_rate("random") is not None and run.pass_rate("random") <= 0.3, run.summary()
+    grade = combine(Grade(question_id="q", score=4.0, level="mid", criteria=[], confidence=0.5), run, code)
+    assert correctness(run) <= 0.3 and grade.level == "none" and grade.score < 2.0, (
+        grade.score,
+        run.summary(),
+    )
 
 
 def test_the_reference_solution_and_generator_run_sandboxed_too(runner, secret_dir):
