@@ -12,8 +12,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "2000")
 
-from interviewer.memory import limit_malloc_arenas
-from interviewer.metrics import configure_logging
+from interviewer.ops.memory import limit_malloc_arenas
+from interviewer.ops.monitoring import configure_logging
 from interviewer.services import Services
 from interviewer.ui.app import build_app, launch_options
 

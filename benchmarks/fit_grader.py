@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from interviewer.evaluation import pearson, read_rows  # noqa: E402
-from interviewer.grading.calibration import apply_cuts, fit_cuts, fit_score_model, macro_f1  # noqa: E402
+from interviewer.evaluation.asag import pearson, read_rows  # noqa: E402
+from interviewer.grading.score_model import apply_cuts, fit_cuts, fit_score_model, macro_f1  # noqa: E402
 
 SETS = ["semeval2013_beetle_2way", "semeval2013_scientsbank_2way", "saf_v2_en"]
 GATE_WORDS, L2, BALANCE = 30.0, 10.0, False
@@ -31,9 +31,9 @@ def train_features(name: str, data: Path, cache: Path) -> tuple[list, np.ndarray
     """Features of every train row of one set, computed by the shipped grader code (cached)."""
     from tqdm import tqdm
 
-    from interviewer.embeddings import make_embedder
+    from interviewer.domain.target import Target
+    from interviewer.encoders.embeddings import make_embedder
     from interviewer.grading.grader import RubricGrader
-    from interviewer.grading.target import Target
 
     rows = [r for r in read_rows(data / f"{name}.csv") if r.split == "train"]
     path = cache / make_embedder("onnx").name / f"{name}.pkl"  # features of one encoder build only

@@ -29,12 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from interviewer.config import load_settings  # noqa: E402
-from interviewer.corpus import load_corpus  # noqa: E402
-from interviewer.embeddings import make_embedder  # noqa: E402
-from interviewer.grading.calibration import ScoreModel, fit_platt, platt  # noqa: E402
+from interviewer.corpus.loader import load_corpus  # noqa: E402
+from interviewer.domain.target import Target  # noqa: E402
+from interviewer.domain.text import clean  # noqa: E402
+from interviewer.encoders.embeddings import make_embedder  # noqa: E402
 from interviewer.grading.grader import RubricGrader  # noqa: E402
-from interviewer.grading.target import Target  # noqa: E402
-from interviewer.text import clean  # noqa: E402
+from interviewer.grading.score_model import ScoreModel, fit_platt, platt  # noqa: E402
 
 SAME_TOPIC, OTHER_TOPIC = 8, 3
 MIN_GAIN = 0.01  # a kind's own scaling must read its held-out questions at least this much better

@@ -26,15 +26,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from interviewer.domain.target import Target  # noqa: E402
+from interviewer.domain.text import clean  # noqa: E402
 from interviewer.grading import grader as grading  # noqa: E402
-from interviewer.grading.target import Target  # noqa: E402
 from interviewer.services import Services  # noqa: E402
-from interviewer.text import clean  # noqa: E402
 
 
 def unit_probs(svc: Services, rows: list[dict]) -> list[dict]:
     """Per answer: its split, whether it states a misconception, and per-unit key-point and misconception probs."""
-    from interviewer.grading.calibration import ScoreModel
+    from interviewer.grading.score_model import ScoreModel
 
     g = grading.RubricGrader(svc.embedder, ScoreModel.load(), svc.corpus.rubric)
     out = []

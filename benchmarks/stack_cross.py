@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.cross_encoder import CrossEncoder
-from interviewer.embeddings import make_embedder
-from interviewer.evaluation import pearson
-from interviewer.grading.calibration import (
+from interviewer.encoders.cross_encoder import CrossEncoder
+from interviewer.encoders.embeddings import make_embedder
+from interviewer.evaluation.asag import pearson
+from interviewer.grading.score_model import (
     apply_cuts,
     fit_cuts,
     fit_score_model,

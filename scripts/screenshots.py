@@ -73,7 +73,7 @@ def main() -> None:
 
 def review_loop(page, svc) -> None:
     """The review queue, recalibration history and an A/B report (demo reviews are synthetic, marked as such)."""
-    from interviewer.engine.state import Setup
+    from interviewer.domain.session import Setup
     from tests.test_recalibration import synthetic
 
     state, _ = svc.sessions.start("demo-queue", Setup(level="junior", track="ml-foundations", questions=1))

@@ -18,7 +18,7 @@ def _strip(value: Any) -> Any:
 
 def grade_all(services: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each item ({id, case, answer}) with the grade JSON of its answer, through the composition root's grader."""
-    from interviewer.grading.target import Target
+    from interviewer.domain.target import Target
 
     corpus = services.corpus
     out = []

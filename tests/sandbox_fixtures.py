@@ -10,7 +10,7 @@ import pytest
 
 from interviewer.coding.runner import CodeRunner
 from interviewer.config import load_settings
-from interviewer.models import CodeExample, CodingSpec
+from interviewer.domain.questions import CodeExample, CodingSpec
 
 SECRET = "SECRET-ROW candidate answers"
 

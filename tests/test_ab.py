@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from interviewer.ab import bucket, two_proportion_z
-from interviewer.engine.state import Setup
-from interviewer.grading.adjust import Calibration
+from interviewer.domain.session import Setup
+from interviewer.review_loop.ab_tests import bucket, two_proportion_z
+from interviewer.review_loop.calibration import Calibration
 
 ANSWER = (
     "A decision tree splits the data again and again on the feature and threshold that best separate the "

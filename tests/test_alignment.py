@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from interviewer.embeddings import make_embedder
+from interviewer.domain.text import spans
+from interviewer.encoders.embeddings import make_embedder
 from interviewer.grading.alignment import _range_max
 from interviewer.grading.guards import INJECTION, injection_segments
-from interviewer.text import spans
 
 ANSWER = (
     "Bagging trains trees on bootstrap samples. Boosting fits each tree to the errors of the ones before, "

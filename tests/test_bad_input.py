@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from interviewer.engine.state import Setup
-from interviewer.text import clean
+from interviewer.domain.session import Setup
+from interviewer.domain.text import clean
 from interviewer.ui.messages import candidate_message, event_messages
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from interviewer.profiles import profile_of_key
+from interviewer.sessions.identity import profile_of_key
 
 from .browser import browser_page, fill, profile_key, served_app
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import text, update
 
-from interviewer.metrics import TURN_ERRORS
-from interviewer.profiles import profile_of_key
-from interviewer.storage import sessions
+from interviewer.ops.monitoring import TURN_ERRORS
+from interviewer.sessions.identity import profile_of_key
+from interviewer.storage.store import sessions
 
 from .candidate_app import candidate_app, client, fn_index, new_browser, raw_call
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from interviewer.profiles import parse_key, profile_of_key
+from interviewer.sessions.identity import parse_key, profile_of_key
 
 from .candidate_app import candidate_app, client, fn_index, new_browser, raw_call
 
@@ -268,7 +268,7 @@ def test_an_old_name_keyed_profile_is_claimed_once_by_a_browser_without_data(app
     from gradio_client.exceptions import AppError
     from sqlalchemy import text
 
-    from interviewer.engine.state import Setup
+    from interviewer.domain.session import Setup
 
     url, svc = app
     old, _ = svc.sessions.start("bob", Setup(level="junior", track="ml-foundations", questions=2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.profiles import new_key, user_profile
+from interviewer.sessions.identity import new_key, user_profile
 
 from .candidate_app import candidate_app
 

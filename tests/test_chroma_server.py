@@ -14,11 +14,11 @@ from unittest.mock import ANY
 import pytest
 
 from interviewer.config import load_settings
-from interviewer.engine.state import Setup
-from interviewer.index import IndexError_
+from interviewer.domain.session import Setup
+from interviewer.search.index import IndexError_
 from interviewer.services import Services
-from interviewer.sessions import SessionService
-from interviewer.storage import Storage
+from interviewer.sessions.service import SessionService
+from interviewer.storage.store import Storage
 
 from .browser import stop
 from .test_app_client import free_port
@@ -140,7 +140,7 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
     import httpx
     from gradio_client import Client
 
-    from interviewer.profiles import new_key, profile_of_key
+    from interviewer.sessions.identity import new_key, profile_of_key
 
     from .test_concurrency import _start
 
@@ -184,7 +184,7 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
 
 
 def test_a_recruiter_save_with_the_chroma_server_down_is_kept_and_synced_later(tmp_path, services):
-    from interviewer.recruiting import Workspace
+    from interviewer.review_loop.recruiting import Workspace
 
     for name in ("corpus", "rubrics"):
         shutil.copytree(ROOT / name, tmp_path / name)

@@ -7,14 +7,14 @@ import re
 import pytest
 
 from interviewer.coding import wire
-from interviewer.coding.grading import CodingGrader, combine, correctness
-from interviewer.coding.models import RunResult, TestOutcome
+from interviewer.coding.code_grader import CodingGrader, combine, correctness
+from interviewer.coding.readability import readability
 from interviewer.coding.report import run_markdown
 from interviewer.coding.results import Collected, Planned, build_result
-from interviewer.coding.review import readability
 from interviewer.coding.values import decode, describe_call, extract_code, literal, same
-from interviewer.grading.models import Criterion, Grade
-from interviewer.models import CodeExample, CodingSpec, Question, generator_problem
+from interviewer.domain.grades import Criterion, Grade
+from interviewer.domain.questions import CodeExample, CodingSpec, Question, generator_problem
+from interviewer.domain.runs import RunResult, TestOutcome
 
 SPEC = CodingSpec(
     function="head",
@@ -200,7 +200,7 @@ def test_coding_grader_needs_code_and_leaves_other_questions_alone():
             self.calls.append(code)
             return _run(["passed"] * 3)
 
-    from interviewer.grading.target import Target
+    from interviewer.domain.target import Target
 
     runner = Runner()
     grader = CodingGrader(Rubric(), runner)

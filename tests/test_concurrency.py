@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.profiles import new_key, profile_of_key
+from interviewer.sessions.identity import new_key, profile_of_key
 
 from .browser import ROOT, free_port, served_app
 
@@ -79,7 +79,7 @@ def _start(data: Path, port: int, extra_env: dict[str, str] | None = None) -> su
 def test_a_session_cut_by_kill_9_resumes_where_it_stopped(tmp_path):
     from gradio_client import Client
 
-    from interviewer.storage import Storage
+    from interviewer.storage.store import Storage
 
     data = tmp_path / "data"
     with served_app(data_dir=data):  # builds the index once, then closes

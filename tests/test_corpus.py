@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.corpus import CorpusError, load_corpus
-from interviewer.models import LEVELS
+from interviewer.corpus.loader import CorpusError, load_corpus
+from interviewer.domain.questions import LEVELS
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPICS = {
@@ -129,7 +129,7 @@ def test_probe_pointing_at_a_missing_key_point_is_refused(tmp_path):
 
 
 def test_near_duplicates_are_reported_and_refused(tmp_path, services):
-    from interviewer.validation import near_duplicates, refuse_duplicates
+    from interviewer.search.duplicates import near_duplicates, refuse_duplicates
 
     corpus_dir, rubrics_dir = _copy(tmp_path)
     path = corpus_dir / "questions" / "ml_foundations.yaml"
@@ -148,6 +148,6 @@ def test_near_duplicates_are_reported_and_refused(tmp_path, services):
 
 
 def test_shipped_corpus_has_no_near_duplicates(corpus, services):
-    from interviewer.validation import near_duplicates
+    from interviewer.search.duplicates import near_duplicates
 
     assert near_duplicates(corpus, services.embedder) == []

@@ -8,13 +8,13 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from interviewer import encoder_graph
-from interviewer.cross_encoder import CrossEncoder, delta_bytes, first_segment, merged_weights
-from interviewer.embeddings import packaged_model, tokenizer_file
-from interviewer.grading.calibration import ScoreModel, fit_stack
+from interviewer.domain.target import Target
+from interviewer.encoders import minilm_graph
+from interviewer.encoders.cross_encoder import CrossEncoder, delta_bytes, first_segment, merged_weights
+from interviewer.encoders.embeddings import packaged_model, tokenizer_file
 from interviewer.grading.features import FEATURES
 from interviewer.grading.grader import RubricGrader
-from interviewer.grading.target import Target
+from interviewer.grading.score_model import ScoreModel, fit_stack
 
 
 class _Delta:
@@ -58,9 +58,9 @@ def test_segment_input_reads_segment_zero_as_the_sentence_graph_does():
     """The pair graph differs from the sentence graph only in where segment ids come from."""
     from tokenizers import Tokenizer
 
-    weights = encoder_graph.packaged_weights(packaged_model())
-    plain = ort.InferenceSession(encoder_graph.fused_graph(weights).SerializeToString())
-    pair = ort.InferenceSession(encoder_graph.fused_graph(weights, segments=True).SerializeToString())
+    weights = minilm_graph.packaged_weights(packaged_model())
+    plain = ort.InferenceSession(minilm_graph.fused_graph(weights).SerializeToString())
+    pair = ort.InferenceSession(minilm_graph.fused_graph(weights, segments=True).SerializeToString())
     tok = Tokenizer.from_file(str(tokenizer_file()))
     enc = tok.encode("Dropout zeroes activations at random.", "It stops units from co-adapting.")
     ids = np.array([enc.ids], np.int64)

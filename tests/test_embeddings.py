@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from interviewer.embeddings import make_embedder
-from interviewer.text import spans
+from interviewer.domain.text import spans
+from interviewer.encoders.embeddings import make_embedder
 
 SHORT = "Dropout randomly zeroes activations during training so units cannot co-adapt."
 SENTENCES = [
@@ -61,7 +61,7 @@ def test_one_sentence_longer_than_the_window_is_cut_not_truncated():
 
 
 def test_stored_passages_come_back_identical(tmp_path):
-    from interviewer.embeddings import OnnxMiniLM
+    from interviewer.encoders.embeddings import OnnxMiniLM
 
     texts = [SHORT, " ".join(SENTENCES)]
     path = tmp_path / "enc.npz"
@@ -81,7 +81,7 @@ def test_answers_encoded_at_once_by_several_threads_match_one_at_a_time():
     """The model runs outside the cache lock: concurrent grades must get the same vectors and one cache entry."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from interviewer.embeddings import OnnxMiniLM
+    from interviewer.encoders.embeddings import OnnxMiniLM
 
     texts = [
         f"Answer {i}: gradient descent follows the slope. Regularisation limits weights." for i in range(24)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from interviewer.domain.session import SessionState, Setup
 from interviewer.engine.intents import classify
 from interviewer.engine.planner import kind_plan
 from interviewer.engine.scorecard import build_scorecard
-from interviewer.engine.state import SessionState, Setup
 
 
 @pytest.fixture

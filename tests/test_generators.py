@@ -143,7 +143,7 @@ def test_other_correct_solutions_pass_every_random_test(corpus, runner, qid):
 
 def test_the_editor_refuses_a_generator_its_solution_cannot_answer(services):
     """Recruiters edit coding blocks in the web UI: a save runs the changed block's solution in the sandbox."""
-    from interviewer.recruiting import Workspace
+    from interviewer.review_loop.recruiting import Workspace
 
     q = services.corpus.by_id["cnlp-edit-distance"]
     rel = "corpus/questions/" + q.source_file.rsplit("/", 1)[-1]

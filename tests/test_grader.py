@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from interviewer.grading.target import Target
-from interviewer.text import names_a_sibling, numbered_names
+from interviewer.domain.target import Target
+from interviewer.domain.text import names_a_sibling, numbered_names
 
 from .injection_texts import load as load_injections
 
@@ -119,7 +119,7 @@ def test_hidden_characters_are_flagged_and_do_not_help(grader, tree):
 
 
 def _never_raise(grader, tree, texts):
-    from interviewer.models import LEVELS
+    from interviewer.domain.questions import LEVELS
 
     order = ["none", *LEVELS]
     base = grader.grade(tree, WRONG_TREE)
@@ -177,10 +177,10 @@ def test_batched_alignment_equals_pairwise_features(corpus, kind):
     """The fast path (units cut from one pass, refs stacked) gives the same features as one pair at a time."""
     import numpy as np
 
-    from interviewer.embeddings import make_embedder
+    from interviewer.domain.text import content_stems, spans
+    from interviewer.encoders.embeddings import make_embedder
     from interviewer.grading.alignment import RefBatch, Units, unit_features
     from interviewer.grading.features import encode, pair_features
-    from interviewer.text import content_stems, spans
 
     emb = make_embedder(kind)
     target = Target.of(corpus.by_id["mlf-decision-tree"])
@@ -203,7 +203,7 @@ def test_batched_alignment_equals_pairwise_features(corpus, kind):
 
 def test_encodings_of_corpus_texts_stay_within_their_memory_budget():
     """Least recently used out first: the texts of the question being graded stay; memory stays bounded."""
-    from interviewer.embeddings import make_embedder
+    from interviewer.encoders.embeddings import make_embedder
     from interviewer.grading.alignment import KnownTexts, nbytes
 
     known = KnownTexts(make_embedder("fake"), budget_mb=0.2)  # room for about six texts

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from interviewer.config import load_settings
-from interviewer.corpus import CorpusError
-from interviewer.index import corpus_docs
+from interviewer.corpus.loader import CorpusError
+from interviewer.search.index import corpus_docs
 from interviewer.services import Services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +80,7 @@ def test_a_bad_edit_is_refused_and_the_last_good_index_keeps_serving(own_copy):
 
 def test_a_new_embedding_model_embeds_every_document_again(own_copy, monkeypatch):
     """Vectors of the old model must not stay in place because the texts did not change."""
-    from interviewer.embeddings import HashEmbedder
+    from interviewer.encoders.embeddings import HashEmbedder
 
     _, settings = own_copy
     first = Services(settings).ensure_index(progress=False)

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from interviewer import interview_eval as ie
-from interviewer.corpus import load_corpus
-from interviewer.evaluation import EvalError
+from interviewer.corpus.loader import load_corpus
+from interviewer.evaluation import interviews as ie
+from interviewer.evaluation.asag import EvalError
 
 BENCH = ie.packaged_benchmark()
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,13 +7,13 @@ import json
 import pytest
 
 from interviewer.config import load_settings
+from interviewer.domain.session import Setup
+from interviewer.domain.target import Target
 from interviewer.engine.engine import Engine
 from interviewer.engine.phrasing import Phraser
 from interviewer.engine.planner import Planner
-from interviewer.engine.state import Setup
 from interviewer.grading.judge import JudgedGrader
-from interviewer.grading.target import Target
-from interviewer.llm import FakeChat, LLMError, OpenAIChat, make_llm
+from interviewer.llm.providers import FakeChat, LLMError, OpenAIChat, make_llm
 
 from .llm_server import ScriptedLLM, fault, malformed, reply, slow, stream_cut
 
@@ -212,7 +212,7 @@ def test_history_sent_to_the_llm_is_trimmed_and_rubric_is_never_sent(server, llm
     sent = json.dumps(server.requests[-1]["messages"])
     assert target.references[0] not in sent
     assert all(k.text not in sent for k in target.key_points)
-    from interviewer.engine.tokens import count
+    from interviewer.llm.tokens import count
 
     history = server.requests[-1]["messages"][1:-1]
     assert sum(count(m["content"]) for m in history) <= 2000

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from interviewer.metrics import REGISTRY, CountedLLM, JsonFormatter, session_context
+from interviewer.ops.monitoring import REGISTRY, CountedLLM, JsonFormatter, session_context
 
 
 def _value(name: str, labels: dict[str, str] | None = None) -> float:
@@ -15,7 +15,7 @@ def _value(name: str, labels: dict[str, str] | None = None) -> float:
 
 
 def test_log_lines_are_json_with_the_session_id():
-    record = logging.LogRecord("interviewer.loop", logging.INFO, __file__, 1, "turn", None, None)
+    record = logging.LogRecord("interviewer.review_loop.loop", logging.INFO, __file__, 1, "turn", None, None)
     record.status = "active"
     with session_context("abc123"):
         line = JsonFormatter().format(record)
@@ -25,7 +25,7 @@ def test_log_lines_are_json_with_the_session_id():
 
 
 def test_llm_calls_and_errors_are_counted_by_kind():
-    from interviewer.llm import FakeChat, LLMError
+    from interviewer.llm.providers import FakeChat, LLMError
 
     llm = CountedLLM(FakeChat())
     llm.enqueue("fine", LLMError("rate_limit", "429"))  # passes through to the wrapped model

@@ -14,11 +14,9 @@ import pytest
 from sqlalchemy import update
 
 from interviewer.config import load_settings
-from interviewer.downloads import Downloads
-from interviewer.engine.state import Setup
-from interviewer.limits import Backoff, StartLog
-from interviewer.profile_service import ProfileService
-from interviewer.profiles import (
+from interviewer.domain.session import Setup
+from interviewer.sessions.downloads import Downloads
+from interviewer.sessions.identity import (
     AccessError,
     Caller,
     RequestInfo,
@@ -33,8 +31,10 @@ from interviewer.profiles import (
     scrub,
     scrub_all,
 )
-from interviewer.sessions import LimitError, SessionService
-from interviewer.storage import Storage, sessions
+from interviewer.sessions.limits import Backoff, StartLog
+from interviewer.sessions.profiles import ProfileService
+from interviewer.sessions.service import LimitError, SessionService
+from interviewer.storage.store import Storage, sessions
 
 SETUP = Setup(level="junior", track="ml-foundations", questions=2)
 

@@ -12,11 +12,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from interviewer.engine.state import SessionState
-from interviewer.grading.adjust import Calibration, Example, level_from_shares
-from interviewer.loop import Loop
-from interviewer.recalibrate import is_held_out
-from interviewer.storage import Storage
+from interviewer.domain.session import SessionState
+from interviewer.review_loop.calibration import Calibration, Example, level_from_shares
+from interviewer.review_loop.loop import Loop
+from interviewer.review_loop.recalibration import is_held_out
+from interviewer.storage.store import Storage
 
 RUBRIC_BARS = {"junior": 0.6, "mid": 0.5, "senior": 0.5}
 LENIENT_BARS = {"junior": 0.45, "mid": 0.35, "senior": 0.5}
@@ -122,9 +122,9 @@ def test_a_version_never_lifts_a_guarded_answer():
 
 
 def test_the_cli_and_the_ui_call_the_same_recalibration(tmp_path, monkeypatch, capsys):
-    from interviewer.cli import main
+    from interviewer.cli.main import main
     from interviewer.services import Services
-    from interviewer.ui.review import calibration_history, recalibrate
+    from interviewer.ui.review_tabs import calibration_history, recalibrate
     from tests.conftest import ROOT
 
     for key, value in (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from interviewer.recruiting import Workspace
+from interviewer.review_loop.recruiting import Workspace
 
 
 def test_calibration_reports_agreement_confusion_and_suggested_thresholds(services, shared_data, tmp_path):
@@ -30,9 +30,9 @@ def test_a_file_in_the_wrong_schema_is_explained(services, tmp_path):
 
 
 def test_item_analysis_uses_only_consenting_candidates(services):
-    from interviewer.engine.state import Setup
-    from interviewer.sessions import SessionService
-    from interviewer.storage import Storage
+    from interviewer.domain.session import Setup
+    from interviewer.sessions.service import SessionService
+    from interviewer.storage.store import Storage
 
     store = Storage("sqlite://")
     svc = SessionService(services.engine, store)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.engine.state import Setup
-from interviewer.profiles import Caller
-from interviewer.ui import complaints, review
+from interviewer.domain.session import Setup
+from interviewer.sessions.identity import Caller
+from interviewer.ui import complaints
+from interviewer.ui import review_tabs as review
 
 RECRUITER = {"user": "rec", "role": "recruiter"}
 INJECTED = (
@@ -125,8 +126,8 @@ def test_deleting_a_candidate_removes_their_reviews_and_examples(loop_services):
 
 
 def test_services_grade_with_the_active_calibration_version(loop_services):
-    from interviewer.grading.adjust import GUARDED, Calibration
     from interviewer.grading.grader import Target
+    from interviewer.review_loop.calibration import GUARDED, Calibration
 
     svc = loop_services
     target = Target.of(svc.corpus.questions[0])
@@ -146,7 +147,7 @@ def test_turns_and_grades_are_logged_as_json_with_their_session_id(loop_services
     import json
     import logging
 
-    from interviewer.metrics import JsonFormatter
+    from interviewer.ops.monitoring import JsonFormatter
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -164,8 +164,8 @@ def test_the_app_package_cannot_be_imported(runner):
 
 
 def test_guard_reports_violations_and_grading_flags_them(runner):
-    from interviewer.coding.grading import combine
-    from interviewer.grading.models import Grade
+    from interviewer.coding.code_grader import combine
+    from interviewer.domain.grades import Grade
 
     run, t = _first(runner, "return open('/etc/passwd').read()", guard=True)
     assert run.violations == ["tried to open /etc/passwd"] and t.status == "error"
@@ -187,7 +187,7 @@ def test_a_runaway_submission_does_not_block_another_session(services):
     while not runner.loaded_runs and time.monotonic() < deadline:  # until the runaway's code is running
         time.sleep(0.01)
     assert runner.loaded_runs and thread.is_alive()
-    from interviewer.engine.state import Setup
+    from interviewer.domain.session import Setup
 
     state, _ = services.sessions.start("other-session", Setup(level="junior", track="general", questions=2))
     _, events = services.sessions.reply(

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.coding.grading import combine, correctness
+from interviewer.coding.code_grader import combine, correctness
 from interviewer.coding.reference import Drawing
-from interviewer.grading.models import Grade
-from interviewer.models import CodeExample, CodingSpec
+from interviewer.domain.grades import Grade
+from interviewer.domain.questions import CodeExample, CodingSpec
 from tests import sandbox_fixtures as fx
 from tests.sandbox_fixtures import SECRET, first, need_namespaces
 

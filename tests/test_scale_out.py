@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from interviewer.config import load_settings
-from interviewer.profiles import new_key, profile_of_key
 from interviewer.services import Services
-from interviewer.storage import Storage
+from interviewer.sessions.identity import new_key, profile_of_key
+from interviewer.storage.store import Storage
 
 from .browser import ROOT, free_port, stop
 from .test_chroma_server import start_chroma

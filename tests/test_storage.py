@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
-from interviewer.engine.state import Setup
-from interviewer.sessions import LimitError, SessionService
-from interviewer.storage import MIGRATIONS, StaleSession, Storage, StorageError, grades, sessions
+from interviewer.domain.session import Setup
+from interviewer.sessions.service import LimitError, SessionService
+from interviewer.storage.store import MIGRATIONS, StaleSession, Storage, StorageError, grades, sessions
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.server])])
@@ -207,7 +207,7 @@ READ_ONLY_PROBE = """
 import sys
 from sqlalchemy import select, text, update
 
-from interviewer.storage import MIGRATIONS, StaleSession, Storage, StorageError, grades, sessions
+from interviewer.storage.store import MIGRATIONS, StaleSession, Storage, StorageError, grades, sessions
 try:
     Storage("sqlite:///" + sys.argv[1] + "/db.sqlite").add_user("x", "longpassword")
 except StorageError as exc:
@@ -235,8 +235,8 @@ def test_a_read_only_mounted_data_folder_gives_a_clear_error(tmp_path):
 
 DISK_FULL_PROBE = """
 import json, os, sqlite3, sys
-from interviewer.engine.state import SessionState, Turn
-from interviewer.storage import Storage, StorageError
+from interviewer.domain.session import SessionState, Turn
+from interviewer.storage.store import Storage, StorageError
 folder = sys.argv[1]
 filler = os.path.join(folder, "filler")
 store = Storage("sqlite:///" + folder + "/db.sqlite")

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from interviewer.domain.session import Setup
 from interviewer.engine.engine import Engine
 from interviewer.engine.scorecard import build_scorecard
-from interviewer.engine.state import Setup
 from interviewer.engine.timing import TIMER_GRACE_S
 
 LIMIT = 120

@@ -8,9 +8,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..config import Settings
-from ..models import CodingSpec
-from .sandbox import MINIMAL_ENV, UNSHARE
+from interviewer.coding.sandbox import MINIMAL_ENV, UNSHARE
+from interviewer.config import Settings
+from interviewer.domain.questions import CodingSpec
 
 LIBRARIES = ("numpy", "pandas", "dateutil", "pytz", "six")
 NOTES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..corpus import Corpus
+from interviewer.corpus.loader import Corpus
 
 
 def coding_problems(edited: Corpus, current: Corpus | None, runner: Any) -> list[str]:

@@ -11,12 +11,12 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..models import CodingSpec
-from .results import Planned
-from .values import decode
+from interviewer.coding.results import Planned
+from interviewer.coding.values import decode
+from interviewer.domain.questions import CodingSpec
 
 if TYPE_CHECKING:
-    from .runner import CodeRunner
+    from interviewer.coding.runner import CodeRunner
 
 ABOUT = "a random input"
 

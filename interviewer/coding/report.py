@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import RunResult, TestOutcome
+from interviewer.domain.runs import RunResult, TestOutcome
 
 ICON = {"passed": "✅ passed", "failed": "❌ wrong value", "error": "💥 error", "timeout": "⏱ timeout"}
 

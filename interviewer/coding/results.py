@@ -6,8 +6,8 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import RunResult, RunStatus, TestKind, TestOutcome
-from .values import decode, same, show
+from interviewer.coding.values import decode, same, show
+from interviewer.domain.runs import RunResult, RunStatus, TestKind, TestOutcome
 
 
 @dataclass

@@ -23,14 +23,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings
-from ..models import CodingSpec
-from .capabilities import NOTES, find_libraries, preload, probe_protections
-from .models import RunResult
-from .reference import Drawing
-from .results import Collected, Planned, build_result
-from .sandbox import SandboxProcess, lease_uid
-from .values import describe_call, literal
+from interviewer.coding.capabilities import NOTES, find_libraries, preload, probe_protections
+from interviewer.coding.reference import Drawing
+from interviewer.coding.results import Collected, Planned, build_result
+from interviewer.coding.sandbox import SandboxProcess, lease_uid
+from interviewer.coding.values import describe_call, literal
+from interviewer.config import Settings
+from interviewer.domain.questions import CodingSpec
+from interviewer.domain.runs import RunResult
 
 log = logging.getLogger(__name__)
 START_S = 5.0

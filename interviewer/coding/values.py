@@ -7,7 +7,7 @@ import math
 import re
 from typing import Any
 
-from . import wire
+from interviewer.coding import wire
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-9

@@ -10,18 +10,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..corpus import Corpus
-from ..grading.grader import RubricGrader
-from ..grading.target import Target
-from ..llm import TokenCallback
-from ..models import LEVELS
-from ..text import clean
-from . import timing, tokens
-from .follow_ups import ack_text, hint_event, pick_probe, zero_grade
-from .intents import Intent, classify
-from .phrasing import Phraser, template
-from .planner import Planner, level_after
-from .state import Event, ItemState, SessionState, Setup, Turn
+from interviewer.corpus.loader import Corpus
+from interviewer.domain.questions import LEVELS
+from interviewer.domain.session import Event, ItemState, SessionState, Setup, Turn
+from interviewer.domain.target import Target
+from interviewer.domain.text import clean
+from interviewer.engine import timing
+from interviewer.engine.follow_ups import ack_text, hint_event, pick_probe, zero_grade
+from interviewer.engine.intents import Intent, classify
+from interviewer.engine.phrasing import Phraser, template
+from interviewer.engine.planner import Planner, level_after
+from interviewer.grading.grader import RubricGrader
+from interviewer.llm import tokens
+from interviewer.llm.providers import TokenCallback
 
 
 class Engine:
@@ -140,7 +141,7 @@ class Engine:
         return [self._ask(state, Event(kind="question", text=text))]
 
     def wrap_up(self, state: SessionState, early: bool = False) -> list[Event]:
-        from .scorecard import build_scorecard
+        from interviewer.engine.scorecard import build_scorecard
 
         state.status = "finished"
         state.awaiting = "none"
@@ -178,7 +179,7 @@ class Engine:
         item.grade = grade
         events: list[Event] = []
         if fresh and grade.run is not None:
-            from ..coding.report import run_markdown
+            from interviewer.coding.report import run_markdown
 
             run = grade.run.model_dump(include={"status", "tests", "violations"})
             events.append(state.say(Event(kind="tests", text=run_markdown(grade.run), data={"run": run})))

@@ -3,11 +3,11 @@ and the zero grade of a skipped or unanswered question. Plain functions of the q
 
 from __future__ import annotations
 
-from ..grading.models import Criterion, Grade
-from ..grading.target import Target
-from ..models import LEVELS
-from .phrasing import template
-from .state import Event, ItemState, SessionState
+from interviewer.domain.grades import Criterion, Grade
+from interviewer.domain.questions import LEVELS
+from interviewer.domain.session import Event, ItemState, SessionState
+from interviewer.domain.target import Target
+from interviewer.engine.phrasing import template
 
 NO_FOLLOW_UP = {"empty", "dont_know", "gibberish", "off_topic", "skipped"}
 COMPLETE_AT = 4.5

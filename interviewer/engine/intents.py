@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..grading.guards import is_idk
-from ..models import GlossaryEntry
+from interviewer.domain.questions import GlossaryEntry
+from interviewer.grading.guards import is_idk
 
 IntentKind = Literal["answer", "skip", "hint", "repeat", "clarify", "dont_know", "end", "pause", "chat"]
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from ..llm import ChatModel, LLMError, TokenCallback
-from .tokens import trim_history
+from interviewer.llm.providers import ChatModel, LLMError, TokenCallback
+from interviewer.llm.tokens import trim_history
 
 
 @lru_cache(maxsize=1)

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..corpus import Corpus
-from ..models import LEVELS, Level, Question, Scenario, Track
-from .state import SessionState
+from interviewer.corpus.loader import Corpus
+from interviewer.domain.questions import LEVELS, Level, Question, Scenario, Track
+from interviewer.domain.session import SessionState
 
 log = logging.getLogger(__name__)
 RETRIEVED_JDS = 64  # job descriptions whose retrieved relevance is kept in memory

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from ..corpus import Corpus
-from ..models import LEVELS, Verdict
-from ..text import content_stems
-from .state import SessionState
-from .timing import mmss
+from interviewer.corpus.loader import Corpus
+from interviewer.domain.questions import LEVELS, Verdict
+from interviewer.domain.session import SessionState
+from interviewer.domain.text import content_stems
+from interviewer.engine.timing import mmss
 
 _LEVEL_VALUE = {"none": 0.0, "junior": 1.0, "mid": 2.0, "senior": 3.0}
 

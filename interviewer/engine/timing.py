@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .state import ItemState
+from interviewer.domain.session import ItemState
 
 TIMER_GRACE_S = 15.0
 """Seconds allowed past the timer for the network and the page's auto-submit before an answer is over time."""

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..embeddings import Embedder, Passage
-from ..text import content_stems, negated, words
-from .features import ALIGN_AT, FEATURES, Encoded, encode
+from interviewer.domain.text import content_stems, negated, words
+from interviewer.encoders.embeddings import Embedder, Passage
+from interviewer.grading.features import ALIGN_AT, FEATURES, Encoded, encode
 
 CACHE_MB = 160.0
 """Memory for encodings of corpus texts, least recently used out first: 50 sessions at once use about 60 MB,

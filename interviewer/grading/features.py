@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..embeddings import DIM, Embedder, Passage
-from ..text import STOPWORDS, Span, content_stems, negated, spans, stem, words
+from interviewer.domain.text import STOPWORDS, Span, content_stems, negated, spans, stem, words
+from interviewer.encoders.embeddings import DIM, Embedder, Passage
 
 FEATURES = (
     "sem_recall",

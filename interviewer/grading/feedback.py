@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..models import LEVELS, Rubric
-from .features import sentence_vectors
+from interviewer.domain.questions import LEVELS, Rubric
+from interviewer.grading.features import sentence_vectors
 
 if TYPE_CHECKING:
-    from ..embeddings import Embedder
-    from .models import Grade, Star
-    from .target import Target
+    from interviewer.domain.grades import Grade, Star
+    from interviewer.domain.target import Target
+    from interviewer.encoders.embeddings import Embedder
 
 _STAR_CUES = {
     "situation": r"\b(at my (last|previous|current)|when i was|we were|our team|the (project|company|team) (was|had)|"
@@ -33,7 +33,7 @@ _LEVEL_WORD = {"junior": "junior", "mid": "mid-level", "senior": "senior"}
 
 
 def read_star(text: str) -> Star:
-    from .models import Star
+    from interviewer.domain.grades import Star
 
     low = text.lower()
     found = {part: bool(re.search(pat, low)) for part, pat in _STAR_CUES.items()}

@@ -9,17 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..cross_encoder import PairScorer
-from ..embeddings import Embedder
-from ..models import LEVELS, LevelBars, Rubric, Verdict
-from ..text import Span, clean, content_stems, names_a_sibling, numbered_names, spans, words
-from .alignment import KnownTexts, Units, unit_features
-from .calibration import ScoreModel
-from .features import FEATURES, Encoded, encode, pair_features, sentence_vectors
-from .feedback import build_feedback, dimension_scores, read_star
-from .guards import GuardResult, run_guards
-from .models import Criterion, Grade
-from .target import Target
+from interviewer.domain.grades import Criterion, Grade
+from interviewer.domain.questions import LEVELS, LevelBars, Rubric, Verdict
+from interviewer.domain.target import Target
+from interviewer.domain.text import Span, clean, content_stems, names_a_sibling, numbered_names, spans, words
+from interviewer.encoders.cross_encoder import PairScorer
+from interviewer.encoders.embeddings import Embedder
+from interviewer.grading.alignment import KnownTexts, Units, unit_features
+from interviewer.grading.features import FEATURES, Encoded, encode, pair_features, sentence_vectors
+from interviewer.grading.feedback import build_feedback, dimension_scores, read_star
+from interviewer.grading.guards import GuardResult, run_guards
+from interviewer.grading.score_model import ScoreModel
 
 EVIDENCE_AT = 0.4
 EVIDENCE_SLACK = 0.05  # a unit this close to the best match is as good a quote

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..text import HIDDEN_CHARS, STOPWORDS, Span, spans, words
+from interviewer.domain.text import HIDDEN_CHARS, STOPWORDS, Span, spans, words
 
 IDK = re.compile(
     r"^\W*(i\s+(really\s+)?(do\s*n[o']?t|dont|have\s+no)\s+(know|idea|remember)(\s+(this|that|it))?|no\s+idea|"

@@ -10,18 +10,18 @@ import json
 import re
 from typing import Any
 
-from ..llm import ChatModel, LLMError
-from ..text import clean
-from .grader import RubricGrader
-from .models import Grade
-from .target import Target
+from interviewer.domain.grades import Grade
+from interviewer.domain.target import Target
+from interviewer.domain.text import clean
+from interviewer.grading.grader import RubricGrader
+from interviewer.llm.providers import ChatModel, LLMError
 
 DISAGREE_AT = 0.35
 NO_JUDGE_FLAGS = {"empty", "dont_know", "gibberish", "off_topic", "keyword_list", "skipped"}
 
 
 def _prompts() -> dict[str, str]:
-    from ..engine.phrasing import prompts
+    from interviewer.engine.phrasing import prompts
 
     return prompts()
 

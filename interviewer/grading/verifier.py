@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..cross_encoder import PairGraph
+from interviewer.encoders.cross_encoder import PairGraph
 
 DELTA = "verifier.npz"
 VERSION = "verifier-1"

@@ -1,5 +1,5 @@
 """The Gradio app. Every module here imports Gradio, so the package makes that import cheap first."""
 
-from .gradio_import import skip_stub_writer
+from interviewer.ui.gradio_import import skip_stub_writer
 
 skip_stub_writer()

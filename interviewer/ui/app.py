@@ -9,9 +9,9 @@ from typing import Any
 import gradio as gr
 from gradio import routes
 
-from ..downloads import private_temp_dir
-from .candidate import build_candidate
-from .recruiter import build_recruiter
+from interviewer.sessions.downloads import private_temp_dir
+from interviewer.ui.candidate import build_candidate
+from interviewer.ui.recruiter import build_recruiter
 
 CSS = ".radar { display: block; margin: 0 auto; } #llm-status { font-size: 0.85em; opacity: 0.8; }"
 
@@ -39,8 +39,8 @@ def launch_options(services: Any, demo: gr.Blocks) -> dict[str, Any]:
     removes a download once sent, and Gradio's login page when candidates sign in through it."""
     from starlette.middleware import Middleware
 
-    from ..downloads import RemoveAfterDownload
-    from ..metrics import metrics_routes
+    from interviewer.ops.monitoring import metrics_routes
+    from interviewer.sessions.downloads import RemoveAfterDownload
 
     options: dict[str, Any] = {
         "css": CSS,

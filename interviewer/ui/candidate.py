@@ -13,16 +13,16 @@ from typing import Any
 
 import gradio as gr
 
-from ..engine.scorecard import build_scorecard
-from ..engine.state import Setup
-from ..profiles import scrub, scrub_all
-from ..sessions import LimitError
-from .coding import coding_panel, wire_coding
-from .complaints import build_complaints, session_reviews, session_reviews_data
-from .identity import guarded, key_panel, who, wire_key_panel
-from .messages import candidate_message, event_messages, radar_svg, transcript_messages
-from .mydata import build_my_data
-from .timer import countdown, minutes_input, timer_seconds, wire_countdown, wire_time_up
+from interviewer.domain.session import Setup
+from interviewer.engine.scorecard import build_scorecard
+from interviewer.sessions.identity import scrub, scrub_all
+from interviewer.sessions.service import LimitError
+from interviewer.ui.coding import coding_panel, wire_coding
+from interviewer.ui.complaints import build_complaints, session_reviews, session_reviews_data
+from interviewer.ui.identity import guarded, key_panel, who, wire_key_panel
+from interviewer.ui.messages import candidate_message, event_messages, radar_svg, transcript_messages
+from interviewer.ui.mydata import build_my_data
+from interviewer.ui.timer import countdown, minutes_input, timer_seconds, wire_countdown, wire_time_up
 
 
 def llm_status(services: Any) -> str:

@@ -7,10 +7,10 @@ from typing import Any
 
 import gradio as gr
 
-from ..coding.report import run_markdown
-from ..profiles import AccessError, identify
-from ..sessions import LimitError
-from .identity import guarded, request_info, who
+from interviewer.coding.report import run_markdown
+from interviewer.sessions.identity import AccessError, identify
+from interviewer.sessions.service import LimitError
+from interviewer.ui.identity import guarded, request_info, who
 
 
 @dataclass

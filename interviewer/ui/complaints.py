@@ -10,9 +10,9 @@ from typing import Any
 
 import gradio as gr
 
-from ..profiles import scrub
-from ..review import ReviewError
-from .identity import guarded, who
+from interviewer.review_loop.queue import ReviewError
+from interviewer.sessions.identity import scrub
+from interviewer.ui.identity import guarded, who
 
 
 def reviews_markdown(services: Any, session_ids: list[str]) -> str:
@@ -102,7 +102,7 @@ def complain(services: Any, caller: Any, sess: dict[str, Any], item_id: str | No
         msg = services.loop.queue.complain(state, item_id, scrub(comment))
     except ReviewError as exc:
         return f"Not sent: {exc}."
-    from ..metrics import REVIEWS
+    from interviewer.ops.monitoring import REVIEWS
 
     REVIEWS.labels("complaint").inc()
     return str(msg)

@@ -13,8 +13,8 @@ from typing import Any
 
 import gradio as gr
 
-from ..metrics import count_error
-from ..profiles import AccessError, Caller, RequestInfo, browser_secret, identify
+from interviewer.ops.monitoring import count_error
+from interviewer.sessions.identity import AccessError, Caller, RequestInfo, browser_secret, identify
 
 KEY_STORAGE = "interviewer-profile-key"
 KEY_WARNING = (

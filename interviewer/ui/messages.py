@@ -6,7 +6,7 @@ import html
 import math
 from typing import Any
 
-from ..engine.state import Event
+from interviewer.domain.session import Event
 
 ROLE = {"candidate": "user", "interviewer": "assistant"}
 

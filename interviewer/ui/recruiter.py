@@ -11,9 +11,9 @@ from typing import Any
 
 import gradio as gr
 
-from ..profiles import identify_ip, scrub
-from ..recruiting import Workspace
-from .identity import request_info
+from interviewer.review_loop.recruiting import Workspace
+from interviewer.sessions.identity import identify_ip, scrub
+from interviewer.ui.identity import request_info
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,9 @@ def _role(auth: dict[str, Any] | None) -> str:
 
 
 def build_recruiter(services: Any) -> None:
-    from .review import build_review_tabs  # imported here: it uses DENIED and _role from this module
+    from interviewer.ui.review_tabs import (
+        build_review_tabs,  # imported here: it uses DENIED and _role from this module
+    )
 
     ws = Workspace(services)
     with gr.Tab("Recruiter"):

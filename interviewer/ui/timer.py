@@ -13,10 +13,10 @@ from typing import Any
 
 import gradio as gr
 
-from ..engine.state import SessionState
-from ..engine.timing import mmss
-from .coding import CodingPanel, answer_text, current_coding, owned_state
-from .identity import guarded, who
+from interviewer.domain.session import SessionState
+from interviewer.engine.timing import mmss
+from interviewer.ui.coding import CodingPanel, answer_text, current_coding, owned_state
+from interviewer.ui.identity import guarded, who
 
 MAX_MINUTES = 60
 JS = resources.files("interviewer.ui").joinpath("timer.js").read_text(encoding="utf-8")

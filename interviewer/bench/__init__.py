@@ -1,0 +1,1 @@
+"""`interviewer bench` and `interviewer simulate`: measure speed and run scripted candidates. Never assert."""

@@ -1,0 +1,1 @@
+"""The `interviewer` command line: thin commands over the composition root (interviewer.services)."""

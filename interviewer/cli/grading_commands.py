@@ -1,0 +1,141 @@
+"""Commands that grade and evaluate; registered into the CLI parser."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from interviewer.cli.main import EXTRA_PARSERS, _emit, _services, command
+
+
+def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    sp = add("grade", "grade an answer against the closest corpus question")
+    sp.add_argument("--question", required=True, help="the question as asked (matched to the corpus)")
+    sp.add_argument("--answer", required=True, help="the candidate's answer")
+    sp.add_argument("--reference", help="grade against this reference answer instead of the corpus")
+    sp = add("eval", "grade a labelled CSV (shared ASAG schema) and report agreement with human scores")
+    sp.add_argument("file", type=Path)
+    sp.add_argument("--split", help="only rows of this split (default: every row whose split is not train)")
+    sp.add_argument(
+        "--baseline",
+        choices=["grader", "cosine"],
+        default="grader",
+        help="'cosine' scores plain MiniLM cosine(reference, answer) for comparison",
+    )
+    sp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
+
+    sp = add("simulate", "run scripted candidates through full interviews (no LLM needed)")
+    sp.add_argument("--sessions", type=int, default=7)
+    sp.add_argument("--questions", type=int, default=4, help="questions per interview")
+    sp = add("bench", "measure speed and memory on the embedded defaults (takes a few minutes)")
+    sp.add_argument("--quick", action="store_true", help="shorter load phases")
+    sp = add("add-recruiter", "create (or reset) a recruiter account for the workspace")
+    sp.add_argument("name")
+    sp.add_argument(
+        "--role",
+        choices=["recruiter", "candidate"],
+        default="recruiter",
+        help="'candidate': an account for Gradio's login page (INTERVIEWER_CANDIDATE_SIGN_IN=gradio)",
+    )
+    sp.add_argument(
+        "--password", help="read from the INTERVIEWER_RECRUITER_PASSWORD variable or a prompt if omitted"
+    )
+
+
+EXTRA_PARSERS.append(_parsers)
+
+
+@command
+def cmd_grade(args: argparse.Namespace) -> None:
+    from interviewer.domain.target import Target
+
+    svc = _services()
+    if args.reference:
+        target = Target.from_reference("adhoc", args.question, args.reference)
+    else:
+        q = svc.find_question(args.question)
+        target = Target.of(q)
+    grade = svc.grader.grade(target, args.answer)
+    data = grade.model_dump()
+
+    def text() -> str:
+        lines = [
+            f"{grade.question_id}: score {grade.score}/5, level {grade.level}, confidence {grade.confidence}"
+        ]
+        if grade.flags:
+            lines.append("flags: " + ", ".join(grade.flags))
+        for c in grade.criteria:
+            lines.append(f"  [{c.level:<6}] {c.id:<28} met {c.met:.2f}  {c.evidence[:70]!r}")
+        lines.append(grade.feedback)
+        return "\n".join(lines)
+
+    _emit(args, data, text)
+
+
+@command
+def cmd_eval(args: argparse.Namespace) -> None:
+    from interviewer.evaluation.asag import EvalError, cosine_scorer, evaluate, grader_scorer
+
+    svc = _services()
+    try:
+        scorer = cosine_scorer(svc) if args.baseline == "cosine" else grader_scorer(svc)
+        result = evaluate(args.file, scorer, args.split, svc.grader.model.cuts, args.resamples)
+    except EvalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    result["scorer"] = args.baseline
+
+    def text() -> str:
+        keys = ("n", "questions", "pearson", "spearman", "rmse", "qwk", "macro_f1")
+        return "\n".join(
+            f"{k:<10} {result[k]}" + (f"  95% CI {result[k + '_ci']}" if k + "_ci" in result else "")
+            for k in keys
+            if k in result
+        )
+
+    _emit(args, result, text)
+
+
+@command
+def cmd_add_recruiter(args: argparse.Namespace) -> None:
+    import getpass
+    import os
+
+    password = (
+        args.password or os.environ.get("INTERVIEWER_RECRUITER_PASSWORD") or getpass.getpass("Password: ")
+    )
+    try:
+        _services().storage.add_user(args.name, password, role=args.role)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    _emit(args, {"user": args.name, "role": args.role}, f"{args.role} {args.name} saved")
+
+
+@command
+def cmd_simulate(args: argparse.Namespace) -> None:
+    from interviewer.bench.simulate import simulate
+
+    result = simulate(_services(), args.sessions, args.questions)
+
+    def text() -> str:
+        lines = [f"{'candidate':<10} {'level':<7} {'score':>5} {'q':>2} {'fu':>3} {'err':>3} {'p95 ms':>7}"]
+        for s in result["sessions"]:
+            lines.append(
+                f"{s['candidate']:<10} {s['level_estimate']:<7} {s['score']:>5.2f} {s['questions']:>2} "
+                f"{s['follow_ups']:>3} {s['errors']:>3} {s['turn_p95_ms']:>7.1f}"
+            )
+        lines.append("mean score: " + ", ".join(f"{k} {v:.2f}" for k, v in result["mean_score"].items()))
+        return "\n".join(lines)
+
+    _emit(args, result, text)
+
+
+@command
+def cmd_bench(args: argparse.Namespace) -> None:
+    from interviewer.bench.speed import run_bench
+
+    result = run_bench(_services(), quick=args.quick)
+    _emit(args, result, lambda: "\n".join(f"{k:<24} {v}" for k, v in result.items()))

@@ -1,0 +1,124 @@
+"""The `interviewer` command line: thin wrappers over Services. With --json, stdout holds one JSON document."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from interviewer.config import ConfigError
+from interviewer.corpus.loader import CorpusError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {}
+
+
+def command(fn: Callable[[argparse.Namespace], Any]) -> Callable[[argparse.Namespace], Any]:
+    COMMANDS[fn.__name__.removeprefix("cmd_")] = fn
+    return fn
+
+
+def _services() -> Any:
+    from interviewer.services import Services
+
+    return Services()
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str]) -> None:
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    else:
+        print(text() if callable(text) else text)
+
+
+@command
+def cmd_index(args: argparse.Namespace) -> None:
+    svc = _services()
+    t0 = time.perf_counter()
+    stats = svc.ensure_index(rebuild=args.rebuild, progress=not args.json)
+    if not args.json:
+        print("encoding the corpus's texts for grading (once per change)", file=sys.stderr)
+    stats["encoded_texts"] = svc.load_encodings(build=True)
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    stats["questions"] = len(svc.corpus.questions)
+    _emit(args, stats, lambda: " ".join(f"{k}={v}" for k, v in stats.items()))
+
+
+@command
+def cmd_corpus(args: argparse.Namespace) -> None:
+    svc = _services()
+    stats = svc.corpus.stats()
+    if args.check_duplicates or not args.json:
+        from interviewer.search.duplicates import near_duplicates
+
+        stats["near_duplicates"] = [list(p) for p in near_duplicates(svc.corpus, svc.embedder)]
+
+    def table() -> str:
+        lines = [f"{stats['questions']} questions, {stats['scenarios']} scenarios, {stats['glossary']} terms"]
+        lines.append("by level: " + ", ".join(f"{k} {v}" for k, v in stats["by_level"].items()))
+        lines.append("by kind:  " + ", ".join(f"{k} {v}" for k, v in stats["by_kind"].items()))
+        for topic, n in stats["by_topic"].items():
+            cells = {c["level"]: c["count"] for c in stats["cells"] if c["topic"] == topic}
+            lines.append(f"  {topic:<16} {n:>3}  " + "  ".join(f"{lv} {c}" for lv, c in cells.items()))
+        dupes = stats.get("near_duplicates") or []
+        lines.append(f"near-duplicates: {len(dupes)}" + "".join(f"\n  {a} ~ {b} ({c})" for a, b, c in dupes))
+        return "\n".join(lines)
+
+    _emit(args, stats, table)
+
+
+@command
+def cmd_search(args: argparse.Namespace) -> None:
+    hits = _services().search(args.text, level=args.level, k=args.k)
+    _emit(
+        args,
+        hits,
+        lambda: "\n".join(
+            f"{h['distance']:.3f}  {h['id']:<32} [{h['level']}/{h['topic']}] {h['text']}" for h in hits
+        ),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="interviewer", description="Mock interviewer for NLP, ML and LLM roles.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+        return sp
+
+    sp = add("index", "validate corpus/ and rubrics/ and (re)build the Chroma index incrementally")
+    sp.add_argument("--rebuild", action="store_true", help="drop the collections and embed everything again")
+    sp = add("corpus", "validate the corpus and show its counts")
+    sp.add_argument("--check-duplicates", action="store_true", help="also list near-duplicate questions")
+    sp = add("search", "find corpus questions closest to a text")
+    sp.add_argument("text")
+    sp.add_argument("--level", choices=["junior", "mid", "senior"])
+    sp.add_argument("--k", type=int, default=5)
+    for extra in EXTRA_PARSERS:
+        extra(add)
+    return p
+
+
+EXTRA_PARSERS: list[Callable[[Callable[[str, str], argparse.ArgumentParser]], None]] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    from interviewer.cli import grading_commands, loop_commands  # noqa: F401 - register grade, eval, simulate, bench, calibrate
+
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.cmd.replace("-", "_")](args)
+    except (ConfigError, CorpusError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""The grade the grader returns: a documented model whose JSON is the contract of `interviewer grade`."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from interviewer.domain.questions import Level, Verdict
+from interviewer.domain.runs import RunResult
+
+
+class Criterion(BaseModel):
+    """One key point of the question and how well the answer covers it."""
+
+    id: str
+    """The key point's id (or `ref-N` for a clause of a reference answer)."""
+    level: Level
+    """The level whose answer is expected to make this point."""
+    weight: float = 1.0
+    met: float = Field(ge=0, le=1)
+    """How well the answer covers the point, 0 (not at all) to 1 (fully)."""
+    evidence: str = ""
+    """A sentence or clause quoted verbatim from the answer, or empty when nothing supports the point."""
+
+
+class Star(BaseModel):
+    """Which parts of a STAR story a behavioural answer tells."""
+
+    situation: bool = False
+    task: bool = False
+    action: bool = False
+    result: bool = False
+
+    @property
+    def score(self) -> float:
+        return (self.situation + self.task + 2 * self.action + self.result) / 5
+
+
+class Grade(BaseModel):
+    """A graded answer: score, level verdict, per-key-point evidence, flags and feedback."""
+
+    question_id: str
+    score: float = Field(ge=0, le=5)
+    """0 to 5 against the question's own level (the scale's anchors are in rubrics/scale.yaml)."""
+    level: Verdict
+    """The highest bar the answer meets: junior, then mid on top of it, then senior on top of that."""
+    asked_level: Level | None = None
+    criteria: list[Criterion]
+    missed: list[str] = Field(default_factory=list)
+    """Ids of the key points the answer did not cover, most important first."""
+    flags: list[str] = Field(default_factory=list)
+    """Guards that fired: empty, dont_know, too_short, gibberish, off_topic, keyword_list, injection,
+    judge_disagrees, judge_failed; for code: no_code, load_error, tests_failed, timeout, resource_limit,
+    sandbox_violation, not_run."""
+    confidence: float = Field(ge=0, le=1)
+    """How sure the grader is: low near the level bars, on flags, or when the LLM judge disagrees."""
+    reference_similarity: float = 0.0
+    """p(correct) of the whole answer against the reference answer alone."""
+    feedback: str = ""
+    strengths: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    star: Star | None = None
+    dimensions: dict[str, float] = Field(default_factory=dict)
+    """Per-competency scores 0-5 (trade_offs, production, communication, star, ...)."""
+    graded_by: str = "rubric"
+    """'rubric', or 'rubric+llm' when an LLM judge was combined in; '+tests' when code was run."""
+    run: RunResult | None = None
+    """For coding answers: the per-test results of running the code (hidden tests redacted)."""
+    raw_score: float | None = None
+    """The score before a calibration version adjusted it (None when no calibration layer ran)."""
+    calibration: int = 0
+    """The calibration version that set `score` and `level` (0: the shipped calibration)."""

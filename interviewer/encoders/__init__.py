@@ -1,0 +1,1 @@
+"""The bundled MiniLM encoders on onnxruntime: sentence embeddings and the fine-tuned cross-encoder."""

@@ -1,0 +1,1 @@
+"""Running the app: Prometheus metrics, JSON logs, process memory settings."""
