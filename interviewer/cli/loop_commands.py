@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from interviewer.cli.main import EXTRA_PARSERS, _emit, _services, command
+from interviewer.cli.common import EXTRA_PARSERS, command, emit, services
 
 
 def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -28,8 +28,8 @@ EXTRA_PARSERS.append(_parsers)
 
 @command
 def cmd_calibrate(args: argparse.Namespace) -> None:
-    result = _services().loop.recalibrator.run(args.author, args.holdout, args.prior_weight)
-    _emit(args, result.to_json(), result.markdown)
+    result = services().loop.recalibrator.run(args.author, args.holdout, args.prior_weight)
+    emit(args, result.to_json(), result.markdown)
     if not result.accepted:
         print(f"refused: {result.message}", file=sys.stderr)
         raise SystemExit(1)
@@ -37,7 +37,7 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
 
 @command
 def cmd_calibrations(args: argparse.Namespace) -> None:
-    loop = _services().loop
+    loop = services().loop
     message = loop.recalibrator.rollback(args.activate, args.author) if args.activate is not None else ""
     store = loop.calibrations
     data = {
@@ -57,7 +57,7 @@ def cmd_calibrations(args: argparse.Namespace) -> None:
             )
         return "\n".join(lines)
 
-    _emit(args, data, text)
+    emit(args, data, text)
     if message.startswith("Not changed"):
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(2)

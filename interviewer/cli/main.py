@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
 
+from interviewer.cli.common import COMMANDS, EXTRA_PARSERS, command, emit, services
 from interviewer.config import ConfigError
 from interviewer.corpus.loader import CorpusError
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {}
-
-
-def command(fn: Callable[[argparse.Namespace], Any]) -> Callable[[argparse.Namespace], Any]:
-    COMMANDS[fn.__name__.removeprefix("cmd_")] = fn
-    return fn
-
-
-def _services() -> Any:
-    from interviewer.services import Services
-
-    return Services()
-
-
-def _emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str]) -> None:
-    if getattr(args, "json", False):
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
-    else:
-        print(text() if callable(text) else text)
 
 
 @command
 def cmd_index(args: argparse.Namespace) -> None:
-    svc = _services()
+    svc = services()
     t0 = time.perf_counter()
     stats = svc.ensure_index(rebuild=args.rebuild, progress=not args.json)
     if not args.json:
@@ -43,12 +21,12 @@ def cmd_index(args: argparse.Namespace) -> None:
     stats["encoded_texts"] = svc.load_encodings(build=True)
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     stats["questions"] = len(svc.corpus.questions)
-    _emit(args, stats, lambda: " ".join(f"{k}={v}" for k, v in stats.items()))
+    emit(args, stats, lambda: " ".join(f"{k}={v}" for k, v in stats.items()))
 
 
 @command
 def cmd_corpus(args: argparse.Namespace) -> None:
-    svc = _services()
+    svc = services()
     stats = svc.corpus.stats()
     if args.check_duplicates or not args.json:
         from interviewer.search.duplicates import near_duplicates
@@ -66,13 +44,13 @@ def cmd_corpus(args: argparse.Namespace) -> None:
         lines.append(f"near-duplicates: {len(dupes)}" + "".join(f"\n  {a} ~ {b} ({c})" for a, b, c in dupes))
         return "\n".join(lines)
 
-    _emit(args, stats, table)
+    emit(args, stats, table)
 
 
 @command
 def cmd_search(args: argparse.Namespace) -> None:
-    hits = _services().search(args.text, level=args.level, k=args.k)
-    _emit(
+    hits = services().search(args.text, level=args.level, k=args.k)
+    emit(
         args,
         hits,
         lambda: "\n".join(
@@ -101,9 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
     for extra in EXTRA_PARSERS:
         extra(add)
     return p
-
-
-EXTRA_PARSERS: list[Callable[[Callable[[str, str], argparse.ArgumentParser]], None]] = []
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 The sentence encoder compares two texts through vectors made apart; a cross-encoder attends across both, so it can
 see a negation, a swapped cause and effect or a claim about the wrong object that averaged word vectors miss. It
-was fine-tuned on train rows of the shared ASAG sets by benchmarks/train_cross_encoder.py, which saves only a small
+was fine-tuned on train rows of the shared ASAG sets by training/train_cross_encoder.py, which saves only a small
 delta (low-rank adapters, norms, biases, a linear head: interviewer/data/cross_encoder.npz). Here the delta is
 merged into the packaged weights and built with the sentence encoder's fused int8 graph.
 
@@ -26,7 +26,7 @@ from interviewer.encoders.embeddings import cached_build, packaged_model, tokeni
 VERSION = "lora-1"
 DELTA = "cross_encoder.npz"
 QUESTIONS = "cross_encoder_questions.npz"
-"""Vectors of the questions the cross-encoder was trained on (written by benchmarks/fit_grader.py --cross)."""
+"""Vectors of the questions the cross-encoder was trained on (written by training/fit_grader.py --cross)."""
 
 log = logging.getLogger(__name__)
 

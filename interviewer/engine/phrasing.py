@@ -7,26 +7,11 @@ rubric, key points or reference answer, so it cannot leak them.
 from __future__ import annotations
 
 import zlib
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from interviewer.llm.prompts import prompts, templates
 from interviewer.llm.providers import ChatModel, LLMError, TokenCallback
 from interviewer.llm.tokens import trim_history
-
-
-@lru_cache(maxsize=1)
-def templates() -> dict[str, list[str]]:
-    text = resources.files("interviewer.prompts").joinpath("templates.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text))
-
-
-@lru_cache(maxsize=1)
-def prompts() -> dict[str, str]:
-    text = resources.files("interviewer.prompts").joinpath("interviewer.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text))
 
 
 def template(key: str, salt: str, **values: Any) -> str:

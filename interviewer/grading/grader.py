@@ -30,7 +30,7 @@ ABOVE_LEVEL_CREDIT = 0.5
 OFF_TOPIC_COS = 0.18
 # A unit states a misconception when it matches one this well and by this much better than any key point:
 # "stop lists hold words that carry meaning" matches "stop words never carry meaning" as well as it matches the
-# key point it states. Fitted by benchmarks/fit_misconceptions.py on answers we wrote (its train half).
+# key point it states. Fitted by training/fit_misconceptions.py on answers we wrote (its train half).
 MISCONCEPTION_AT = 0.8
 MISCONCEPTION_MARGIN = 0.3
 TOPIC_RELATIVE = 0.45  # ... and a sentence far less related than the answer's best one is a digression
@@ -205,7 +205,7 @@ class RubricGrader:
     def features(self, target: Target, text: str) -> np.ndarray:
         """Feature row of an answer against the target's reference answer(s): element-wise best over references.
 
-        The calibration is fitted on exactly these rows (benchmarks/fit_grader.py), so training and serving agree.
+        The calibration is fitted on exactly these rows (training/fit_grader.py), so training and serving agree.
         """
         answer, question, _, part_vecs, q_stems = self._encode_answer(target, clean(text))
         rows = [

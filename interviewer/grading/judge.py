@@ -21,7 +21,7 @@ NO_JUDGE_FLAGS = {"empty", "dont_know", "gibberish", "off_topic", "keyword_list"
 
 
 def _prompts() -> dict[str, str]:
-    from interviewer.engine.phrasing import prompts
+    from interviewer.llm.prompts import prompts
 
     return prompts()
 

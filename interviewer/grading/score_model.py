@@ -1,6 +1,6 @@
 """The scorer's learned part: a regularised logistic model over FEATURES, fitted on train rows only.
 
-Fitting lives here (not in a notebook) so that `benchmarks/fit_grader.py` and recalibration share it.
+Fitting lives here (not in a notebook) so that `training/fit_grader.py` and recalibration share it.
 """
 
 from __future__ import annotations
@@ -56,16 +56,16 @@ class ScoreModel:
     point: list[float] = field(default_factory=lambda: [1.0, 0.0])
     """Platt scaling (a, b) that reads prob() of one answer span against one key point as 'the span states it'.
 
-    Fitted by benchmarks/fit_keypoints.py on our own corpus: a question's reference answer states its key points;
+    Fitted by training/fit_keypoints.py on our own corpus: a question's reference answer states its key points;
     the other answers of the same topic do not.
     """
     point_by_kind: dict[str, list[float]] = field(default_factory=dict)
     """`point` for the questions of one kind (say 'behavioural': a concrete story against abstract key points), kept
-    only where it reads held-out questions of that kind better than `point` does (benchmarks/fit_keypoints.py)."""
+    only where it reads held-out questions of that kind better than `point` does (training/fit_keypoints.py)."""
     point_validation: dict[str, float] = field(default_factory=dict)
     cross: dict[str, list[float]] = field(default_factory=dict)
     """Per regime ('short', 'long'), [a, b0, b1, c] of `stack`: how the cross-encoder's verdict joins the
-    features' probability. Fitted by benchmarks/fit_grader.py on train rows the cross-encoder was not trained on.
+    features' probability. Fitted by training/fit_grader.py on train rows the cross-encoder was not trained on.
     A regime without one (or an empty dict) uses the features alone."""
     cross_validation: dict[str, float] = field(default_factory=dict)
 

@@ -3,7 +3,7 @@
 Similarity between an answer's sentence and a key point cannot see polarity ("past keys and values are not cached"
 matches "keys and values are cached and reused" at 1.00), the direction of cause and effect, or whether the sentence
 explains a mechanism or only names it. The verifier reads the key point and the unit together: the bundled MiniLM
-fine-tuned as a three-way cross-encoder by benchmarks/train_verifier.py (its delta: interviewer/data/verifier.npz),
+fine-tuned as a three-way cross-encoder by training/train_verifier.py (its delta: interviewer/data/verifier.npz),
 merged into the packaged weights and built as the same fused int8 graph as the sentence encoder.
 
 The grader asks it only about the few units the similarity matcher finds closest to each point.

@@ -13,21 +13,14 @@ import gradio as gr
 
 from interviewer.review_loop.recruiting import Workspace
 from interviewer.sessions.identity import identify_ip, scrub
+from interviewer.ui.access import DENIED, role
 from interviewer.ui.identity import request_info
+from interviewer.ui.review_tabs import build_review_tabs
 
 log = logging.getLogger(__name__)
 
-DENIED = "Refused: sign in as a recruiter first."
-
-
-def _role(auth: dict[str, Any] | None) -> str:
-    return (auth or {}).get("role", "")
-
 
 def build_recruiter(services: Any) -> None:
-    from interviewer.ui.review_tabs import (
-        build_review_tabs,  # imported here: it uses DENIED and _role from this module
-    )
 
     ws = Workspace(services)
     with gr.Tab("Recruiter"):
@@ -77,20 +70,20 @@ def build_recruiter(services: Any) -> None:
         if wait > 0:  # refused before the password is even checked: guessing gets no faster by asking
             log.warning("recruiter sign-in refused during back-off", extra={"user": name, "ip": ip})
             return {}, f"Too many failed sign-ins: wait {math.ceil(wait)} s, then try again."
-        role = services.storage.authenticate(name, scrub(pw))
-        if role != "recruiter":
+        granted = services.storage.authenticate(name, scrub(pw))
+        if granted != "recruiter":
             failures = services.login_backoff.failed(*keys)
             log.warning("recruiter sign-in failed", extra={"user": name, "ip": ip, "failures": failures})
             services.storage.log(name or "?", "login_failed", f"from {ip}, failure {failures}")
             return {}, "Wrong name or password."
         services.login_backoff.succeeded(*keys)
         services.storage.log(name, "login")
-        return {"user": name, "role": role}, f"Signed in as **{name}**."
+        return {"user": name, "role": granted}, f"Signed in as **{name}**."
 
     login.click(on_login, [user, password], [auth, login_status], api_name="recruiter_login")
 
     def on_open(a: dict[str, Any], path: str):
-        if _role(a) != "recruiter":
+        if role(a) != "recruiter":
             return "", DENIED, gr.update()
         try:
             return ws.read(path), "", gr.update(choices=ws.version_choices(path), value=None)
@@ -100,7 +93,7 @@ def build_recruiter(services: Any) -> None:
     load.click(on_open, [auth, files], [editor, errors, versions], api_name="recruiter_open")
 
     def on_save(a: dict[str, Any], path: str, content: str):
-        if _role(a) != "recruiter":
+        if role(a) != "recruiter":
             return DENIED, gr.update()
         try:
             result = ws.save(path, content or "", a["user"])
@@ -111,14 +104,14 @@ def build_recruiter(services: Any) -> None:
     save.click(on_save, [auth, files, editor], [errors, versions], api_name="recruiter_save")
 
     def on_diff(a: dict[str, Any], path: str, version: int | None):
-        if _role(a) != "recruiter":
+        if role(a) != "recruiter":
             return DENIED
         return ws.diff(path, version) if version else "Pick a saved version."
 
     diff_btn.click(on_diff, [auth, files, versions], [diff], api_name="recruiter_diff")
 
     def on_rollback(a: dict[str, Any], path: str, version: int | None):
-        if _role(a) != "recruiter":
+        if role(a) != "recruiter":
             return DENIED, gr.update(), gr.update()
         if not version:
             return "Pick a saved version.", gr.update(), gr.update()
@@ -130,7 +123,7 @@ def build_recruiter(services: Any) -> None:
     )
 
     def on_calibrate(a: dict[str, Any], upload: Any):
-        if _role(a) != "recruiter":
+        if role(a) != "recruiter":
             return DENIED
         if upload is None:
             return "Upload a CSV first."
@@ -140,7 +133,7 @@ def build_recruiter(services: Any) -> None:
     run_cal.click(on_calibrate, [auth, csv_file], [cal_out], api_name="recruiter_calibrate")
 
     def on_items(a: dict[str, Any]):
-        if _role(a) != "recruiter":
+        if role(a) != "recruiter":
             raise gr.Error(DENIED)
         return ws.item_analysis()
 

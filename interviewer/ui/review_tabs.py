@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from interviewer.review_loop.queue import ReviewError
-from interviewer.ui.recruiter import DENIED, _role
+from interviewer.ui.access import DENIED, role
 
 LEVEL_CHOICES = ["none", "junior", "mid", "senior"]
 
@@ -42,7 +42,7 @@ def _question(services: Any, question_id: str) -> tuple[str, str, dict[str, str]
 
 
 def queue_rows(services: Any, auth: dict[str, Any]) -> list[list[Any]]:
-    if _role(auth) != "recruiter":
+    if role(auth) != "recruiter":
         raise PermissionError(DENIED)
     return [
         [
@@ -59,7 +59,7 @@ def queue_rows(services: Any, auth: dict[str, Any]) -> list[list[Any]]:
 
 def show_item(services: Any, auth: dict[str, Any], review_id: str) -> str:
     """Everything a recruiter needs to judge one grade: answer, rubric, evidence and the machine's verdict."""
-    if _role(auth) != "recruiter":
+    if role(auth) != "recruiter":
         return DENIED
     try:
         row = services.loop.queue.get((review_id or "").strip())
@@ -97,7 +97,7 @@ def show_item(services: Any, auth: dict[str, Any], review_id: str) -> str:
 def submit_review(
     services: Any, auth: dict[str, Any], review_id: str, score: float | None, level: str, reason: str
 ) -> str:
-    if _role(auth) != "recruiter":
+    if role(auth) != "recruiter":
         return DENIED
     if score is None:
         return "Set the reviewed score first."
@@ -109,13 +109,13 @@ def submit_review(
 
 
 def recalibrate(services: Any, auth: dict[str, Any]) -> str:
-    if _role(auth) != "recruiter":
+    if role(auth) != "recruiter":
         return DENIED
     return services.loop.recalibrator.run(auth["user"]).markdown()
 
 
 def calibration_history(services: Any, auth: dict[str, Any]) -> str:
-    if _role(auth) != "recruiter":
+    if role(auth) != "recruiter":
         return DENIED
     store = services.loop.calibrations
     active = store.active_version()
@@ -141,7 +141,7 @@ def calibration_history(services: Any, auth: dict[str, Any]) -> str:
 
 
 def rollback(services: Any, auth: dict[str, Any], version: float | None) -> str:
-    if _role(auth) != "recruiter":
+    if role(auth) != "recruiter":
         return DENIED
     if version is None:
         return "Pick a version."
@@ -149,7 +149,7 @@ def rollback(services: Any, auth: dict[str, Any], version: float | None) -> str:
 
 
 def start_ab(services: Any, auth: dict[str, Any], name: str, a: float, b: float, share: float) -> str:
-    if _role(auth) != "recruiter":
+    if role(auth) != "recruiter":
         return DENIED
     try:
         eid = services.loop.ab.start(name, int(a), int(b), float(share), auth["user"])
@@ -159,7 +159,7 @@ def start_ab(services: Any, auth: dict[str, Any], name: str, a: float, b: float,
 
 
 def ab_report(services: Any, auth: dict[str, Any]) -> str:
-    if _role(auth) != "recruiter":
+    if role(auth) != "recruiter":
         return DENIED
     exps = services.loop.ab.experiments()
     if not exps:
@@ -190,7 +190,7 @@ def ab_report(services: Any, auth: dict[str, Any]) -> str:
 
 
 def promote(services: Any, auth: dict[str, Any], arm: str) -> str:
-    if _role(auth) != "recruiter":
+    if role(auth) != "recruiter":
         return DENIED
     running = services.loop.ab.running()
     if running is None:

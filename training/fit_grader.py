@@ -1,6 +1,6 @@
 """Fit the rubric scorer's calibration on the `train` rows of the shared ASAG sets (never on test rows).
 
-    .venv/bin/python benchmarks/fit_grader.py [--data ../shared/data/asag] [--out interviewer/data/score_model.json]
+    .venv/bin/python training/fit_grader.py [--data ../shared/data/asag] [--out interviewer/data/score_model.json]
 
 Features are cached under data/asag_features/ (computing them takes about 15 minutes on 2 cores). The regime gate
 and the L2 penalty were chosen by question-grouped 5-fold cross-validation on train rows; the script prints that
@@ -18,7 +18,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "training"))
 
 from interviewer.evaluation.asag import pearson, read_rows  # noqa: E402
 from interviewer.grading.score_model import apply_cuts, fit_cuts, fit_score_model, macro_f1  # noqa: E402

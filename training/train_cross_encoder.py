@@ -1,6 +1,6 @@
 """Fine-tune the bundled MiniLM as a cross-encoder that reads (reference answer, answer) pairs, on train rows only.
 
-    make fit-cross-encoder        # or: python benchmarks/train_cross_encoder.py --holdout 0 (about 20 min on 2 cores)
+    make fit-cross-encoder        # or: python training/train_cross_encoder.py --holdout 0 (about 20 min on 2 cores)
 
 Needs PyTorch, which the app never imports (`pip install torch` into any venv that also has numpy, onnx and
 tokenizers). Only low-rank adapters (LoRA) on every linear layer, the layer norms, the biases, the segment
@@ -8,12 +8,12 @@ embeddings and a linear head are trained; the packaged weights stay as they are.
 delta (interviewer/data/cross_encoder.npz), which interviewer.encoders.cross_encoder merges into the packaged weights and
 builds with the same fused graph as the sentence encoder.
 
-With `--holdout K` the questions of fold K (the question-grouped folds of benchmarks/fit_grader.py) are left out,
+With `--holdout K` the questions of fold K (the question-grouped folds of training/fit_grader.py) are left out,
 their rows are scored, and the scores are saved next to the delta, so that fit_grader.py can fit how the
 cross-encoder's verdict combines with the feature scorer on rows the cross-encoder never saw. The shipped delta is
 that one (fold 0 left out, 8,612 of 11,037 rows), so the fitted combination is the one it is used with. With
 `--holdout-modules` whole SciEntsBank modules are left out instead: how it does on subjects it never learned
-(benchmarks/stack_cross.py uses both).
+(training/stack_cross.py uses both).
 
 `--swap S` (tried, not shipped) reads a share S of the rows, each epoch anew, against another reference than their
 own: a share `--negatives` of them against another question's reference (target 0), the rest against another
@@ -186,7 +186,7 @@ def read_train(data: Path) -> list[dict]:
 
 
 def folds_of(rows: list[dict]) -> np.ndarray:
-    """The question-grouped fold of each row, drawn exactly as benchmarks/fit_grader.py draws them."""
+    """The question-grouped fold of each row, drawn exactly as training/fit_grader.py draws them."""
     out = np.zeros(len(rows), dtype=int)
     for name in SETS:
         idx = [i for i, r in enumerate(rows) if r["set"] == name]

@@ -1,6 +1,6 @@
 """Fit when the grader says an answer states a misconception, on answers we wrote (never on shared test rows).
 
-    .venv/bin/python benchmarks/fit_misconceptions.py [--data tests/data/misconception_answers.json]
+    .venv/bin/python training/fit_misconceptions.py [--data tests/data/misconception_answers.json]
 
 tests/data/misconception_answers.json holds, for 60 corpus questions drawn at random, a correct answer in other
 words than the reference (half of them correcting one of the question's misconceptions out loud) and a mostly

@@ -1,6 +1,6 @@
 """Fine-tune the bundled MiniLM as a key-point verifier: does this sentence state, contradict, or leave out a point?
 
-    python benchmarks/train_verifier.py --synth DATA.jsonl [--bench-groups GROUPS.jsonl] --out interviewer/data/verifier.npz
+    python training/train_verifier.py --synth DATA.jsonl [--bench-groups GROUPS.jsonl] --out interviewer/data/verifier.npz
 
 Needs PyTorch (the app never imports it; `make fit-verifier` builds .venv-train). The model reads a pair: the key
 point first, then one unit of an answer (a sentence, a clause or two neighbouring sentences), and a linear head on

@@ -1,6 +1,6 @@
 """Fit how the grader reads one answer span against one key point, on our own corpus (never on test rows).
 
-    .venv/bin/python benchmarks/fit_keypoints.py [--out interviewer/data/score_model.json]
+    .venv/bin/python training/fit_keypoints.py [--out interviewer/data/score_model.json]
 
 The scorer's probabilities are calibrated on whole answers (ASAG train rows); a key point is one claim. Labels
 come from the corpus we wrote: a question's reference answer states each of its key points (positive), and the
