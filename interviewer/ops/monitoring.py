@@ -145,16 +145,8 @@ class LiveGauges:
         self.demo = demo
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from sqlalchemy import func, select
-
-        from interviewer.storage.store import sessions
-
-        storage = self.services.storage
         g = GaugeMetricFamily("interviewer_sessions", "Sessions by status", labels=["status"])
-        with storage.engine.connect() as conn:
-            counts = dict(
-                conn.execute(select(sessions.c.status, func.count()).group_by(sessions.c.status)).all()
-            )
+        counts = self.services.storage.sessions_by_status()
         for status in ("active", "paused", "finished"):
             g.add_metric([status], counts.get(status, 0))
         yield g

@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import insert, select, update
 
 from interviewer.review_loop.recalibration import CalibrationStore
-from interviewer.storage.loop_schema import ab_assignments, ab_experiments, labelled_examples, review_items
+from interviewer.storage.schema import ab_assignments, ab_experiments, labelled_examples, review_items
 from interviewer.storage.store import Storage, grades, sessions
 
 ALPHA = 0.05

@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, update
 from interviewer.domain.grades import Grade
 from interviewer.domain.session import SessionState
 from interviewer.review_loop.calibration import GUARDED, VERDICTS, Example, level_from_shares, level_shares
-from interviewer.storage.loop_schema import labelled_examples, review_items
+from interviewer.storage.schema import labelled_examples, review_items
 from interviewer.storage.store import Storage
 
 LOW_CONFIDENCE = 0.55

@@ -21,6 +21,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
     text,
@@ -308,6 +309,12 @@ class Storage(ProfileRows):
                 conn.execute(delete(table).where(table.c.session_id.in_(ids)))
             conn.execute(delete(sessions).where(sessions.c.id.in_(ids)))
         return ids
+
+    def sessions_by_status(self) -> dict[str, int]:
+        """How many sessions there are in each status (the /metrics gauge)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(sessions.c.status, func.count()).group_by(sessions.c.status)).all()
+        return {status: int(n) for status, n in rows}
 
     # -- recruiters -------------------------------------------------------------------------------------------
 
