@@ -26,7 +26,7 @@ if __name__ == "__main__":
         sys.modules["matplotlib"] = None  # type: ignore[assignment]
     configure_logging()
     services = Services()
-    services.ensure_index_or_retry()  # a Chroma server that is down is reported and retried, not fatal
+    services.index_sync.ensure_or_retry()  # a Chroma server that is down is reported and retried, not fatal
     demo = build_app(services)
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),

@@ -275,6 +275,11 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def encodings_path(self) -> Path:
+        """Where the corpus's encoded texts are kept, next to the index they belong with."""
+        return self.chroma_path / f"encodings-{self.collection_prefix}.npz"
+
+    @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'interviewer.db'}"
 

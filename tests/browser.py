@@ -56,7 +56,7 @@ def served_app(data_dir: Path | None = None, recruiter: tuple[str, str] = ("rec"
         max_starts_per_hour_per_ip=1000,
     )
     svc = Services(settings)
-    svc.ensure_index(progress=False)
+    svc.index_sync.ensure(progress=False)
     svc.storage.add_user(*recruiter)
     demo = build_app(svc)
     port = free_port()

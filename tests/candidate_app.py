@@ -40,7 +40,7 @@ def candidate_app(data_dir: Path, **overrides: Any):
         **{**LIMITS, **overrides},
     )
     svc = Services(settings)
-    svc.ensure_index(progress=False)
+    svc.index_sync.ensure(progress=False)
     demo = build_app(svc)
     port = free_port()
     demo.launch(

@@ -47,7 +47,7 @@ def services(settings):
     from interviewer.services import Services
 
     svc = Services(settings)
-    svc.ensure_index(progress=False)
+    svc.index_sync.ensure(progress=False)
     return svc
 
 
@@ -75,7 +75,7 @@ def loop_services(services, tmp_path):
     from interviewer.services import Services
 
     svc = Services(services.settings.model_copy(update={"data_dir": tmp_path}))
-    for name in ("embedder", "index", "_answer_space"):
+    for name in ("embedder", "index", "answer_space"):
         svc.__dict__[name] = getattr(services, name)
     svc._corpus = services.corpus
     return svc

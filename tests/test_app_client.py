@@ -42,7 +42,7 @@ def app_url(tmp_path_factory):
         max_requests_per_minute=1000,
     )
     svc = Services(settings, clock=CLOCK)
-    svc.ensure_index(progress=False)
+    svc.index_sync.ensure(progress=False)
     svc.storage.add_user("rec", "recruiter-pass")
     demo = build_app(svc)
     port = free_port()

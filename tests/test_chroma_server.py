@@ -66,11 +66,11 @@ def test_index_and_search_through_a_chroma_server(chroma_server, tmp_path):
         chroma_port=chroma_server,
     )
     svc = Services(settings)
-    first = svc.ensure_index(progress=False)
+    first = svc.index_sync.ensure(progress=False)
     assert first["added"] > 250
-    again = Services(settings).ensure_index(progress=False)
+    again = Services(settings).index_sync.ensure(progress=False)
     assert again["added"] == again["updated"] == 0
-    assert svc.search("How does a decision tree work?", k=1)[0]["id"] == "mlf-decision-tree"
+    assert svc.questions.search("How does a decision tree work?", k=1)[0]["id"] == "mlf-decision-tree"
     assert not (tmp_path / "data" / "chroma").exists()
 
 
@@ -83,7 +83,7 @@ def test_a_server_that_is_down_gives_a_clear_error(tmp_path):
         rubrics_dir=ROOT / "rubrics",
     )
     with pytest.raises(IndexError_, match="chroma run"):
-        Services(settings).ensure_index(progress=False)
+        Services(settings).index_sync.ensure(progress=False)
 
 
 def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path, caplog):
@@ -99,7 +99,7 @@ def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path,
             index_retry_s=0.5,
         )
         svc = Services(settings)
-        svc.ensure_index(progress=False)
+        svc.index_sync.ensure(progress=False)
         sessions = SessionService(svc.engine, svc.storage)
         jd = "We build retrieval-augmented LLM assistants and evaluate them offline."
         state, _ = sessions.start("ana", Setup(level="mid", track="general", questions=4, job_description=jd))
@@ -122,16 +122,16 @@ def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path,
         "Retrieval quality is measured with recall at k on labelled queries.",
         "I would track groundedness of answers against sources.",
     ]
-    assert svc.ensure_index_or_retry(progress=False) is None  # what a recruiter's save meets meanwhile
-    assert "chroma run" in (svc.index_error or "")
+    assert svc.index_sync.ensure_or_retry(progress=False) is None  # what a recruiter's save meets meanwhile
+    assert "chroma run" in (svc.index_sync.error or "")
     server = start_chroma(tmp_path / "srv", port)  # back, with its data: the retry finds it in sync
     try:
         for _ in range(200):
-            if svc.index_error is None:
+            if svc.index_sync.error is None:
                 break
             time.sleep(0.1)
-        assert svc.index_error is None
-        assert svc.search("How does a decision tree work?", k=1)[0]["id"] == "mlf-decision-tree"
+        assert svc.index_sync.error is None
+        assert svc.questions.search("How does a decision tree work?", k=1)[0]["id"] == "mlf-decision-tree"
     finally:
         stop(server)
 
@@ -202,4 +202,4 @@ def test_a_recruiter_save_with_the_chroma_server_down_is_kept_and_synced_later(t
     edited = path.read_text() + "\n# clarified by a recruiter\n"
     out = Workspace(svc).save("rubrics/levels.yaml", edited, "rita")
     assert out.startswith("Saved rubrics/levels.yaml as version") and "re-synced automatically" in out
-    assert path.read_text() == edited and svc.index_error
+    assert path.read_text() == edited and svc.index_sync.error

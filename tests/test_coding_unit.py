@@ -187,10 +187,14 @@ def test_combine_flags_timeouts_limits_violations_and_unrun_code():
 
 def test_coding_grader_needs_code_and_leaves_other_questions_alone():
     class Rubric:
-        embedder = "emb"
+        def __init__(self) -> None:
+            self.prepared: list[str] = []
 
         def grade(self, target, answer):
             return _rubric()
+
+        def prepare_soon(self, target):
+            self.prepared.append(target.id)
 
     class Runner:
         def __init__(self) -> None:
@@ -203,8 +207,8 @@ def test_coding_grader_needs_code_and_leaves_other_questions_alone():
     from interviewer.domain.target import Target
 
     runner = Runner()
-    grader = CodingGrader(Rubric(), runner)
-    assert grader.embedder == "emb"
+    rubric = Rubric()
+    grader = CodingGrader(rubric, runner)
     target = Target(
         id="q", question="Write head.", references=["r"], key_points=[], level="junior", coding=SPEC
     )
@@ -214,6 +218,8 @@ def test_coding_grader_needs_code_and_leaves_other_questions_alone():
     assert runner.calls == ["def head(xs):\n    return xs[0] if xs else None"] and graded.run is not None
     plain = Target(id="c", question="Explain.", references=["r"], key_points=[], level="junior")
     assert grader.grade(plain, "```python\ndef head(xs): ...\n```").run is None
+    grader.prepare_soon(target)  # passed on to the inner grader explicitly, not through attribute forwarding
+    assert rubric.prepared == ["q"]
 
 
 def test_readability_and_report():

@@ -31,7 +31,7 @@ def own_copy(tmp_path):
 def test_only_changed_documents_are_embedded_again(own_copy):
     tmp, settings = own_copy
     svc = Services(settings)
-    first = svc.ensure_index(progress=False)
+    first = svc.index_sync.ensure(progress=False)
     assert first["added"] > 200 and first["updated"] == 0
     path = tmp / "corpus" / "questions" / "embeddings.yaml"
     path.write_text(
@@ -42,13 +42,13 @@ def test_only_changed_documents_are_embedded_again(own_copy):
         )
     )
     svc = Services(settings)
-    second = svc.ensure_index(progress=False)
+    second = svc.index_sync.ensure(progress=False)
     assert second["updated"] == 1 and second["added"] == 0 and second["deleted"] == 0
 
 
 def test_removed_questions_leave_the_index(own_copy):
     tmp, settings = own_copy
-    Services(settings).ensure_index(progress=False)
+    Services(settings).index_sync.ensure(progress=False)
     (tmp / "corpus" / "questions" / "leadership.yaml").unlink()
     (tmp / "corpus" / "tracks" / "tracks.yaml").write_text(
         (tmp / "corpus" / "tracks" / "tracks.yaml")
@@ -57,24 +57,26 @@ def test_removed_questions_leave_the_index(own_copy):
         .replace("[leadership, ", "[")
     )
     svc = Services(settings)
-    stats = svc.ensure_index(progress=False)
+    stats = svc.index_sync.ensure(progress=False)
     assert stats["deleted"] >= 20
     assert svc.index.count("questions") == len(corpus_docs(svc.corpus)["questions"])
     assert not [
-        h for h in svc.search("leading a team through a failed launch", k=10) if h["id"].startswith("lead-")
+        h
+        for h in svc.questions.search("leading a team through a failed launch", k=10)
+        if h["id"].startswith("lead-")
     ]
 
 
 def test_a_bad_edit_is_refused_and_the_last_good_index_keeps_serving(own_copy):
     tmp, settings = own_copy
     svc = Services(settings)
-    svc.ensure_index(progress=False)
+    svc.index_sync.ensure(progress=False)
     before = svc.index.count("questions")
     path = tmp / "corpus" / "questions" / "mlops.yaml"
     path.write_text(path.read_text().replace("kind: concept", "kind: essay", 1))
     with pytest.raises(CorpusError, match=r"mlops\.yaml"):
-        Services(settings).ensure_index(progress=False)
-    assert svc.search("model monitoring drift", k=1)
+        Services(settings).index_sync.ensure(progress=False)
+    assert svc.questions.search("model monitoring drift", k=1)
     assert svc.index.count("questions") == before
 
 
@@ -83,11 +85,11 @@ def test_a_new_embedding_model_embeds_every_document_again(own_copy, monkeypatch
     from interviewer.encoders.embeddings import HashEmbedder
 
     _, settings = own_copy
-    first = Services(settings).ensure_index(progress=False)
-    again = Services(settings).ensure_index(progress=False)
+    first = Services(settings).index_sync.ensure(progress=False)
+    again = Services(settings).index_sync.ensure(progress=False)
     assert again["added"] == again["updated"] == 0
     monkeypatch.setattr(HashEmbedder, "name", "hash-bow-384-v2")  # what a new model release looks like
     svc = Services(settings)
-    stats = svc.ensure_index(progress=False)
+    stats = svc.index_sync.ensure(progress=False)
     assert stats["updated"] == first["added"] and stats["unchanged"] == 0
     assert svc.index.count() == len(corpus_docs(svc.corpus)["questions"])

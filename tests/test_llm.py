@@ -91,9 +91,7 @@ GOOD = (
 
 
 def _judge(server, llm, services):
-    return JudgedGrader(
-        services.grader if not isinstance(services.grader, JudgedGrader) else services.grader.base, llm
-    )
+    return JudgedGrader(services.rubric_grader, llm)
 
 
 def test_valid_judgement_is_combined_with_quotes(server, llm, services, corpus):
@@ -168,8 +166,14 @@ def test_disagreement_lowers_confidence_and_is_flagged(server, llm, services, co
 
 @pytest.fixture
 def llm_engine(services, llm):
-    rubric = services.grader.base if isinstance(services.grader, JudgedGrader) else services.grader
-    return Engine(services.corpus, rubric, Planner(services.corpus, services.embedder), Phraser(llm, 2000))
+    rubric = services.rubric_grader
+    return Engine(
+        services.corpus,
+        rubric,
+        Planner(services.corpus, services.embedder),
+        Phraser(llm, 2000),
+        services.embedder,
+    )
 
 
 def test_the_llm_phrases_turns_and_the_question_always_reaches_the_candidate(server, llm_engine):

@@ -27,8 +27,9 @@ def test_log_lines_are_json_with_the_session_id():
 def test_llm_calls_and_errors_are_counted_by_kind():
     from interviewer.llm.providers import FakeChat, LLMError
 
-    llm = CountedLLM(FakeChat())
-    llm.enqueue("fine", LLMError("rate_limit", "429"))  # passes through to the wrapped model
+    fake = FakeChat()
+    llm = CountedLLM(fake)
+    fake.enqueue("fine", LLMError("rate_limit", "429"))  # scripted on the model the counter wraps
     calls, errors = (
         _value("interviewer_llm_calls_total", {"provider": "fake"}),
         _value("interviewer_llm_errors_total", {"kind": "rate_limit"}),

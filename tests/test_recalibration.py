@@ -7,7 +7,6 @@ key-point shares, and what an imagined reviewer said.
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from interviewer.domain.session import SessionState
 from interviewer.review_loop.calibration import Calibration, Example, level_from_shares
 from interviewer.review_loop.loop import Loop
-from interviewer.review_loop.recalibration import is_held_out
+from interviewer.review_loop.recalibration import CalibrationStore, is_held_out
 from interviewer.storage.store import Storage
 
 RUBRIC_BARS = {"junior": 0.6, "mid": 0.5, "senior": 0.5}
@@ -26,13 +25,7 @@ LENIENT_BARS = {"junior": 0.45, "mid": 0.35, "senior": 0.5}
 def loop(tmp_path):
     storage = Storage("sqlite://")
     storage.save_session(SessionState(id="s1", profile="reviewed"))
-    bars = SimpleNamespace(for_level=lambda lv: RUBRIC_BARS[lv])
-    services = SimpleNamespace(
-        settings=SimpleNamespace(data_dir=tmp_path),
-        storage=storage,
-        corpus=SimpleNamespace(rubric=SimpleNamespace(bars=bars)),
-    )
-    return Loop(services)
+    return Loop(storage, CalibrationStore(tmp_path / "calibrations"), dict(RUBRIC_BARS))
 
 
 def synthetic(n: int, seed: int, human_score, human_bars: dict[str, float] | None = None) -> list[Example]:

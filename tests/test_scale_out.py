@@ -43,7 +43,9 @@ def test_two_app_processes_share_a_chroma_server_and_a_postgresql_database(tmp_p
             chroma_host="127.0.0.1",
             chroma_port=chroma_port,
         )
-        Services(settings).ensure_index(progress=False)  # as `interviewer index` would, once, before the apps
+        Services(settings).index_sync.ensure(
+            progress=False
+        )  # as `interviewer index` would, once, before the apps
         ports = [free_port(), free_port()]
         with ThreadPoolExecutor(2) as pool:  # both start at once: neither may trip over the other's schema
             apps = list(pool.map(lambda i: _start(tmp_path / f"app{i}", ports[i], env), range(2)))

@@ -56,17 +56,17 @@ SEEDS = {
 @pytest.mark.parametrize("qid", sorted(SEEDS))
 def test_seed_question_and_paraphrases_come_first(services, qid):
     for text in SEEDS[qid]:
-        hits = services.search(text, k=3)
+        hits = services.questions.search(text, k=3)
         assert hits[0]["id"] == qid, f"{text!r} -> {[h['id'] for h in hits]}"
         assert set(hits[0]) >= {"id", "text", "level", "topic", "kind", "distance"}
 
 
 def test_search_filters_by_level(services):
-    hits = services.search("neural network", level="senior", k=5)
+    hits = services.questions.search("neural network", level="senior", k=5)
     assert hits and all(h["level"] == "senior" for h in hits)
 
 
 def test_reindex_of_an_unchanged_corpus_changes_nothing(services):
-    stats = services.ensure_index(progress=False)
+    stats = services.index_sync.ensure(progress=False)
     assert stats["added"] == stats["updated"] == stats["deleted"] == 0
     assert stats["unchanged"] > len(services.corpus.questions)

@@ -32,7 +32,7 @@ def llm_app(tmp_path_factory):
         max_requests_per_minute=1000,
     )
     svc = Services(settings)
-    svc.ensure_index(progress=False)
+    svc.index_sync.ensure(progress=False)
     demo = build_app(svc)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)

@@ -33,7 +33,7 @@ def clock():
 @pytest.fixture
 def engine(services, clock):
     e = services.engine
-    return Engine(e.corpus, e.grader, e.planner, e.phraser, e.max_answer_tokens, clock=clock)
+    return Engine(e.corpus, e.grader, e.planner, e.phraser, e.embedder, e.max_answer_tokens, clock=clock)
 
 
 def _partial(engine, state) -> str:

@@ -105,7 +105,7 @@ def simulation_engine(services: Any) -> Engine:
     """The real engine, with a planner limited to the questions the scripted candidates can answer."""
     base = services.engine
     planner = Planner(services.corpus, services.embedder, only=set(scripts()))
-    return Engine(base.corpus, base.grader, planner, base.phraser, base.max_answer_tokens)
+    return Engine(base.corpus, base.grader, planner, base.phraser, base.embedder, base.max_answer_tokens)
 
 
 def simulate(services: Any, sessions: int, questions: int = 4) -> dict[str, Any]:

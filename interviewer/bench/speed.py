@@ -99,11 +99,11 @@ def bench_index(services: Any) -> dict[str, float]:
             threads=s.encoder_threads
         )  # a cold model and cache: the process-wide one is warm by now
         t = time.perf_counter()
-        svc.ensure_index(progress=False)
+        svc.index_sync.ensure(progress=False)
         full = time.perf_counter() - t
         again = Services(s)  # a new process's view: loads and validates the files, then compares hashes
         t = time.perf_counter()
-        again.ensure_index(progress=False)
+        again.index_sync.ensure(progress=False)
         return {"index_full_s": round(full, 2), "reindex_unchanged_s": round(time.perf_counter() - t, 3)}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -130,7 +130,7 @@ def bench_turns_in_process(services: Any, turns: int = 40) -> dict[str, float]:
 
 
 def run_bench(services: Any, quick: bool = False) -> dict[str, Any]:
-    services.ensure_index(progress=False)
+    services.index_sync.ensure(progress=False)
     services.load_encodings(build=True)  # what `interviewer index` (and so `make run`) leaves for the app
     result: dict[str, Any] = {"cores": os.cpu_count() or 1}
     for name, fn in (("grading", bench_grading), ("index", bench_index), ("turns", bench_turns_in_process)):

@@ -55,7 +55,7 @@ def cmd_grade(args: argparse.Namespace) -> None:
     if args.reference:
         target = Target.from_reference("adhoc", args.question, args.reference)
     else:
-        q = svc.find_question(args.question)
+        q = svc.questions.nearest(args.question)
         target = Target.of(q)
     grade = svc.grader.grade(target, args.answer)
     data = grade.model_dump()
@@ -81,7 +81,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
     svc = services()
     try:
         scorer = cosine_scorer(svc) if args.baseline == "cosine" else grader_scorer(svc)
-        result = evaluate(args.file, scorer, args.split, svc.grader.model.cuts, args.resamples)
+        result = evaluate(args.file, scorer, args.split, svc.score_model.cuts, args.resamples)
     except EvalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -15,7 +15,7 @@ from interviewer.corpus.loader import CorpusError
 def cmd_index(args: argparse.Namespace) -> None:
     svc = services()
     t0 = time.perf_counter()
-    stats = svc.ensure_index(rebuild=args.rebuild, progress=not args.json)
+    stats = svc.index_sync.ensure(rebuild=args.rebuild, progress=not args.json)
     if not args.json:
         print("encoding the corpus's texts for grading (once per change)", file=sys.stderr)
     stats["encoded_texts"] = svc.load_encodings(build=True)

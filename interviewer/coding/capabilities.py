@@ -96,3 +96,20 @@ def preload(spec: CodingSpec) -> list[str]:
     calls = [t.call for t in [*spec.examples, *spec.tests]]
     text = " ".join([spec.solution, spec.starter, spec.generator, *calls])
     return ["numpy", "pandas"] if re.search(r"\bpandas\b", text) else ["numpy"]
+
+
+def app_folders(settings: Settings) -> list[Path]:
+    """The folders candidate code must never see: the app's data, corpus and code, and the home folders."""
+    from interviewer.config import ROOT
+
+    hide = [
+        settings.data_dir,
+        settings.corpus_dir,
+        settings.rubrics_dir,
+        ROOT / "interviewer",
+        Path("/root"),
+        Path("/home"),
+    ]
+    if (ROOT / "pyproject.toml").exists():  # a source checkout: its .venv, .env and data live here too
+        hide.append(ROOT)
+    return hide

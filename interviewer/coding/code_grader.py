@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from interviewer.coding.readability import readability
 from interviewer.coding.values import extract_code
 from interviewer.domain.grades import Grade
+from interviewer.domain.ports import Grader
 from interviewer.domain.questions import LEVELS, CodingSpec, Verdict
 from interviewer.domain.runs import RunResult
 from interviewer.domain.target import Target
@@ -125,12 +126,12 @@ def combine(rubric: Grade, run: RunResult, code: str = "") -> Grade:
 class CodingGrader:
     """Wraps the rubric (or judged) grader: coding questions with a spec also run the answer's code."""
 
-    def __init__(self, inner: Any, runner: Runner):
+    def __init__(self, inner: Grader, runner: Runner):
         self.inner = inner
         self.runner = runner
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+    def prepare_soon(self, target: Target) -> None:
+        self.inner.prepare_soon(target)
 
     def grade(self, target: Target, answer: str) -> Grade:
         spec = target.coding

@@ -64,6 +64,11 @@ class CodeRunner:
         """For the operator (start-up log, /ready): each protection or feature this machine lacks."""
         return [text for key, text in self._texts().items() if not self.protections.get(key)]
 
+    def log_warnings(self) -> None:
+        """Tell the operator, once at start-up, what the sandbox cannot do on this machine."""
+        for text in self.warnings:
+            log.warning("code sandbox: %s", text)
+
     def _texts(self) -> dict[str, str]:
         return {k: t.format(python=self.s.sandbox_python) for k, t in NOTES.items()}
 

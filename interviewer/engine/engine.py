@@ -11,16 +11,17 @@ from collections.abc import Callable
 from typing import Any
 
 from interviewer.corpus.loader import Corpus
+from interviewer.domain.ports import Grader
 from interviewer.domain.questions import LEVELS
 from interviewer.domain.session import Event, ItemState, SessionState, Setup, Turn
 from interviewer.domain.target import Target
 from interviewer.domain.text import clean
+from interviewer.encoders.embeddings import Embedder
 from interviewer.engine import timing
 from interviewer.engine.follow_ups import ack_text, hint_event, pick_probe, zero_grade
 from interviewer.engine.intents import Intent, classify
 from interviewer.engine.phrasing import Phraser, template
 from interviewer.engine.planner import Planner, level_after
-from interviewer.grading.grader import RubricGrader
 from interviewer.llm import tokens
 from interviewer.llm.providers import TokenCallback
 
@@ -29,9 +30,10 @@ class Engine:
     def __init__(
         self,
         corpus: Corpus,
-        grader: RubricGrader,
+        grader: Grader,
         planner: Planner,
         phraser: Phraser,
+        embedder: Embedder,
         max_answer_tokens: int = 1200,
         clock: Callable[[], float] = time.time,
         timer_grace_s: float = timing.TIMER_GRACE_S,
@@ -40,6 +42,8 @@ class Engine:
         self.grader = grader
         self.planner = planner
         self.phraser = phraser
+        self.embedder = embedder
+        """The sentence encoder the scorecard's study plan reuses."""
         self.max_answer_tokens = max_answer_tokens
         self.clock = clock
         self.timer_grace_s = timer_grace_s
@@ -145,7 +149,7 @@ class Engine:
 
         state.status = "finished"
         state.awaiting = "none"
-        card = build_scorecard(state, self.corpus, self.grader.embedder)
+        card = build_scorecard(state, self.corpus, self.embedder)
         text = template("ended_early" if early else "wrap_up", state.id)
         return [
             state.say(Event(kind="wrap_up", text=text)),

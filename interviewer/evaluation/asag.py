@@ -186,8 +186,9 @@ def grader_scorer(svc: Any) -> Callable[[list[Any]], Any]:
     def score(rows: list[Any]) -> Any:
         out = []
         for r in tqdm(rows, desc="grading", file=sys.stderr, leave=False):
-            grader = getattr(svc.grader, "base", svc.grader)
-            out.append(grader.score(Target.from_reference(r.qid, r.question, r.reference), r.answer))
+            out.append(
+                svc.rubric_grader.score(Target.from_reference(r.qid, r.question, r.reference), r.answer)
+            )
         return np.array(out)
 
     return score
@@ -203,3 +204,18 @@ def cosine_scorer(svc: Any) -> Callable[[list[Any]], Any]:
         return np.array(out)
 
     return score
+
+
+def agreement_note() -> str:
+    """One line on how well the grader agrees with human graders, from the shipped measurements."""
+    import json
+    from importlib import resources
+
+    try:
+        data = json.loads(resources.files("interviewer.data").joinpath("agreement.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return "Grader agreement with human graders has not been measured for this build."
+    parts = [f"{d['name']}: {d['metric']} {d['value']:.2f}" for d in data.get("results", [])]
+    return "How well this grader agrees with human graders on public sets (unseen questions): " + "; ".join(
+        parts
+    )

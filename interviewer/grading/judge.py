@@ -44,8 +44,6 @@ class JudgedGrader:
     def __init__(self, rubric: RubricGrader, llm: ChatModel):
         self.base = rubric
         self.llm = llm
-        self.embedder = rubric.embedder
-        self.model = rubric.model
 
     def prepare_soon(self, target: Target) -> None:
         self.base.prepare_soon(target)

@@ -22,6 +22,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.process_collector import ProcessCollector
 
+from interviewer.llm.providers import ChatModel, Message, TokenCallback
+
 disable_created_metrics()  # no *_created series: they double the output and nothing here reads them
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)
@@ -116,25 +118,24 @@ def configure_logging(level: int = logging.INFO) -> None:
 class CountedLLM:
     """Wraps a chat model: counts its calls and its failures by LLMError kind; everything else passes through."""
 
-    def __init__(self, inner: Any):
+    def __init__(self, inner: ChatModel):
         self.inner = inner
         self.name = inner.name
 
-    def complete(self, messages: Any, **kwargs: Any) -> str:
+    def complete(
+        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
+    ) -> str:
         from interviewer.llm.providers import LLMError
 
         if self.name != "none":
             LLM_CALLS.labels(self.name).inc()
         try:
-            return str(self.inner.complete(messages, **kwargs))
+            return str(self.inner.complete(messages, json_mode=json_mode, on_token=on_token))
         except LLMError as exc:
             if self.name != "none":
                 LLM_ERRORS.labels(exc.kind).inc()
                 log.warning("llm error", extra={"kind": exc.kind, "provider": self.name})
             raise
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 class LiveGauges:
@@ -157,7 +158,7 @@ class LiveGauges:
         up = GaugeMetricFamily(
             "interviewer_index_synced", "1 when the index was reached and synced at start-up"
         )
-        up.add_metric([], 0 if self.services.index_error else 1)
+        up.add_metric([], 0 if self.services.index_sync.error else 1)
         yield up
         cal = GaugeMetricFamily("interviewer_calibration_version", "Active calibration version")
         cal.add_metric([], self.services.loop.calibrations.active_version())
@@ -192,7 +193,7 @@ def metrics_routes(services: Any, demo: Any = None) -> list[Any]:
         return Response(render(services, demo), media_type=CONTENT_TYPE_LATEST)
 
     def ready(_request: Request) -> Response:
-        body = {"ready": services.ready.is_set(), "index_error": services.index_error}
+        body = {"ready": services.ready.is_set(), "index_error": services.index_sync.error}
         if body["ready"]:  # the operator's sandbox notes (no numpy, no namespaces ...), probed during warm-up
             body["sandbox_warnings"] = services.runner.warnings
         return JSONResponse(body, status_code=200 if body["ready"] else 503)

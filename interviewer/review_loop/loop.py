@@ -10,33 +10,35 @@ from functools import cached_property
 from typing import Any
 
 from interviewer.domain.grades import Grade
+from interviewer.domain.ports import Grader
 from interviewer.domain.session import Event, SessionState, Setup
+from interviewer.domain.target import Target
 from interviewer.ops.monitoring import GRADE_SECONDS, GRADES, REVIEWS, SESSION_ID, session_context, timed
 from interviewer.review_loop.ab_tests import ABTests
 from interviewer.review_loop.queue import ReviewQueue
 from interviewer.review_loop.recalibration import CalibrationStore, Recalibrator
 from interviewer.sessions.service import SessionService
+from interviewer.storage.store import Storage
 
 log = logging.getLogger("interviewer.review_loop.loop")
 
 
 class Loop:
-    def __init__(self, services: Any):
-        self.services = services
-        self.calibrations = CalibrationStore(services.settings.data_dir / "calibrations")
+    """The review loop's parts over one database and one folder of calibration versions."""
 
-    @cached_property
-    def rubric_bars(self) -> dict[str, float]:
-        bars = self.services.corpus.rubric.bars
-        return {lv: bars.for_level(lv) for lv in ("junior", "mid", "senior")}
+    def __init__(self, storage: Storage, calibrations: CalibrationStore, rubric_bars: dict[str, float]):
+        self.storage = storage
+        self.calibrations = calibrations
+        self.rubric_bars = rubric_bars
+        """The rubric's level bars (junior, mid, senior) that reviewed levels are read against."""
 
     @cached_property
     def queue(self) -> ReviewQueue:
-        return ReviewQueue(self.services.storage, self.rubric_bars)
+        return ReviewQueue(self.storage, self.rubric_bars)
 
     @cached_property
     def ab(self) -> ABTests:
-        return ABTests(self.services.storage, self.calibrations)
+        return ABTests(self.storage, self.calibrations)
 
     @cached_property
     def recalibrator(self) -> Recalibrator:
@@ -59,15 +61,14 @@ class CalibratedGrader:
     they were made: the versions are fitted on reviewed interview answers and say nothing about other data.
     """
 
-    def __init__(self, inner: Any, loop: Loop):
+    def __init__(self, inner: Grader, loop: Loop):
         self.inner = inner
         self.loop = loop
 
-    @property
-    def base(self) -> Any:
-        return getattr(self.inner, "base", self.inner)
+    def prepare_soon(self, target: Target) -> None:
+        self.inner.prepare_soon(target)
 
-    def grade(self, target: Any, answer: str) -> Grade:
+    def grade(self, target: Target, answer: str) -> Grade:
         t0 = time.perf_counter()
         grade: Grade = self.inner.grade(target, answer)
         if target.level is not None and "+tests" not in grade.graded_by:  # code run by tests: kept as graded
@@ -89,9 +90,6 @@ class CalibratedGrader:
             },
         )
         return grade
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 class LoopSessions(SessionService):

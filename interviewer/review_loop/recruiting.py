@@ -130,7 +130,7 @@ class Workspace:
 
     def _reindex(self) -> str:
         self.services.reload_corpus()
-        stats = self.services.ensure_index_or_retry(progress=False)
+        stats = self.services.index_sync.ensure_or_retry(progress=False)
         if stats is None:  # the file is saved and in use; only the search index lags behind
             return "the index cannot be reached now and is re-synced automatically once it is back"
         return "index updated (" + ", ".join(f"{k} {v}" for k, v in stats.items() if v) + ")"
@@ -147,7 +147,7 @@ class Workspace:
                 Path(csv_path),
                 grader_scorer(self.services),
                 None if has_test else "train",
-                self.services.grader.model.cuts,
+                self.services.score_model.cuts,
                 resamples=200,
             )
         except EvalError as exc:
@@ -175,7 +175,7 @@ class Workspace:
             for lab, row in zip(labels, result["confusion"], strict=True):
                 lines.append(f"| {lab} | " + " | ".join(str(v) for v in row) + " |")
         if "label_cuts" in result:
-            shipped = self.services.grader.model.cuts.get(f"{len(result.get('labels', [])) or 2}way")
+            shipped = self.services.score_model.cuts.get(f"{len(result.get('labels', [])) or 2}way")
             lines += [
                 "",
                 f"Suggested score thresholds for these labels: {result['label_cuts']} "

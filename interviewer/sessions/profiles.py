@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from interviewer.config import Settings
+from interviewer.domain.ports import Sessions
 from interviewer.domain.session import Event, SessionState, Setup
 from interviewer.sessions.downloads import Downloads
 from interviewer.sessions.identity import (
@@ -31,17 +33,20 @@ from interviewer.sessions.identity import (
 )
 from interviewer.sessions.limits import HOUR_S, StartLog
 from interviewer.sessions.service import LimitError
+from interviewer.storage.store import Storage
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 600.0
 
 
 class ProfileService:
+    """Every candidate action, checked for ownership and limits; the UI calls only this (no Gradio here)."""
+
     def __init__(
         self,
-        settings: Any,
-        storage: Any,
-        sessions: Any,
+        settings: Settings,
+        storage: Storage,
+        sessions: Sessions,
         downloads: Downloads,
         now: Callable[[], float] = time.time,
         starts: StartLog | None = None,

@@ -15,6 +15,7 @@ import gradio as gr
 
 from interviewer.domain.session import Setup
 from interviewer.engine.scorecard import build_scorecard
+from interviewer.evaluation.asag import agreement_note
 from interviewer.sessions.identity import scrub, scrub_all
 from interviewer.sessions.service import LimitError
 from interviewer.ui.coding import coding_panel, wire_coding
@@ -101,7 +102,7 @@ def build_candidate(services: Any, demo: gr.Blocks) -> None:
         with gr.Row():
             dl_md = gr.File(label="Scorecard (Markdown)", elem_id="dl-md")
             dl_json = gr.File(label="Scorecard (JSON)", elem_id="dl-json")
-        gr.Markdown(services.agreement_note(), elem_id="agreement")
+        gr.Markdown(agreement_note(), elem_id="agreement")
         build_complaints(services, keys.store, state)
 
     key = keys.store
