@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import ROOT, free_port, repo_settings, stop
+
+__all__ = ["ROOT", "browser_page", "free_port", "served_app", "stop"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -23,34 +23,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-def stop(proc: subprocess.Popen[bytes], timeout_s: float = 20) -> None:
-    """Terminate a server process started by a test, and kill it if it does not go in time."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def served_app(data_dir: Path | None = None, recruiter: tuple[str, str] = ("rec", "recruiter-pass")):
     """The real app on a free loopback port, with its own data folder and a recruiter account."""
-    from interviewer.config import load_settings
     from interviewer.services import Services
     from interviewer.ui.app import build_app, launch_options
 
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="app-"))
-    settings = load_settings(
-        data_dir=data_dir,
-        corpus_dir=ROOT / "corpus",
-        rubrics_dir=ROOT / "rubrics",
+    settings = repo_settings(
+        data_dir,
         max_requests_per_minute=1000,
         max_open_per_ip=1000,  # every test client comes from loopback
         max_starts_per_hour_per_ip=1000,

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .browser import ROOT, free_port
+from .browser import free_port
+from .helpers import repo_settings
 
 LIMITS = {
     "max_requests_per_minute": 1000,
@@ -28,14 +29,11 @@ LIMITS = {
 
 @contextmanager
 def candidate_app(data_dir: Path, **overrides: Any):
-    from interviewer.config import load_settings
     from interviewer.services import Services
     from interviewer.ui.app import build_app, launch_options
 
-    settings = load_settings(
-        data_dir=data_dir,
-        corpus_dir=ROOT / "corpus",
-        rubrics_dir=ROOT / "rubrics",
+    settings = repo_settings(
+        data_dir,
         embeddings="fake",
         **{**LIMITS, **overrides},
     )

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import repo_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -31,12 +33,9 @@ socket.socket.connect = _loopback_only  # type: ignore[method-assign]
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory):
-    from interviewer.config import load_settings
 
-    return load_settings(
-        data_dir=tmp_path_factory.mktemp("data"),
-        corpus_dir=ROOT / "corpus",
-        rubrics_dir=ROOT / "rubrics",
+    return repo_settings(
+        tmp_path_factory.mktemp("data"),
         llm="none",
     )
 
@@ -62,10 +61,16 @@ def grader(services):
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/data is not next to the project")
-    return SHARED
+def shared_data() -> Path | None:
+    """../shared/data when it is next to the project (CI has a copy), else None: tests then use the small
+    samples vendored under tests/data instead of skipping."""
+    return SHARED if SHARED.is_dir() else None
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path):
+    """Settings on the repository's corpus and rubrics with this test's own data folder; keywords override."""
+    return lambda **overrides: repo_settings(tmp_path / "data", **overrides)
 
 
 @pytest.fixture

@@ -13,14 +13,13 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from .browser import free_port, stop
+from .helpers import free_port, stop, wait_until
 
 
 def _bin_dir() -> Path | None:
@@ -74,15 +73,14 @@ def postgres_server() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(300):
-            ready = subprocess.run(
-                [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
-            )
-            if ready.returncode == 0:
-                break
+
+        def ready() -> bool:
             if proc.poll() is not None:
                 raise AssertionError("the PostgreSQL test server exited at start")
-            time.sleep(0.1)
+            probe = [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)]
+            return subprocess.run(probe, capture_output=True).returncode == 0
+
+        wait_until(ready, 30, interval_s=0.1, what="the PostgreSQL test server")
         subprocess.run(
             [
                 str(bindir / "createdb"),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
+
+from .helpers import free_port, repo_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
 
@@ -22,23 +23,13 @@ class ShiftedClock:
 CLOCK = ShiftedClock()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    from interviewer.config import load_settings
     from interviewer.services import Services
     from interviewer.ui.app import build_app, launch_options
-    from tests.conftest import ROOT
 
-    settings = load_settings(
-        data_dir=tmp_path_factory.mktemp("appdata"),
-        corpus_dir=ROOT / "corpus",
-        rubrics_dir=ROOT / "rubrics",
+    settings = repo_settings(
+        tmp_path_factory.mktemp("appdata"),
         max_requests_per_minute=1000,
     )
     svc = Services(settings, clock=CLOCK)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from interviewer.sessions.identity import profile_of_key
 
 from .browser import browser_page, fill, profile_key, served_app
+from .helpers import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
@@ -255,10 +254,6 @@ def test_the_key_carries_the_interview_to_another_browser_and_the_export_downloa
         [row] = svc.storage.sessions_of(profile_of_key(key))
         assert row["id"] in path.read_text()
         folder = svc.settings.data_dir / "gradio-tmp" / "downloads"
-        for _ in range(100):  # removed on the server once sent
-            if not any(folder.rglob("my-data.json")):
-                break
-            time.sleep(0.05)
-        assert not any(folder.rglob("my-data.json"))
+        wait_until(lambda: not any(folder.rglob("my-data.json")), 5, what="the export removed once sent")
         other.reload()
         assert profile_key(other) == key  # the pasted key is now this browser's own

@@ -18,6 +18,7 @@ from interviewer.sessions.identity import profile_of_key
 from interviewer.storage.store import sessions
 
 from .candidate_app import candidate_app, client, fn_index, new_browser, raw_call
+from .helpers import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
 START = ("", False, "junior", "ml-foundations", 1, "", 0, True, False)  # name, consent, ... (after the key)
@@ -33,10 +34,10 @@ def app(tmp_path_factory):
 
 def gone(path: Path, timeout_s: float = 5.0) -> bool:
     """Whether `path` disappears within the timeout (the server removes it just after the last byte is sent)."""
-    deadline = time.monotonic() + timeout_s
-    while path.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return not path.exists()
+    try:
+        return wait_until(lambda: not path.exists(), timeout_s, what=f"{path} to be removed")
+    except AssertionError:
+        return False
 
 
 def _mode(path: Path) -> int:

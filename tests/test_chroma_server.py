@@ -7,7 +7,6 @@ import logging
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from unittest.mock import ANY
 
@@ -21,7 +20,7 @@ from interviewer.sessions.service import SessionService
 from interviewer.storage.store import Storage
 
 from .browser import stop
-from .test_app_client import free_port
+from .helpers import answers_http, free_port, repo_settings, start_server, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,21 +31,8 @@ def start_chroma(folder: Path, port: int) -> subprocess.Popen[bytes]:
     exe = shutil.which("chroma", path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.fail("the chroma command (from the chromadb package) is missing; run `make install`")
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import httpx
-
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=0.5).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("chroma run did not start")
+    args = [exe, "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)]
+    return start_server(args, f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout_s=60)
 
 
 @pytest.fixture
@@ -58,10 +44,8 @@ def chroma_server(tmp_path):
 
 
 def test_index_and_search_through_a_chroma_server(chroma_server, tmp_path):
-    settings = load_settings(
-        data_dir=tmp_path / "data",
-        corpus_dir=ROOT / "corpus",
-        rubrics_dir=ROOT / "rubrics",
+    settings = repo_settings(
+        tmp_path / "data",
         chroma_host="127.0.0.1",
         chroma_port=chroma_server,
     )
@@ -75,13 +59,7 @@ def test_index_and_search_through_a_chroma_server(chroma_server, tmp_path):
 
 
 def test_a_server_that_is_down_gives_a_clear_error(tmp_path):
-    settings = load_settings(
-        data_dir=tmp_path,
-        chroma_host="127.0.0.1",
-        chroma_port=free_port(),
-        corpus_dir=ROOT / "corpus",
-        rubrics_dir=ROOT / "rubrics",
-    )
+    settings = repo_settings(tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(IndexError_, match="chroma run"):
         Services(settings).index_sync.ensure(progress=False)
 
@@ -90,10 +68,8 @@ def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path,
     port = free_port()
     server = start_chroma(tmp_path / "srv", port)
     try:
-        settings = load_settings(
-            data_dir=tmp_path / "data",
-            corpus_dir=ROOT / "corpus",
-            rubrics_dir=ROOT / "rubrics",
+        settings = repo_settings(
+            tmp_path / "data",
             chroma_host="127.0.0.1",
             chroma_port=port,
             index_retry_s=0.5,
@@ -126,11 +102,7 @@ def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path,
     assert "chroma run" in (svc.index_sync.error or "")
     server = start_chroma(tmp_path / "srv", port)  # back, with its data: the retry finds it in sync
     try:
-        for _ in range(200):
-            if svc.index_sync.error is None:
-                break
-            time.sleep(0.1)
-        assert svc.index_sync.error is None
+        wait_until(lambda: svc.index_sync.error is None, 20, what="the background retry to sync the index")
         assert svc.questions.search("How does a decision tree work?", k=1)[0]["id"] == "mlf-decision-tree"
     finally:
         stop(server)
@@ -153,10 +125,8 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
     try:
         url = f"http://127.0.0.1:{port}/"
         assert "interviewer_index_synced 0.0" in httpx.get(url + "metrics").text
-        for _ in range(600):  # the model and grader warm up although the index is down
-            if httpx.get(url + "ready").status_code == 200:
-                break
-            time.sleep(0.2)
+        # the model and grader warm up although the index is down
+        wait_until(lambda: answers_http(url + "ready"), 120, interval_s=0.2, what="GET /ready")
         assert httpx.get(url + "ready").json() == {"ready": True, "index_error": ANY, "sandbox_warnings": ANY}
         client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
         key = new_key()
@@ -165,12 +135,12 @@ def test_the_app_serves_with_the_chroma_server_down_and_syncs_once_it_is_up(tmp_
         )
         client.predict(key, [], "Gradient descent steps against the gradient.", api_name="/answer")
         server = start_chroma(tmp_path / "srv", chroma_port)
-        for _ in range(600):
-            if "interviewer_index_synced 1.0" in httpx.get(url + "metrics").text:
-                break
-            time.sleep(0.5)
-        else:
-            raise AssertionError("the app did not sync the index once the server was up")
+        wait_until(
+            lambda: "interviewer_index_synced 1.0" in httpx.get(url + "metrics").text,
+            300,
+            interval_s=0.5,
+            what="the app to sync the index once the chroma server was up",
+        )
         store = Storage(f"sqlite:///{tmp_path / 'data' / 'interviewer.db'}")
         turns = store.transcript(store.sessions_of(profile_of_key(key))[0]["id"])
         assert [t["text"] for t in turns if t["role"] == "candidate"] == [

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,7 +14,8 @@ import pytest
 
 from interviewer.sessions.identity import new_key, profile_of_key
 
-from .browser import ROOT, free_port, served_app
+from .browser import served_app
+from .helpers import ROOT, free_port, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
 
@@ -61,19 +61,7 @@ def _start(data: Path, port: int, extra_env: dict[str, str] | None = None) -> su
         INTERVIEWER_CORPUS_DIR=str(ROOT / "corpus"),
         INTERVIEWER_RUBRICS_DIR=str(ROOT / "rubrics"),
     )
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    import httpx
-
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("app did not start")
+    return start_server([sys.executable, str(ROOT / "app.py")], f"http://127.0.0.1:{port}/", 120, env=env)
 
 
 def test_a_session_cut_by_kill_9_resumes_where_it_stopped(tmp_path):

@@ -134,7 +134,7 @@ def test_every_injection_text_appended_to_a_wrong_answer_never_raises_score_or_l
     grader, tree, shared_data
 ):
     texts = load_injections(shared_data)
-    assert len(texts) > 80
+    assert len(texts) > (80 if shared_data else 40)
     _never_raise(grader, tree, texts)
 
 

@@ -21,6 +21,8 @@ from tests.sandbox_fixtures import PROBE as SPEC
 from tests.sandbox_fixtures import SECRET
 from tests.sandbox_fixtures import first as _first
 
+from .helpers import wait_until
+
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
 secret_dir, runner = fx.secret_dir, fx.runner  # the module's fixtures
 
@@ -183,10 +185,8 @@ def test_a_runaway_submission_does_not_block_another_session(services):
 
     thread = threading.Thread(target=runaway)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not runner.loaded_runs and time.monotonic() < deadline:  # until the runaway's code is running
-        time.sleep(0.01)
-    assert runner.loaded_runs and thread.is_alive()
+    wait_until(lambda: runner.loaded_runs, 10, interval_s=0.01, what="the runaway's code to be running")
+    assert thread.is_alive()
     from interviewer.domain.session import Setup
 
     state, _ = services.sessions.start("other-session", Setup(level="junior", track="general", questions=2))

@@ -7,7 +7,6 @@ import ast
 import os
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,8 @@ from interviewer.domain.grades import Grade
 from interviewer.domain.questions import CodeExample, CodingSpec
 from tests import sandbox_fixtures as fx
 from tests.sandbox_fixtures import SECRET, first, need_namespaces
+
+from .helpers import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
 secret_dir, runner = fx.secret_dir, fx.runner  # the module's fixtures
@@ -76,10 +77,7 @@ def test_1_another_candidates_files_and_gradio_exports_are_out_of_reach(runner, 
     )
     try:
         busy.start()
-        deadline = time.monotonic() + 10
-        while not runner.loaded_runs and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert runner.loaded_runs, "the other candidate's run did not start"
+        wait_until(lambda: runner.loaded_runs, 10, interval_s=0.01, what="the other candidate's run to start")
         run, t = first(runner, f"TARGETS = {targets!r}\n" + FIND_SECRET)
         found, looked_at = eval(t.got)
         assert found == [] and looked_at > 20 and SECRET not in run.model_dump_json()

@@ -7,12 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from interviewer.config import load_settings
 from interviewer.services import Services
 from interviewer.sessions.identity import new_key, profile_of_key
 from interviewer.storage.store import Storage
 
-from .browser import ROOT, free_port, stop
+from .browser import free_port, stop
+from .helpers import repo_settings
 from .test_chroma_server import start_chroma
 from .test_concurrency import _start
 
@@ -36,10 +36,8 @@ def test_two_app_processes_share_a_chroma_server_and_a_postgresql_database(tmp_p
     }
     apps = []
     try:
-        settings = load_settings(
-            data_dir=tmp_path / "build",
-            corpus_dir=ROOT / "corpus",
-            rubrics_dir=ROOT / "rubrics",
+        settings = repo_settings(
+            tmp_path / "build",
             chroma_host="127.0.0.1",
             chroma_port=chroma_port,
         )

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from .helpers import repo_settings
 from .llm_server import ScriptedLLM
 from .test_app_client import free_port
 
@@ -14,16 +15,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("ser
 
 @pytest.fixture(scope="module")
 def llm_app(tmp_path_factory):
-    from interviewer.config import load_settings
     from interviewer.services import Services
     from interviewer.ui.app import build_app
-    from tests.conftest import ROOT
 
     server = ScriptedLLM(default="Thank you for that answer, it covered the main idea well.").start()
-    settings = load_settings(
-        data_dir=tmp_path_factory.mktemp("streamdata"),
-        corpus_dir=ROOT / "corpus",
-        rubrics_dir=ROOT / "rubrics",
+    settings = repo_settings(
+        tmp_path_factory.mktemp("streamdata"),
         llm="openai",
         llm_base_url=server.url,
         llm_model="test-model",

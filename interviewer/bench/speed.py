@@ -65,7 +65,7 @@ def bench_grading(services: Any) -> dict[str, float]:
     fresh.embed([a for _, a in answers])
     embed_s = time.perf_counter() - t
     timed = _Timed(OnnxMiniLM(threads=threads))
-    base = getattr(services.grader, "base", services.grader)
+    base = services.rubric_grader
     grader = RubricGrader(timed, base.model, base.rubric, base.nearest_other)
     targets = {qid: Target.of(services.corpus.by_id[qid]) for qid, _ in answers}
     grader.grade(targets[answers[0][0]], "warm up the caches of the question and its key points")

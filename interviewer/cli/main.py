@@ -49,7 +49,7 @@ def cmd_corpus(args: argparse.Namespace) -> None:
 
 @command
 def cmd_search(args: argparse.Namespace) -> None:
-    hits = services().search(args.text, level=args.level, k=args.k)
+    hits = services().questions.search(args.text, level=args.level, k=args.k)
     emit(
         args,
         hits,
