@@ -1,4 +1,7 @@
-"""The rubric grader: verdicts, verbatim evidence, guards. Candidate text is data and never raises a grade."""
+"""The rubric grader: verdicts, verbatim evidence, guards. Candidate text is data and never raises a grade.
+
+Long (about 310 lines): one module per component is the rule here, and the grader is the largest component.
+"""
 
 from __future__ import annotations
 

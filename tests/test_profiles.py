@@ -1,6 +1,7 @@
 """Profile keys, identity and the ownership rules of the profile service, without Gradio or a server.
 
 The service runs on a real SQLite file, the real engine and a real downloads folder; only the clock is moved.
+Long (about 380 lines) because it covers every candidate action's ownership rule, one test each.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Storage: every turn committed, resume after a restart, migrations keep data, export and delete, retention.
 
 The tests that take the `store` fixture run twice: on a SQLite file and on a real PostgreSQL server on loopback.
+Long (about 300 lines) because each storage promise gets its own test on both databases.
 """
 
 from __future__ import annotations

@@ -32,6 +32,8 @@ without) and Pearson 0.355 (0.333), but in a plain stack with the features (leav
 against 0.716, both below the features alone (0.732), and it won 5 of our 8 paraphrase pairs, given a question
 each, against 7 for the same recipe without it: it learned to trust an answer that repeats the question ("Why do
 plants need sunlight?" - "to stay warm at night" 0.85). The fold-0 model was not trained.
+
+Length (about 400 lines): a training script kept whole so a run reads top to bottom (model, data, loop, export).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Text helpers shared by the grader and the guards: normalising, spans with offsets, content words."""
+"""Text helpers shared by the grader and the guards: normalising, spans with offsets, content words.
+
+Length (about 350 lines): many small pure functions on one subject, each with its own cache; splitting them by
+topic would scatter the regexes and caches that several of them share.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """Sentence embeddings: the bundled all-MiniLM-L6-v2 (int8 ONNX) run in-process, or a hashed fake for tests.
 
 The index (through interviewer.search.chroma_embedding) and the grader share one encoder and one cache.
+
+Length (about 400 lines): the encoder, its passage cache and its stored-encodings file are one mechanism whose
+parts share locks and arrays; the graph building is apart (minilm_graph.py).
 """
 
 from __future__ import annotations

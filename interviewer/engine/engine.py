@@ -2,6 +2,9 @@
 
 `Engine.reply` takes the state and one candidate message and returns the interviewer's events; the state is
 plain data, so the caller stores it after every turn and a session can be paused and resumed anywhere.
+
+Length (about 310 lines): the state machine's transitions read best in one class; what each step says (follow_ups),
+what a message means (intents), the next question (planner) and the wording (phrasing) already live apart.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ The set lives in `interviewer/data/benchmark/` (README there): `answers.jsonl` (
 question, split, writer, target and style) and `labels.jsonl` (a reader's level, 0-5 score and per-key-point verdict;
 the first label of an answer is its primary one, any later one a second reader's). Each label carries a hash of
 every key point's text, so a label whose key point has changed since is refused rather than silently misread.
+
+Length (about 350 lines): loading, checking and scoring the labelled set are one pipeline, read top to bottom; the
+shared statistics (bootstrap, QWK) come from asag.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""The rubric grader: no LLM needed. Aligns answer spans with key points (or a reference answer alone)."""
+"""The rubric grader: no LLM needed. Aligns answer spans with key points (or a reference answer alone).
+
+Length (about 380 lines): the one class that turns evidence into a grade, in the order it happens; alignment,
+features, the score model, guards and feedback are already their own modules. Any change here must keep the
+golden grades (tests/test_golden.py) unless it means to change them.
+"""
 
 from __future__ import annotations
 
@@ -205,7 +210,7 @@ class RubricGrader:
     def features(self, target: Target, text: str) -> np.ndarray:
         """Feature row of an answer against the target's reference answer(s): element-wise best over references.
 
-        The calibration is fitted on exactly these rows (training/fit_grader.py), so training and serving agree.
+        The score model is fitted on exactly these rows (training/fit_grader.py), so training and serving agree.
         """
         answer, question, _, part_vecs, q_stems = self._encode_answer(target, clean(text))
         rows = [

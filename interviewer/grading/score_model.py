@@ -153,7 +153,7 @@ def fit_stack(
     """[a, b0, b1, c] of `stack`: a logistic fit of soft targets y (no penalty: four numbers).
 
     Fitted without the clip at 0 (which only binds far from the training questions). Without `use_cross`, b0 and
-    b1 are held at 0: the feature scorer alone, recalibrated (what the stack is weighed against).
+    b1 are held at 0: the feature scorer alone, refitted (what the stack is weighed against).
     """
     from scipy.optimize import minimize
 

@@ -6,14 +6,10 @@ transaction. Schema changes are numbered migrations applied at start-up, so an u
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -31,19 +27,17 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from interviewer.domain.session import SessionState
+from interviewer.storage.database import lock_for_migration, private_sqlite_file, sqlite_pragmas
 from interviewer.storage.profile_queries import ProfileRows
+from interviewer.storage.recruiter_rows import RecruiterRows
 from interviewer.storage.schema import (
     MIGRATIONS,
-    audit,
-    calibration_runs,
-    file_versions,
     grades,
     metadata,
     profiles,
     schema_version,
     sessions,
     turns,
-    users,
 )
 
 __all__ = ["MIGRATIONS", "StaleSession", "Storage", "StorageError", "grades", "sessions", "turns"]
@@ -107,21 +101,7 @@ def _save_grades(conn: Connection, state: SessionState) -> None:
         conn.execute(insert(grades), added)
 
 
-def hash_password(password: str, salt: str | None = None) -> str:
-    salt = salt or secrets.token_hex(8)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 200_000).hex()
-    return f"pbkdf2${salt}${digest}"
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        _, salt, _ = stored.split("$")
-    except ValueError:
-        return False
-    return secrets.compare_digest(hash_password(password, salt), stored)
-
-
-class Storage(ProfileRows):
+class Storage(ProfileRows, RecruiterRows):
     def __init__(self, url: str):
         self.url = url
         kwargs: dict[str, Any] = {"future": True}
@@ -129,11 +109,11 @@ class Storage(ProfileRows):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
-            _private_sqlite_file(self.engine.url.database)
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            private_sqlite_file(self.engine.url.database)
+            event.listen(self.engine, "connect", sqlite_pragmas)
         self.migrate()
         if url.startswith("sqlite"):
-            _private_sqlite_file(self.engine.url.database)  # the WAL and shared-memory files made just now
+            private_sqlite_file(self.engine.url.database)  # the WAL and shared-memory files made just now
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -151,7 +131,7 @@ class Storage(ProfileRows):
 
     def migrate(self) -> int:
         with self.tx() as conn:
-            _lock_for_migration(conn)  # app processes starting together must not migrate at the same time
+            lock_for_migration(conn)  # app processes starting together must not migrate at the same time
             metadata.create_all(conn)
             current = conn.execute(select(schema_version.c.version)).scalars().all()
             version = max(current, default=0)
@@ -315,110 +295,3 @@ class Storage(ProfileRows):
         with self.engine.connect() as conn:
             rows = conn.execute(select(sessions.c.status, func.count()).group_by(sessions.c.status)).all()
         return {status: int(n) for status, n in rows}
-
-    # -- recruiters -------------------------------------------------------------------------------------------
-
-    def add_user(self, name: str, password: str, role: str = "recruiter") -> None:
-        if len(password) < 8:
-            raise ValueError("the password needs at least 8 characters")
-        with self.tx() as conn:
-            conn.execute(delete(users).where(users.c.name == name))
-            conn.execute(
-                insert(users).values(
-                    name=name, role=role, password=hash_password(password), created=time.time()
-                )
-            )
-            conn.execute(
-                insert(audit).values(
-                    actor="cli", action="add_user", detail=f"{name} ({role})", at=time.time()
-                )
-            )
-
-    def authenticate(self, name: str, password: str) -> str | None:
-        """The user's role when the password matches, else None."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(users).where(users.c.name == name)).mappings().first()
-        return str(row["role"]) if row and check_password(password, row["password"]) else None
-
-    def log(self, actor: str, action: str, detail: str = "") -> None:
-        with self.tx() as conn:
-            conn.execute(
-                insert(audit).values(actor=actor, action=action, detail=detail[:2000], at=time.time())
-            )
-
-    def add_file_version(self, path: str, content: str, author: str, note: str = "") -> int:
-        with self.tx() as conn:
-            res = conn.execute(
-                insert(file_versions).values(
-                    path=path, content=content, author=author, note=note, at=time.time()
-                )
-            )
-            return int(res.inserted_primary_key[0])  # type: ignore[index]
-
-    def file_versions(self, path: str) -> list[dict[str, Any]]:
-        q = select(file_versions).where(file_versions.c.path == path).order_by(file_versions.c.id.desc())
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(q).mappings()]
-
-    def item_rows(self, consenting_only: bool = True) -> list[dict[str, Any]]:
-        """Grades joined with their session's profile consent and final score (for item analysis)."""
-        q = (
-            select(
-                grades.c.question_id,
-                grades.c.score,
-                grades.c.skipped,
-                grades.c.session_id,
-                sessions.c.score.label("session_score"),
-            )
-            .join(sessions, sessions.c.id == grades.c.session_id)
-            .join(profiles, profiles.c.name == sessions.c.profile)
-        )
-        if consenting_only:
-            q = q.where(profiles.c.consent.is_(True))
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(q).mappings()]
-
-    def add_calibration_run(self, author: str, source: str, metrics: dict[str, Any]) -> None:
-        with self.tx() as conn:
-            conn.execute(
-                insert(calibration_runs).values(
-                    author=author, source=source, metrics=json.dumps(metrics), at=time.time()
-                )
-            )
-
-
-MIGRATION_LOCK = 72120601  # any fixed number: the PostgreSQL advisory lock that serialises migrations
-
-
-def _lock_for_migration(conn: Connection) -> None:
-    """Hold the database's write lock until this transaction ends: a second process waits, then finds the
-    schema current."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-    elif conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite has not begun one yet: DDL comes first here
-
-
-def _private_sqlite_file(database: str | None) -> None:
-    """Make the SQLite file (created empty if new) and its WAL files readable by the app's user only (0600)."""
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return
-    path = Path(database)
-    try:
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            if file.exists():
-                os.chmod(file, 0o600)
-    except OSError:
-        pass  # a missing or read-only folder: SQLite says so, with the storage error that explains it
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute(
-        "PRAGMA journal_mode=WAL"
-    )  # readers do not block the writer; several app processes can share it
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()

@@ -18,10 +18,10 @@ import gradio as gr
 from interviewer.domain.session import Setup
 from interviewer.evaluation.asag import agreement_note
 from interviewer.sessions.identity import scrub, scrub_all
+from interviewer.ui.caller import guarded, key_panel, who, wire_key_panel
 from interviewer.ui.candidate_actions import CandidateActions
 from interviewer.ui.coding import coding_panel, wire_coding
 from interviewer.ui.complaints import build_complaints
-from interviewer.ui.identity import guarded, key_panel, who, wire_key_panel
 from interviewer.ui.messages import candidate_message
 from interviewer.ui.mydata import build_my_data
 from interviewer.ui.timer import countdown, minutes_input, timer_seconds, wire_countdown, wire_time_up

@@ -10,7 +10,7 @@ import gradio as gr
 from interviewer.coding.report import run_markdown
 from interviewer.sessions.identity import AccessError, identify
 from interviewer.sessions.service import LimitError
-from interviewer.ui.identity import guarded, request_info, who
+from interviewer.ui.caller import guarded, request_info, who
 
 
 @dataclass

@@ -12,7 +12,7 @@ import gradio as gr
 
 from interviewer.review_loop.queue import ReviewError
 from interviewer.sessions.identity import scrub
-from interviewer.ui.identity import guarded, who
+from interviewer.ui.caller import guarded, who
 
 
 def reviews_markdown(services: Any, session_ids: list[str]) -> str:

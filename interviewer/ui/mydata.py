@@ -10,8 +10,8 @@ from typing import Any
 
 import gradio as gr
 
+from interviewer.ui.caller import guarded, who
 from interviewer.ui.complaints import reviews_markdown
-from interviewer.ui.identity import guarded, who
 
 
 def history_rows(rows: list[dict[str, Any]]) -> tuple[list[list[Any]], str]:

@@ -14,7 +14,7 @@ import gradio as gr
 from interviewer.review_loop.recruiting import Workspace
 from interviewer.sessions.identity import identify_ip, scrub
 from interviewer.ui.access import DENIED, role
-from interviewer.ui.identity import request_info
+from interviewer.ui.caller import request_info
 from interviewer.ui.review_tabs import build_review_tabs
 
 log = logging.getLogger(__name__)

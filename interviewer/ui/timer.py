@@ -15,8 +15,8 @@ import gradio as gr
 
 from interviewer.domain.session import SessionState
 from interviewer.engine.timing import mmss
+from interviewer.ui.caller import guarded, who
 from interviewer.ui.coding import CodingPanel, answer_text, current_coding, owned_state
-from interviewer.ui.identity import guarded, who
 
 MAX_MINUTES = 60
 JS = resources.files("interviewer.ui").joinpath("timer.js").read_text(encoding="utf-8")
