@@ -29,7 +29,7 @@ from interviewer.ops.warm_up import warm_up
 from interviewer.review_loop.loop import CalibratedGrader, Loop, LoopSessions
 from interviewer.search.answer_space import AnswerSpace
 from interviewer.search.index import VectorIndex
-from interviewer.search.questions import QuestionSearch
+from interviewer.search.question_search import QuestionSearch
 from interviewer.search.sync import IndexSync
 from interviewer.sessions.downloads import Downloads
 from interviewer.sessions.limits import Backoff
