@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index test test-fast lint bench screenshots fit-cross-encoder clean
+.PHONY: help install run index test test-fast lint bench docs screenshots fit-cross-encoder clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -38,13 +38,16 @@ test-fast: install ## the unit tier for the edit loop (under 2 minutes)
 	$(BIN)/pytest -m "not slow" -n 2 -q
 
 lint: install ## ruff, ruff format --check, mypy and the layers contract (lint-imports)
-	$(BIN)/ruff check interviewer tests app.py training scripts
-	$(BIN)/ruff format --check interviewer tests app.py training scripts
-	$(BIN)/mypy interviewer training
+	$(BIN)/ruff check interviewer tests app.py benchmarks training scripts
+	$(BIN)/ruff format --check interviewer tests app.py benchmarks training scripts
+	$(BIN)/mypy interviewer benchmarks training
 	$(BIN)/lint-imports
 
 bench: install ## measure speed and memory (prints a table and JSON)
 	$(BIN)/interviewer bench
+
+docs: install ## regenerate the README's result tables from docs/results/*.json (nothing is re-run)
+	$(BIN)/python scripts/readme_tables.py
 
 fit-cross-encoder: install ## fine-tune the grader's cross-encoder on train rows and refit the scorer (PyTorch, in .venv-train; ~45 min)
 	$(PY) -m venv .venv-train

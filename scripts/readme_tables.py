@@ -1,0 +1,193 @@
+"""Render the README's result tables from the committed files in docs/results/ (nothing is re-run here).
+
+    .venv/bin/python scripts/readme_tables.py            # rewrite the tables in README.md (make docs)
+    .venv/bin/python scripts/readme_tables.py --check    # exit 1 when README.md differs from the files
+    .venv/bin/python scripts/readme_tables.py --add-bench OUT.json --label L --when W --load "load average 0.4"
+
+Each table sits between `<!-- NAME -->` and `<!-- /NAME -->` in the README: `eval-table` (docs/results/eval.json,
+written by benchmarks/agreement.py), `interview-table` (docs/results/interview_baseline.json, and
+docs/results/interview_after.json once the grader issue measures it) and `bench-table` (docs/results/bench.json,
+runs of `interviewer bench --json` added with --add-bench). tests/test_docs.py fails when they disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs" / "results"
+
+
+def _f(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def _ci(pair: list[float] | None, digits: int = 3) -> str:
+    return f"{_f(pair[0], digits)}-{_f(pair[1], digits)}" if pair else ""
+
+
+def eval_table(doc: dict[str, Any]) -> str:
+    lines = [
+        "| set, split | answers / questions | metric | grader | 95% CI | cosine | 95% CI |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in doc["rows"]:
+        lines.append(
+            f"| {r['set']}, {r['split']} | {r['answers']} / {r['questions']} | {r['metric']} | {_f(r['grader'])} "
+            f"| {_ci(r['grader_ci'])} | {_f(r['cosine'])} | {_ci(r['cosine_ci'])} |"
+        )
+    goals = []
+    for r in doc["rows"]:
+        goal = doc.get("goals", {}).get(f"{r['set']}, {r['split']}, {r['metric']}")
+        if goal is not None:
+            met = "met" if r["grader"] >= goal else "**not met**"
+            goals.append(
+                f"{r['set']} {r['split'].replace('test_', '').replace('_', ' ')} {r['metric']} >= {goal:.2f} ({met}, {r['grader']:.3f})"
+            )
+    note = (
+        f"Measured {doc['measured']}. Goals: " + "; ".join(goals) + "."
+        if goals
+        else f"Measured {doc['measured']}."
+    )
+    return "\n".join(lines) + "\n\n" + note
+
+
+INTERVIEW_COLUMNS = [
+    ("level exact", "level_exact", True),
+    ("level within one", "level_within_one", False),
+    ("level QWK", "level_qwk", False),
+    ("score Spearman", "score_spearman", True),
+    ("score RMSE", "score_rmse", False),
+    ("fooled rate", "fooled_rate", False),
+    ("plain reach rate", "plain_reach_rate", False),
+]
+
+
+def interview_row(label: str, split: dict[str, Any] | None) -> str:
+    if split is None:
+        return f"| {label} | not measured yet |" + " |" * (len(INTERVIEW_COLUMNS) + 1)
+    cells = [f"{split['n']} / {split['questions']}"]
+    for _, key, with_ci in INTERVIEW_COLUMNS:
+        ci = f" ({_ci(split.get(key + '_ci'), 2)})" if with_ci and split.get(key + "_ci") else ""
+        cells.append(_f(split.get(key)) + ci)
+    kp = split.get("key_points", {})
+    cells.append(f"{_f(kp.get('states_precision'), 2)} / {_f(kp.get('states_recall'), 2)}")
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+def interview_table(before: dict[str, Any], after: dict[str, Any] | None) -> str:
+    head = [
+        "grader",
+        "answers / questions",
+        *(c[0] for c in INTERVIEW_COLUMNS),
+        "key point stated: precision / recall",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines.append(interview_row("before the grader issue", before["splits"]["test"]))
+    lines.append(interview_row("after the grader issue", after["splits"]["test"] if after else None))
+    return "\n".join(lines) + "\n\nBefore: " + before["what"] + "."
+
+
+BENCH_ROWS = [  # (label, how to read the figures of one run)
+    ("embed_texts_per_s (raw model, whole answers)", lambda f: _f(f.get("embed_texts_per_s"), 1)),
+    ("grade_ms_per_answer (one encoder thread)", lambda f: _f(f.get("grade_ms_per_answer"), 1)),
+    ("grade_vs_embed_ratio", lambda f: _f(f.get("grade_vs_embed_ratio"), 3)),
+    ("index_full_s", lambda f: _f(f.get("index_full_s"), 2)),
+    ("reindex_unchanged_s", lambda f: _f(f.get("reindex_unchanged_s"), 3)),
+    (
+        "turn p50 / p95 ms, 1 session (in process)",
+        lambda f: f"{f['turn_p50_ms_1']:.0f} / {f['turn_p95_ms_1']:.0f}",
+    ),
+    (
+        "turn p50 / p95 / p99 ms, 50 sessions (HTTP, Poisson 10 turns/s)",
+        lambda f: f"{f['turn_p50_ms_50']:.0f} / {f['turn_p95_ms_50']:.0f} / {f['turn_p99_ms_50']:.0f}",
+    ),
+    ("saturation_turns_per_s (HTTP p95 under 1 s)", lambda f: _f(f.get("saturation_turns_per_s"), 1)),
+    ("cold_start_s (process start to page served)", lambda f: _f(f.get("cold_start_s"), 2)),
+    ("ready_s (process start to `GET /ready`)", lambda f: _f(f.get("ready_s"), 2)),
+    ("rss_mb (app process, after the sweep)", lambda f: _f(f.get("rss_mb"), 1)),
+]
+BENCH_GOALS = {
+    "grade_ms": "grade_ms_per_answer",
+    "grade_vs": "grade_vs_embed_ratio",
+    "reindex": "reindex_unchanged_s",
+    "turn p50 / p95 / p99": "turn_p95_ms_50",
+    "saturation": "saturation_turns_per_s",
+    "cold_start": "cold_start_s",
+    "rss_mb": "rss_mb",
+}
+
+
+def bench_table(doc: dict[str, Any]) -> str:
+    runs = doc["runs"]
+    lines = ["| key | " + " | ".join(r["label"] for r in runs) + " | goal |", "|" + "---|" * (len(runs) + 2)]
+    for label, read in BENCH_ROWS:
+        goal_key = next((v for k, v in BENCH_GOALS.items() if label.startswith(k)), "")
+        lines.append(
+            f"| {label} | "
+            + " | ".join(read(r["figures"]) for r in runs)
+            + f" | {doc['goals'].get(goal_key, '')} |"
+        )
+    when = "; ".join(f"{r['label']}: {r['when']}, {r['load']}" for r in runs)
+    return "\n".join(lines) + f"\n\nOn {runs[-1]['figures'].get('cores', 2)} cores. {when}."
+
+
+def tables() -> dict[str, str]:
+    """Every generated table by its marker name, from the committed result files."""
+    read = lambda name: json.loads((RESULTS / name).read_text())  # noqa: E731
+    after = RESULTS / "interview_after.json"
+    return {
+        "eval-table": eval_table(read("eval.json")),
+        "interview-table": interview_table(
+            read("interview_baseline.json"), read(after.name) if after.exists() else None
+        ),
+        "bench-table": bench_table(read("bench.json")),
+    }
+
+
+def render(readme: str) -> str:
+    """`readme` with every marked table replaced by the one the result files give."""
+    for name, table in tables().items():
+        pattern = re.compile(rf"(<!-- {name} -->\n)(?:.*?\n)?(<!-- /{name} -->)", re.S)
+        if not pattern.search(readme):
+            raise SystemExit(f"README.md has no <!-- {name} --> ... <!-- /{name} --> block to fill")
+        readme = pattern.sub(lambda m, table=table: m.group(1) + table + "\n" + m.group(2), readme)
+    return readme
+
+
+def add_bench(path: Path, label: str, when: str, load: str) -> None:
+    doc = json.loads((RESULTS / "bench.json").read_text())
+    doc["runs"].append({"label": label, "when": when, "load": load, "figures": json.loads(path.read_text())})
+    (RESULTS / "bench.json").write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="only check; exit 1 when README.md is out of date")
+    ap.add_argument("--add-bench", type=Path, help="a saved `interviewer bench --json` to add to bench.json")
+    ap.add_argument("--label", default="new run")
+    ap.add_argument("--when", default="")
+    ap.add_argument("--load", default="", help="the machine's load average during the run")
+    args = ap.parse_args()
+    if args.add_bench:
+        add_bench(args.add_bench, args.label, args.when, args.load)
+    path = ROOT / "README.md"
+    current = path.read_text()
+    fresh = render(current)
+    if args.check:
+        if fresh != current:
+            raise SystemExit("README.md's tables differ from docs/results/: run `make docs`")
+        return
+    path.write_text(fresh)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
