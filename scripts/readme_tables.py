@@ -127,7 +127,7 @@ BENCH_GOALS = {
 
 
 def bench_table(doc: dict[str, Any]) -> str:
-    runs = doc["runs"]
+    runs = [r for r in doc["runs"] if r.get("in_readme", True)]
     lines = ["| key | " + " | ".join(r["label"] for r in runs) + " | goal |", "|" + "---|" * (len(runs) + 2)]
     for label, read in BENCH_ROWS:
         goal_key = next((v for k, v in BENCH_GOALS.items() if label.startswith(k)), "")
@@ -136,8 +136,10 @@ def bench_table(doc: dict[str, Any]) -> str:
             + " | ".join(read(r["figures"]) for r in runs)
             + f" | {doc['goals'].get(goal_key, '')} |"
         )
-    when = "; ".join(f"{r['label']}: {r['when']}, {r['load']}" for r in runs)
-    return "\n".join(lines) + f"\n\nOn {runs[-1]['figures'].get('cores', 2)} cores. {when}."
+    when = "; ".join(sorted({f"{r['when']}, {r['load']}" for r in runs}))
+    older = len(doc["runs"]) - len(runs)
+    more = f" {older} earlier runs are in docs/results/bench.json." if older else ""
+    return "\n".join(lines) + f"\n\nOn {runs[-1]['figures'].get('cores', 2)} cores: {when}.{more}"
 
 
 def tables() -> dict[str, str]:
@@ -165,7 +167,14 @@ def render(readme: str) -> str:
 
 def add_bench(path: Path, label: str, when: str, load: str) -> None:
     doc = json.loads((RESULTS / "bench.json").read_text())
-    doc["runs"].append({"label": label, "when": when, "load": load, "figures": json.loads(path.read_text())})
+    run = {
+        "label": label,
+        "when": when,
+        "load": load,
+        "in_readme": True,
+        "figures": json.loads(path.read_text()),
+    }
+    doc["runs"].append(run)
     (RESULTS / "bench.json").write_text(json.dumps(doc, indent=1) + "\n")
 
 
