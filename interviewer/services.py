@@ -202,6 +202,7 @@ class Services:
             self.storage,
             CalibrationStore(self.settings.data_dir / "calibrations"),
             {lv: bars.for_level(lv) for lv in ("junior", "mid", "senior")},
+            resolve=lambda item_id: self.corpus.resolve(item_id),
         )
 
     # -- start-up ---------------------------------------------------------------------------------------------

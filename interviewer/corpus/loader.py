@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from interviewer.corpus.id_map import load_id_map, resolve_id
 from interviewer.domain.questions import LEVELS, GlossaryEntry, Question, Rubric, Scenario, Track
 
 M = TypeVar("M", bound=BaseModel)
@@ -34,9 +35,15 @@ class Corpus:
     rubric: Rubric
     digest: str = ""
     by_id: dict[str, Question] = field(default_factory=dict)
+    id_map: dict[str, str] = field(default_factory=dict)
+    """Old id -> the id that stands for it now (corpus/id_map.yaml)."""
 
     def __post_init__(self) -> None:
         self.by_id = {q.id: q for q in self.questions}
+
+    def resolve(self, item_id: str) -> str:
+        """The id in use now for a stored question or `scenario#stage` id (unchanged when it was never renamed)."""
+        return resolve_id(self.id_map, item_id)
 
     @property
     def topics(self) -> list[str]:
@@ -231,6 +238,7 @@ def load_corpus(corpus_dir: Path, rubrics_dir: Path) -> Corpus:
     tracks = _load_list(Track, corpus_dir / "tracks", "tracks", problems)
     rubric = load_rubric(rubrics_dir, problems)
     _check_unique(questions, scenarios, problems)
+    id_map = load_id_map(corpus_dir, {q.id for q in questions} | {s.id for s in scenarios}, problems)
     topics = {q.topic for q in questions}
     for t in tracks:
         unknown = sorted(set(t.topics) - topics)
@@ -238,7 +246,8 @@ def load_corpus(corpus_dir: Path, rubrics_dir: Path) -> Corpus:
             problems.append(f"{t.id}: track names topics that have no questions: {unknown}")
     if problems or rubric is None:
         raise CorpusError(problems)
-    return Corpus(questions, scenarios, glossary, tracks, rubric, digest_files(corpus_dir, rubrics_dir))
+    digest = digest_files(corpus_dir, rubrics_dir)
+    return Corpus(questions, scenarios, glossary, tracks, rubric, digest, id_map=id_map)
 
 
 def _check_unique(questions: list[Question], scenarios: list[Scenario], problems: list[str]) -> None:

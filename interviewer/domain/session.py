@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -114,6 +115,15 @@ class SessionState(BaseModel):
 
     def asked_ids(self) -> set[str]:
         return {i.id for i in self.items}
+
+    def resolve_ids(self, resolve: Callable[[str], str]) -> None:
+        """Point the items of a stored session at the ids in use now (a merged question's id becomes its
+        successor's), so the engine, the planner and the scorecard find them in today's corpus."""
+        self.scenario = resolve(self.scenario) if self.scenario else ""
+        for item in self.items:
+            item.id = resolve(item.id)
+        for turn in self.turns:
+            turn.item = resolve(turn.item) if turn.item else ""
 
     def say(self, event: Event, at: float | None = None) -> Event:
         turn = Turn(

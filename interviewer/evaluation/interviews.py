@@ -328,7 +328,9 @@ def corpus_items(corpus: Any) -> dict[str, Any]:
     for sc in corpus.scenarios:
         for st in sc.stages:
             items[f"{sc.id}#{st.id}"] = (sc, st)
-    return items
+    for old in getattr(corpus, "id_map", {}):  # a label made for a merged question reads as its successor's
+        items.setdefault(old, items.get(corpus.resolve(old)))
+    return {k: v for k, v in items.items() if v is not None}
 
 
 def target_of(items: dict[str, Any], item_id: str) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -26,15 +27,23 @@ log = logging.getLogger("interviewer.review_loop.loop")
 class Loop:
     """The review loop's parts over one database and one folder of calibration versions."""
 
-    def __init__(self, storage: Storage, calibrations: CalibrationStore, rubric_bars: dict[str, float]):
+    def __init__(
+        self,
+        storage: Storage,
+        calibrations: CalibrationStore,
+        rubric_bars: dict[str, float],
+        resolve: Callable[[str], str] = str,
+    ):
         self.storage = storage
         self.calibrations = calibrations
         self.rubric_bars = rubric_bars
         """The rubric's level bars (junior, mid, senior) that reviewed levels are read against."""
+        self.resolve = resolve
+        """A stored question id -> the id in use now (the corpus's id map)."""
 
     @cached_property
     def queue(self) -> ReviewQueue:
-        return ReviewQueue(self.storage, self.rubric_bars)
+        return ReviewQueue(self.storage, self.rubric_bars, self.resolve)
 
     @cached_property
     def ab(self) -> ABTests:

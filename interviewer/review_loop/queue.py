@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -49,9 +50,14 @@ def item_answer(state: SessionState, item_id: str) -> tuple[Any, str]:
 
 
 class ReviewQueue:
-    def __init__(self, storage: Storage, rubric_bars: dict[str, float]):
+    def __init__(self, storage: Storage, rubric_bars: dict[str, float], resolve: Callable[[str], str] = str):
         self.storage = storage
         self.rubric_bars = rubric_bars
+        self.resolve = resolve
+        """Rows keep the question id they were made with; they are read with the id in use now."""
+
+    def _row(self, row: Any) -> dict[str, Any]:
+        return {**row, "question_id": self.resolve(row["question_id"])}
 
     # -- entering the queue -----------------------------------------------------------------------------------
 
@@ -138,14 +144,14 @@ class ReviewQueue:
             .limit(limit)
         )
         with self.storage.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(q).mappings()]
+            return [self._row(r) for r in conn.execute(q).mappings()]
 
     def get(self, review_id: str) -> dict[str, Any]:
         with self.storage.engine.connect() as conn:
             row = conn.execute(select(review_items).where(review_items.c.id == review_id)).mappings().first()
         if row is None:
             raise ReviewError(f"no review item {review_id!r}")
-        return dict(row)
+        return self._row(row)
 
     def review(self, review_id: str, reviewer: str, score: float, level: str, reason: str) -> dict[str, Any]:
         """Store a recruiter's verdict and the labelled example made from it; returns the updated item."""
@@ -206,7 +212,7 @@ class ReviewQueue:
             review_items.c.session_id.in_(session_ids), review_items.c.status == "reviewed"
         )
         with self.storage.engine.connect() as conn:
-            return {(r["session_id"], r["item"]): dict(r) for r in conn.execute(q).mappings()}
+            return {(r["session_id"], r["item"]): self._row(r) for r in conn.execute(q).mappings()}
 
     def size(self, status: str = "open") -> int:
         q = select(func.count()).select_from(review_items).where(review_items.c.status == status)
@@ -220,7 +226,7 @@ class ReviewQueue:
         return [
             Example(
                 id=r["id"],
-                question_id=r["question_id"],
+                question_id=self.resolve(r["question_id"]),
                 raw_score=r["raw_score"],
                 shares=json.loads(r["shares"]),
                 flags=json.loads(r["flags"]),

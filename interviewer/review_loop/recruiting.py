@@ -197,7 +197,7 @@ class Workspace:
             by_session[r["session_id"]].append(r["score"])
         per_q: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
-            per_q[r["question_id"]].append(r)
+            per_q[self.services.corpus.resolve(r["question_id"])].append(r)  # a merged question's rows join
         out = []
         for qid, rs in sorted(per_q.items()):
             scores = np.array([r["score"] for r in rs])

@@ -112,6 +112,7 @@ class SessionService:
         state = self.storage.load_session(session_id)
         if state is None:
             raise LimitError(f"No interview with id {session_id!r}; start a new one.")
+        state.resolve_ids(self.engine.corpus.resolve)  # saved before this round's merges: today's ids
         return state
 
     def _check_rate(self, session_id: str) -> None:
