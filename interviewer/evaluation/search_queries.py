@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -30,9 +31,14 @@ def split_of(query: str) -> Split:
     return "dev" if hashlib.sha256(query.encode("utf-8")).digest()[0] % 2 == 0 else "test"
 
 
-def load_queries(path: Path, split: Split | None = None) -> list[SearchQuery]:
-    """The queries of the file, all of them or those of one half."""
+def load_queries(
+    path: Path, split: Split | None = None, resolve: Callable[[str], str] | None = None
+) -> list[SearchQuery]:
+    """The queries of the file, all of them or those of one half; `resolve` maps a target written before a
+    question was merged to the id in use now (the corpus's id map)."""
     rows = [
         SearchQuery.model_validate(json.loads(line)) for line in path.read_text().splitlines() if line.strip()
     ]
+    if resolve is not None:
+        rows = [r.model_copy(update={"target": resolve(r.target)}) if r.target else r for r in rows]
     return [r for r in rows if split is None or split_of(r.query) == split]
