@@ -11,10 +11,20 @@ from interviewer.cli.common import EXTRA_PARSERS, command, emit, services
 
 
 def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    sp = add("grade", "grade an answer against the closest corpus question")
-    sp.add_argument("--question", required=True, help="the question as asked (matched to the corpus)")
+    sp = add("grade", "grade an answer against the corpus question (or scenario stage) it answers")
+    sp.add_argument(
+        "--question",
+        help="the question as asked: matched to a corpus question or stage, refused if none is close",
+    )
+    sp.add_argument("--id", dest="item_id", help="a question id or `scenario#stage` to grade against exactly")
     sp.add_argument("--answer", required=True, help="the candidate's answer")
     sp.add_argument("--reference", help="grade against this reference answer instead of the corpus")
+    sp.add_argument(
+        "--level",
+        choices=["junior", "mid", "senior"],
+        default="mid",
+        help="the level a scenario stage is asked at",
+    )
     sp = add("eval", "grade a labelled CSV (shared ASAG schema) and report agreement with human scores")
     sp.add_argument("file", type=Path)
     sp.add_argument("--split", help="only rows of this split (default: every row whose split is not train)")
@@ -49,20 +59,18 @@ EXTRA_PARSERS.append(_parsers)
 
 @command
 def cmd_grade(args: argparse.Namespace) -> None:
-    from interviewer.domain.target import Target
+    from interviewer.cli.matching import target_for
 
     svc = services()
-    if args.reference:
-        target = Target.from_reference("adhoc", args.question, args.reference)
-    else:
-        q = svc.questions.nearest(args.question)
-        target = Target.of(q)
+    target, matched = target_for(svc, args)
     grade = svc.grader.grade(target, args.answer)
-    data = grade.model_dump()
+    data = {**grade.model_dump(), "matched": matched}
 
     def text() -> str:
+        how = f"similarity {matched['similarity']:.2f}" if matched["by"] == "text" else f"by {matched['by']}"
         lines = [
-            f"{grade.question_id}: score {grade.score}/5, level {grade.level}, confidence {grade.confidence}"
+            f"matched {grade.question_id} ({how}): {matched['text']}",
+            f"{grade.question_id}: score {grade.score}/5, level {grade.level}, confidence {grade.confidence}",
         ]
         if grade.flags:
             lines.append("flags: " + ", ".join(grade.flags))
