@@ -1,4 +1,7 @@
-"""Typed settings, read from the environment (prefix INTERVIEWER_) and a `.env` file."""
+"""Typed settings, read from the environment (prefix INTERVIEWER_) and a `.env` file.
+
+Length (about 330 lines): one flat list of described fields, one per variable, is what an operator reads.
+"""
 
 from __future__ import annotations
 
@@ -87,10 +90,43 @@ class Settings(BaseSettings):
     )
     llm_api_key: str = Field(default="", description="API key of the endpoint (any text for local servers).")
     llm_model: str = Field(default="", description="Model name the endpoint serves.")
-    llm_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one LLM request, in seconds.")
-    llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429, 5xx and timeouts.")
+    llm_timeout_s: float = Field(
+        default=30.0, gt=0, description="Timeout of one LLM request, in seconds (never past the turn budget)."
+    )
+    llm_max_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries on 429, 5xx and timeouts, while the turn budget lasts."
+    )
     llm_history_tokens: int = Field(
-        default=3000, ge=256, description="Token budget of the history sent to the LLM."
+        default=3000, ge=256, description="Token budget of the conversation sent with each wording request."
+    )
+    llm_turn_budget_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="Most seconds the LLM may add to one turn (wording and judge together); then the template"
+        " wording and the rubric grade are used.",
+    )
+    llm_max_tokens: int = Field(
+        default=120,
+        ge=16,
+        le=4096,
+        description="max_tokens of a wording request (a turn is a few sentences).",
+    )
+    llm_judge_max_tokens: int = Field(
+        default=600,
+        ge=64,
+        le=8192,
+        description="max_tokens of a judge request (JSON, one entry per key point).",
+    )
+    llm_wording: bool = Field(
+        default=True,
+        description="With an LLM configured, let it word follow-ups and the words before the next question (each"
+        " checked before it is shown). Sends the conversation and the follow-up's probe, never a key point.",
+    )
+    llm_judge: bool = Field(
+        default=False,
+        description="With an LLM configured, also let it judge answers against the key points (sends the question,"
+        " every key point with its id and level, and the answer). Off unless `interviewer check-llm` shows the"
+        " model improves agreement.",
     )
 
     database_url: str = Field(
@@ -278,6 +314,11 @@ class Settings(BaseSettings):
     def encodings_path(self) -> Path:
         """Where the corpus's encoded texts are kept, next to the index they belong with."""
         return self.chroma_path / f"encodings-{self.collection_prefix}.npz"
+
+    @property
+    def llm_check_path(self) -> Path:
+        """Where `interviewer check-llm` stores its verdicts, one per model (the app shows the configured one's)."""
+        return self.data_dir / "llm_checks.json"
 
     @property
     def db_url(self) -> str:

@@ -20,6 +20,7 @@ from interviewer.domain.ports import Grader
 from interviewer.encoders.cross_encoder import PairScorer, make_cross_encoder
 from interviewer.encoders.embeddings import Embedder, make_embedder
 from interviewer.engine.engine import Engine
+from interviewer.engine.phrasing import Phraser
 from interviewer.grading.corpus_encodings import load_encodings
 from interviewer.grading.grader import RubricGrader
 from interviewer.grading.score_model import ScoreModel
@@ -63,7 +64,8 @@ class Services:
         fresh = load_corpus(self.settings.corpus_dir, self.settings.rubrics_dir)
         with self._lock:
             self._corpus = fresh
-            for name in ("grader", "rubric_grader"):  # built again from the new corpus on next use
+            for name in ("grader", "interview_grader", "judged_grader", "rubric_grader"):
+                # built again from the new corpus on next use
                 self.__dict__.pop(name, None)
         return fresh
 
@@ -117,14 +119,25 @@ class Services:
 
     @cached_property
     def grader(self) -> Grader:
-        """The rubric grader, judged by the LLM when one is configured, running code for coding questions,
-        with the active calibration version on top."""
-        inner: Grader = self.rubric_grader
-        if self.settings.llm != "none":
-            from interviewer.grading.judge import JudgedGrader
+        """The grader for one-off grading (`grade`, `eval`): the rubric grader, judged by the LLM when
+        INTERVIEWER_LLM_JUDGE is on, running code for coding questions, with the active calibration on top."""
+        return self.judged_grader or self.interview_grader
 
-            inner = JudgedGrader(self.rubric_grader, self.llm)
-        return CalibratedGrader(CodingGrader(inner, self.runner), self.loop)
+    @cached_property
+    def interview_grader(self) -> Grader:
+        """The grader every answer gets at once in an interview: no LLM in front of the reply."""
+        return CalibratedGrader(CodingGrader(self.rubric_grader, self.runner), self.loop)
+
+    @cached_property
+    def judged_grader(self) -> Grader | None:
+        """The rubric grader with the LLM judge (None unless the judge is on), calibrated like the others."""
+        s = self.settings
+        if s.llm == "none" or not s.llm_judge:
+            return None
+        from interviewer.grading.judge import JudgedGrader
+
+        judged = JudgedGrader(self.rubric_grader, self.llm, s.llm_judge_max_tokens)
+        return CalibratedGrader(CodingGrader(judged, self.runner), self.loop)
 
     @cached_property
     def runner(self) -> CodeRunner:
@@ -142,18 +155,33 @@ class Services:
 
     @cached_property
     def engine(self) -> Engine:
-        from interviewer.engine.phrasing import Phraser
         from interviewer.engine.planner import Planner
 
+        s = self.settings
         return Engine(
             self.corpus,
-            self.grader,
+            self.interview_grader,
             Planner(self.corpus, self.embedder, self.index),
-            Phraser(self.llm, self.settings.llm_history_tokens),
+            self.phraser,
             self.embedder,
-            self.settings.max_answer_tokens,
+            s.max_answer_tokens,
             clock=self.clock,
+            judge=self.judged_grader,
+            llm_budget_s=s.llm_turn_budget_s,
         )
+
+    @cached_property
+    def phraser(self) -> Phraser:
+        """The LLM's wording of follow-ups and preambles, checked before it is shown (off without an LLM)."""
+        from interviewer.engine.phrasing import Phraser
+        from interviewer.engine.turn_check import TurnChecker, shipped_thresholds
+        from interviewer.grading.verifier import make_verifier
+
+        s = self.settings
+        fitted_with_verifier = shipped_thresholds().verifier_states is not None
+        verifier = make_verifier(s.embeddings, s.encoder_threads) if fitted_with_verifier else None
+        checker = TurnChecker(self.embedder, verifier=verifier)
+        return Phraser(self.llm, checker, s.llm_history_tokens, s.llm_max_tokens, enabled=s.llm_wording)
 
     @cached_property
     def storage(self) -> Storage:

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from .helpers import repo_settings
-from .llm_server import ScriptedLLM
+from .llm_server import ScriptedLLM, polite_interviewer
 from .test_app_client import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.xdist_group("servers")]
@@ -18,7 +18,7 @@ def llm_app(tmp_path_factory):
     from interviewer.services import Services
     from interviewer.ui.app import build_app
 
-    server = ScriptedLLM(default="Thank you for that answer, it covered the main idea well.").start()
+    server = ScriptedLLM(respond=polite_interviewer).start()
     settings = repo_settings(
         tmp_path_factory.mktemp("streamdata"),
         llm="openai",

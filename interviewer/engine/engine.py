@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from interviewer.corpus.loader import Corpus
+from interviewer.domain.grades import Grade
 from interviewer.domain.ports import Grader
 from interviewer.domain.questions import LEVELS
 from interviewer.domain.session import Event, ItemState, SessionState, Setup, Turn
@@ -21,9 +22,10 @@ from interviewer.domain.target import Target
 from interviewer.domain.text import clean
 from interviewer.encoders.embeddings import Embedder
 from interviewer.engine import timing
-from interviewer.engine.follow_ups import ack_text, hint_event, pick_probe, zero_grade
+from interviewer.engine.follow_ups import ack_text, hint_event, pick_probe, small_talk, zero_grade
 from interviewer.engine.intents import Intent, classify
-from interviewer.engine.phrasing import Phraser, template
+from interviewer.engine.judging import Judging
+from interviewer.engine.phrasing import Phraser, template, turn_context
 from interviewer.engine.planner import Planner, level_after
 from interviewer.llm import tokens
 from interviewer.llm.providers import TokenCallback
@@ -40,6 +42,8 @@ class Engine:
         max_answer_tokens: int = 1200,
         clock: Callable[[], float] = time.time,
         timer_grace_s: float = timing.TIMER_GRACE_S,
+        judge: Grader | None = None,
+        llm_budget_s: float = 20.0,
     ):
         self.corpus = corpus
         self.grader = grader
@@ -50,6 +54,10 @@ class Engine:
         self.max_answer_tokens = max_answer_tokens
         self.clock = clock
         self.timer_grace_s = timer_grace_s
+        self.judge = judge
+        """The grader with the LLM judge (None when the judge is off): runs beside the wording of a streamed turn."""
+        self.llm_budget_s = llm_budget_s
+        """The most an LLM (wording and judge) may add to one turn, in seconds."""
 
     # -- public API -------------------------------------------------------------------------------------------
 
@@ -80,6 +88,7 @@ class Engine:
         if time_up is not None and (state.current is None or state.current.asked_at != time_up):
             return []  # a countdown of a question answered meanwhile (sent in the last second): nothing to do
         now = self.clock()
+        deadline = time.monotonic() + self.llm_budget_s
         events: list[Event] = []
         if state.status == "paused":  # a message resumes the interview, and paused time never counts
             state.status = "active"
@@ -134,7 +143,7 @@ class Engine:
             item.grade = zero_grade(item, self.target(item), "skipped")
             return [*events, *self._finish_item(state, item, template("skip", salt))]
         took = timing.record(item, state.setup.timer_s, now, self.timer_grace_s)
-        return [*events, *self._answer(state, item, text, on_token, took)]
+        return [*events, *self._answer(state, item, text, on_token, took, deadline)]
 
     def pause(self, state: SessionState) -> list[Event]:
         state.status = "paused"
@@ -176,42 +185,78 @@ class Engine:
         text: str,
         on_token: TokenCallback | None,
         took: timing.AnswerTime | None = None,
+        deadline: float = 0.0,
     ) -> list[Event]:
+        """Grade an answer, then follow up or move on. With the judge on and a streamed turn, the judge works
+        beside the wording and its grade replaces the rubric's when it lands within the turn budget."""
         target = self.target(item)
         item.answers.append(text)
-        grade = self.grader.grade(target, "\n\n".join(item.answers))
-        if item.grade is not None and item.grade.score > grade.score and len(item.answers) > 1:
-            grade = item.grade  # a weak follow-up answer does not take away credit already earned
-        fresh = item.grade is not grade
+        answer = "\n\n".join(item.answers)
+        judging = None
+        if self.judge is not None and on_token is not None and target.coding is None:
+            judging = Judging(self.judge, target, answer, deadline)
+        previous = item.grade
+        grade = self._kept(previous, self.grader.grade(target, answer), item)
+        if grade is not previous and small_talk(grade, text, len(item.answers)):
+            item.answers.pop()  # a remark to the interviewer, not an answer: the question stands
+            msg = template("redirect", f"{state.id}:{len(state.turns)}", question=self._asked_text(state))
+            return [state.say(Event(kind="redirect", text=msg))]
         item.grade = grade
-        events: list[Event] = []
-        if fresh and grade.run is not None:
+        head: list[Event] = []
+        if grade is not previous and grade.run is not None:
             from interviewer.coding.report import run_markdown
 
             run = grade.run.model_dump(include={"status", "tests", "violations"})
-            events.append(state.say(Event(kind="tests", text=run_markdown(grade.run), data={"run": run})))
-        feedback = "\n\n".join(t for t in (grade.feedback, timing.over_time_note(took)) if t)
-        if state.setup.feedback and feedback:
-            data = {"score": grade.score, "level": grade.level, "over_time": bool(took and took.over)}
-            events.append(Event(kind="feedback", text=feedback, data=data))
+            head.append(state.say(Event(kind="tests", text=run_markdown(grade.run), data={"run": run})))
         probe = pick_probe(target, grade, item)
         if probe:
             item.probes_asked.append(probe)
             state.awaiting = "follow_up"
             fallback = template("follow_up", f"{state.id}:{len(state.turns)}", probe=probe)
-            text_out = self.phraser.say(
-                fallback,
-                "The candidate's answer left a gap. Acknowledge it in a few words without judging, then ask this "
-                f"follow-up in your own words: {probe}",
-                self._history(state),
-                on_token=on_token,
-            )
-            events.append(self._ask(state, Event(kind="follow_up", text=text_out, data={"probe": probe})))
-            return events
-        return [*events, *self._finish_item(state, item, ack_text(grade, state), on_token)]
+            ctx = turn_context("follow_up", target, probe=probe, candidate=text)
+            words = self.phraser.follow_up(fallback, probe, ctx, self._history(state), on_token, deadline)
+            tail = [self._ask(state, Event(kind="follow_up", text=words, data={"probe": probe}))]
+            self._settle(item, judging, previous)
+        else:
+            if judging is not None and self._ends_after(state):
+                self._settle(
+                    item, judging, previous
+                )  # the scorecard comes next: it must carry the judged grade
+                judging = None
+            tail = self._finish_item(state, item, ack_text(grade, state), on_token, deadline)
+            self._settle(item, judging, previous)
+        feedback = "\n\n".join(t for t in (item.grade.feedback, timing.over_time_note(took)) if t)
+        if state.setup.feedback and feedback:
+            data = {
+                "score": item.grade.score,
+                "level": item.grade.level,
+                "over_time": bool(took and took.over),
+            }
+            head.append(Event(kind="feedback", text=feedback, data=data))
+        return [*head, *tail]
+
+    @staticmethod
+    def _kept(previous: Grade | None, new: Grade, item: ItemState) -> Grade:
+        """A weak follow-up answer does not take away credit already earned."""
+        if previous is not None and previous.score > new.score and len(item.answers) > 1:
+            return previous
+        return new
+
+    def _settle(self, item: ItemState, judging: Judging | None, previous: Grade | None) -> None:
+        """Put the judge's grade in place of this answer's rubric grade, when it landed in time."""
+        if judging is None or item.grade is previous:
+            return
+        judged = judging.result()
+        if judged is not None:
+            item.grade = self._kept(previous, judged, item)
 
     def _finish_item(
-        self, state: SessionState, item: ItemState, ack: str, on_token: TokenCallback | None = None
+        self,
+        state: SessionState,
+        item: ItemState,
+        ack: str,
+        on_token: TokenCallback | None = None,
+        deadline: float = 0.0,
     ) -> list[Event]:
         grade = item.grade or zero_grade(item, self.target(item), "dont_know")
         if item.grade is None:
@@ -223,14 +268,23 @@ class Engine:
             note = template("harder" if up else "easier", state.id + str(len(state.items)))
             state.current_level = new_level
         state.level_path.append(state.current_level)
-        return self._next(state, ack=f"{ack} {note}".strip(), on_token=on_token)
+        return self._next(state, ack=ack, note=note, on_token=on_token, deadline=deadline)
 
     # -- asking -----------------------------------------------------------------------------------------------
 
     def _next(
-        self, state: SessionState, first: bool = False, ack: str = "", on_token: TokenCallback | None = None
+        self,
+        state: SessionState,
+        first: bool = False,
+        ack: str = "",
+        note: str = "",
+        on_token: TokenCallback | None = None,
+        deadline: float = 0.0,
     ) -> list[Event]:
+        """Ask the next stage, question or scenario, or wrap up. Only a main question after an answer may be
+        introduced by the LLM (a streamed turn); everything else is said from templates at once."""
         salt = f"{state.id}:{len(state.turns)}"
+        ack = f"{ack} {note}".strip()
         if state.scenario:
             scenario = self.corpus.scenario(state.scenario)
             if state.scenario_stage + 1 < len(scenario.stages):
@@ -265,17 +319,16 @@ class Engine:
         fallback = template(
             "first_question" if first else "next_question", salt, ack=ack, question=question.text
         )
-        text = self.phraser.say(
+        target = Target.of(question)
+        text = self.phraser.preamble(
             fallback,
-            (
-                "Briefly acknowledge the previous answer in a neutral, encouraging way (do not evaluate its details). "
-                if not first
-                else "Open the interview warmly in one sentence. "
-            )
-            + f"Then ask this question exactly as written: {question.text}",
+            question.text,
+            question.topic,
+            turn_context("preamble", target),
             self._history(state),
-            must_include=question.text,
-            on_token=on_token,
+            None if first else on_token,
+            deadline,
+            note=note,
         )
         data: dict[str, Any] = {
             "id": question.id,
@@ -286,6 +339,14 @@ class Engine:
         if question.coding:
             data["coding"] = question.coding.model_dump(exclude={"tests", "solution"})
         return [self._ask(state, Event(kind="question", text=text, data=data))]
+
+    def _ends_after(self, state: SessionState) -> bool:
+        """Whether finishing the current item ends the interview (no stage, slot or question left)."""
+        if state.scenario:
+            scenario = self.corpus.scenario(state.scenario)
+            if state.scenario_stage + 1 < len(scenario.stages):
+                return False
+        return state.slots_used >= len(self.planner.slots(state))
 
     def _ask(self, state: SessionState, event: Event) -> Event:
         """Say a question, stage or follow-up and start its clock (after an LLM has worded it, not before)."""

@@ -10,6 +10,8 @@ from interviewer.domain.target import Target
 from interviewer.engine.phrasing import template
 
 NO_FOLLOW_UP = {"empty", "dont_know", "gibberish", "off_topic", "skipped"}
+SMALL_TALK_WORDS = 20
+"""A short question back that the grader finds off the subject is a remark to the interviewer, not an answer."""
 COMPLETE_AT = 4.5
 MAX_FOLLOW_UPS = 2
 
@@ -32,6 +34,18 @@ def pick_probe(target: Target, grade: Grade, item: ItemState) -> str:
             if pid in targets and text not in item.probes_asked:
                 return text
     return ""
+
+
+def small_talk(grade: Grade, text: str, answers: int) -> bool:
+    """Whether a reply is small talk to redirect ('did you watch the match?'), not an answer to grade."""
+    flags = set(grade.flags)
+    return (
+        answers == 1
+        and "off_topic" in flags
+        and "injection" not in flags  # text aimed at the grader is graded (and goes to review), never waved off
+        and "?" in text
+        and len(text.split()) <= SMALL_TALK_WORDS
+    )
 
 
 def hint_event(state: SessionState, item: ItemState, target: Target, salt: str) -> Event:

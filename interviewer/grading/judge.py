@@ -1,7 +1,9 @@
-"""An LLM judge combined with the rubric grader when an OpenAI-compatible model is configured.
+"""An LLM judge combined with the rubric grader when INTERVIEWER_LLM_JUDGE is on (off by default).
 
-The judge can only move a key point with a quote that really is in the answer; everything it says without
-evidence is dropped. The guards run first, so nothing the judge says can lift an empty or flagged answer.
+The judge can credit a key point only with a quote that really is in the answer (compared ignoring case and
+spacing); a claim whose quote is missing or not in the answer is ignored, neither met nor missed, so dropped quotes
+never pull a grade below the rubric's. A point the judge calls absent is averaged in. The guards run first, so
+nothing the judge says can lift an empty or flagged answer.
 """
 
 from __future__ import annotations
@@ -38,12 +40,32 @@ def parse_judgement(raw: str) -> dict[str, Any]:
     return data
 
 
+def judge_messages(target: Target, answer: str) -> list[dict[str, str]]:
+    """The judge's prompt: instructions in the system message, the answer as data inside <answer> tags."""
+    points = "\n".join(f"- {k.id} ({k.level}): {k.text}" for k in target.key_points)
+    user = _prompts()["judge_user"].format(
+        question=target.question, points=points, answer=answer.replace("</answer>", "<\\/answer>")
+    )
+    return [{"role": "system", "content": _prompts()["judge_system"]}, {"role": "user", "content": user}]
+
+
+def locate(quote: str, text: str) -> str:
+    """The span of `text` that `quote` copies, ignoring case, spacing and wrapping quotes ('' when it does not)."""
+    words = quote.strip().strip("\"'“”‘’.… ").split()
+    if len(words) < 2:
+        return ""
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    m = re.search(pattern, text, re.I)
+    return text[m.start() : m.end()] if m else ""
+
+
 class JudgedGrader:
     """The rubric grader plus an LLM judge; falls back to the rubric grade whenever the judge fails."""
 
-    def __init__(self, rubric: RubricGrader, llm: ChatModel):
+    def __init__(self, rubric: RubricGrader, llm: ChatModel, max_tokens: int = 600):
         self.base = rubric
         self.llm = llm
+        self.max_tokens = max_tokens
 
     def prepare_soon(self, target: Target) -> None:
         self.base.prepare_soon(target)
@@ -53,18 +75,9 @@ class JudgedGrader:
         if set(grade.flags) & NO_JUDGE_FLAGS or not target.key_points:
             return grade
         text = clean(answer)
-        points = "\n".join(f"- {k.id} ({k.level}): {k.text}" for k in target.key_points)
-        messages = [
-            {"role": "system", "content": _prompts()["judge_system"]},
-            {
-                "role": "user",
-                "content": _prompts()["judge_user"].format(
-                    question=target.question, points=points, answer=text.replace("</answer>", "<\\/answer>")
-                ),
-            },
-        ]
+        messages = judge_messages(target, text)
         try:
-            data = parse_judgement(self.llm.complete(messages, json_mode=True))
+            data = parse_judgement(self.llm.complete(messages, json_mode=True, max_tokens=self.max_tokens))
         except (LLMError, ValueError) as exc:
             grade.flags = sorted({*grade.flags, "judge_failed"})
             grade.feedback += f" (LLM judge unavailable: {str(exc)[:60]}; rubric grade only.)"
@@ -76,17 +89,18 @@ class JudgedGrader:
         for p in data["points"]:
             if not isinstance(p, dict):
                 continue
-            quote = str(p.get("quote") or "").strip()
             try:
-                met = float(p.get("met", 0))
+                met = max(0.0, min(1.0, float(p.get("met", 0))))
             except (TypeError, ValueError):
                 continue
-            if not quote or quote not in text:
-                met, quote = 0.0, ""  # a claim without a verbatim quote is dropped
-            judged[str(p.get("id"))] = (max(0.0, min(1.0, met)), quote)
+            quote = locate(str(p.get("quote") or ""), text) if met > 0 else ""
+            if met > 0 and not quote:
+                continue  # a claim without a quote from the answer is ignored: neither met nor missed
+            judged[str(p.get("id"))] = (met, quote)
         if not judged:
             grade.flags = sorted({*grade.flags, "judge_failed"})
             return grade
+        before = [c.model_copy() for c in grade.criteria]
         gaps = []
         for c in grade.criteria:
             if c.id not in judged:
@@ -96,13 +110,18 @@ class JudgedGrader:
             c.met = round((c.met + jmet) / 2, 3)
             if not c.evidence and quote and jmet >= 0.5:
                 c.evidence = quote
+        # Only the judge's change moves the grade: the rubric's own caps and penalties stay as they were.
+        base, p_ref = self.base, grade.reference_similarity
+        moved = base._combine(target, grade.criteria, p_ref) - base._combine(target, before, p_ref)
         cap = grade.score if "injection" in grade.flags else 5.0
-        level = self.base._level(grade.criteria)
-        score = min(cap, self.base._combine(target, grade.criteria, grade.reference_similarity))
-        if "injection" in grade.flags:
-            order = ["none", "junior", "mid", "senior"]
-            level = order[min(order.index(level), order.index(grade.level))]  # type: ignore[assignment]
-        grade.score, grade.level = round(score, 2), level
+        score = max(0.0, min(cap, grade.score + moved))
+        order = ["none", "junior", "mid", "senior"]
+        step = order.index(base._level(grade.criteria)) - order.index(base._level(before))
+        # A level the rubric capped (guards, injection, its level model) is never raised by the judge.
+        if "injection" in grade.flags or base._level(before) != grade.level:
+            step = min(step, 0)
+        level = order[max(0, min(len(order) - 1, order.index(grade.level) + step))]
+        grade.score, grade.level = round(score, 2), level  # type: ignore[assignment]
         grade.missed = [c.id for c in grade.criteria if c.met < self.base.bars.met_threshold]
         grade.graded_by = "rubric+llm"
         if gaps and sum(gaps) / len(gaps) > DISAGREE_AT:

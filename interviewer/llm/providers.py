@@ -1,38 +1,82 @@
 """Chat LLM providers behind one small interface, chosen by INTERVIEWER_LLM: none, openai, or a scripted fake.
 
 Callers always have a fallback (the template text, the rubric grade), so a provider may raise LLMError freely.
+Every call is bounded: `max_tokens` goes to the server, and a `deadline` (time.monotonic(); by default the turn
+budget from now) caps each request's timeout and stops retries that could not finish in time. A reply counts
+only when the server says it finished (`finish_reason` "stop"): a stream that just ends, as one cut behind an
+HTTP/1.0 proxy does, or a reply cut at `max_tokens`, is an error, not a shorter reply.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from interviewer.config import Settings
 
 Message = dict[str, str]
 TokenCallback = Callable[[str], None]
+RETRIED = ("rate_limit", "server", "timeout", "stream")
+MIN_ATTEMPT_S = 0.5
+"""A retry needs at least this much of the budget left, or it is not started."""
+DEADLINE: ContextVar[float | None] = ContextVar("llm_deadline", default=None)
+"""The deadline of the turn being served, for calls made deep inside a grader (the judge)."""
+
+
+@contextlib.contextmanager
+def within(deadline: float) -> Iterator[None]:
+    """Calls made inside this block (in this thread or a copied context) end by `deadline` (time.monotonic())."""
+    token = DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        DEADLINE.reset(token)
 
 
 class LLMError(RuntimeError):
-    """The LLM could not give a usable reply; `kind` is timeout, rate_limit, server, stream, bad_output or other."""
+    """The LLM gave no usable reply. `kind`: timeout, rate_limit, server, stream (the connection failed or the
+    stream ended without a finish), length (cut at max_tokens), cancelled, budget, bad_output or other."""
 
     def __init__(self, kind: str, message: str):
         self.kind = kind
         super().__init__(f"{kind}: {message}")
 
 
+class Reply(str):
+    """A reply's text, with what the server reported about it (token counts when it sent them)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str = "stop"
+
+    @classmethod
+    def of(cls, text: str, prompt_tokens: int = 0, completion_tokens: int = 0, finish: str = "stop") -> Reply:
+        out = cls(text)
+        out.prompt_tokens, out.completion_tokens, out.finish_reason = prompt_tokens, completion_tokens, finish
+        return out
+
+
 class ChatModel(Protocol):
     name: str
 
     def complete(
-        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
+        self,
+        messages: list[Message],
+        *,
+        json_mode: bool = False,
+        on_token: TokenCallback | None = None,
+        max_tokens: int | None = None,
+        deadline: float | None = None,
+        cancel: threading.Event | None = None,
     ) -> str:
-        """The assistant's reply to `messages`; streamed token by token to `on_token` when given."""
+        """The assistant's reply to `messages`; streamed token by token to `on_token` when given. Setting `cancel`
+        ends a stream early (LLMError 'cancelled')."""
         ...
 
 
@@ -41,9 +85,7 @@ class NoLLM:
 
     name = "none"
 
-    def complete(
-        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
-    ) -> str:
+    def complete(self, messages: list[Message], **_: Any) -> str:
         raise LLMError("other", "no LLM configured")
 
 
@@ -55,6 +97,7 @@ class FakeChat:
     def __init__(self, settings: Settings | None = None):
         self._queue: deque[str | Exception] = deque()
         self.calls: list[list[Message]] = []
+        self.options: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
     def enqueue(self, *items: str | Exception) -> None:
@@ -62,60 +105,139 @@ class FakeChat:
             self._queue.extend(items)
 
     def complete(
-        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
+        self, messages: list[Message], *, on_token: TokenCallback | None = None, **options: Any
     ) -> str:
         with self._lock:
             self.calls.append(messages)
+            self.options.append(options)
             item = self._queue.popleft() if self._queue else None
         if isinstance(item, Exception):
             raise item
         if item is None:
             raise LLMError("other", "fake model has nothing scripted")
         if on_token:
-            for word in item.split(" "):
-                on_token(word + " ")
-        return item
+            words = item.split(" ")
+            for i, word in enumerate(words):
+                on_token(word + (" " if i < len(words) - 1 else ""))
+        return Reply.of(item)
 
 
 class OpenAIChat:
-    """Any OpenAI-compatible endpoint through langchain-openai, with our own retries that honour Retry-After."""
+    """Any OpenAI-compatible endpoint through the openai SDK, with our own retries that honour Retry-After."""
 
     name = "openai"
 
     def __init__(self, settings: Settings):
-        from langchain_openai import ChatOpenAI
+        import openai
 
         self.settings = settings
-        self._client = ChatOpenAI(
+        self.model = settings.llm_model
+        self._client = openai.OpenAI(
             base_url=settings.llm_base_url,
             api_key=settings.llm_api_key or "not-needed",
-            model=settings.llm_model,
             timeout=settings.llm_timeout_s,
             max_retries=0,
-            temperature=0.3,
         )
 
     def complete(
-        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
+        self,
+        messages: list[Message],
+        *,
+        json_mode: bool = False,
+        on_token: TokenCallback | None = None,
+        max_tokens: int | None = None,
+        deadline: float | None = None,
+        cancel: threading.Event | None = None,
     ) -> str:
-        model: Any = self._client.bind(response_format={"type": "json_object"}) if json_mode else self._client
-        attempts = self.settings.llm_max_retries + 1
-        for attempt in range(attempts):
+        s = self.settings
+        deadline = deadline if deadline is not None else DEADLINE.get()
+        if deadline is None:
+            deadline = time.monotonic() + s.llm_turn_budget_s
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": 0.3,
+            "max_tokens": max_tokens or s.llm_max_tokens,
+        }
+        if json_mode:
+            request["response_format"] = {"type": "json_object"}
+        for attempt in range(s.llm_max_retries + 1):
+            left = deadline - time.monotonic()
+            if left < (MIN_ATTEMPT_S if attempt else 0.05):
+                raise LLMError("budget", f"no time left in the turn budget after {attempt} attempts")
+            timeout = min(s.llm_timeout_s, left)
+            shown: list[str] = []
             try:
                 if on_token is None:
-                    return str(model.invoke(messages).content)
-                parts = []
-                for chunk in model.stream(messages):
-                    piece = str(chunk.content)
-                    parts.append(piece)
-                    on_token(piece)
-                return "".join(parts)
+                    return self._whole(request, timeout)
+                return self._stream(request, timeout, deadline, shown, on_token, cancel)
             except Exception as exc:
                 err = classify_error(exc)
-                if attempt + 1 >= attempts or err.kind not in ("rate_limit", "server", "timeout", "stream"):
+                # Words already shown cannot be taken back, so a stream that failed after them is not retried.
+                if err.kind not in RETRIED or shown or attempt == s.llm_max_retries:
                     raise err from exc
-                time.sleep(backoff_delay(exc, attempt))
+                pause = backoff_delay(exc, attempt)
+                if time.monotonic() + pause + MIN_ATTEMPT_S > deadline:
+                    raise err from exc
+                time.sleep(pause)
         raise LLMError("other", "unreachable")
+
+    def _whole(self, request: dict[str, Any], timeout: float) -> Reply:
+        resp = self._client.chat.completions.create(**request, timeout=timeout)
+        if not resp.choices:
+            raise LLMError("bad_output", "the reply has no choices")
+        choice = resp.choices[0]
+        _check_finish(choice.finish_reason)
+        usage = resp.usage
+        return Reply.of(
+            choice.message.content or "",
+            usage.prompt_tokens if usage else 0,
+            usage.completion_tokens if usage else 0,
+        )
+
+    def _stream(
+        self,
+        request: dict[str, Any],
+        timeout: float,
+        deadline: float,
+        shown: list[str],
+        on_token: TokenCallback,
+        cancel: threading.Event | None,
+    ) -> Reply:
+        finish: str | None = None
+        usage: Any = None
+        stream = self._client.chat.completions.create(
+            **request, stream=True, stream_options={"include_usage": True}, timeout=timeout
+        )
+        with stream:
+            for chunk in stream:
+                if cancel is not None and cancel.is_set():
+                    raise LLMError("cancelled", "the caller stopped the stream")
+                if time.monotonic() > deadline:
+                    raise LLMError("budget", "the turn budget ran out mid-stream")
+                usage = chunk.usage or usage
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                piece = choice.delta.content if choice.delta else None
+                if piece:
+                    shown.append(piece)
+                    on_token(piece)
+                finish = choice.finish_reason or finish
+        _check_finish(finish)
+        return Reply.of(
+            "".join(shown),
+            getattr(usage, "prompt_tokens", 0) or 0,
+            getattr(usage, "completion_tokens", 0) or 0,
+        )
+
+
+def _check_finish(finish: str | None) -> None:
+    if finish == "stop":
+        return
+    if finish == "length":
+        raise LLMError("length", "the reply was cut at max_tokens")
+    raise LLMError("stream", f"the reply ended without a proper finish (finish_reason={finish!r})")
 
 
 def classify_error(exc: Exception) -> LLMError:
@@ -136,6 +258,8 @@ def classify_error(exc: Exception) -> LLMError:
         return LLMError("stream", str(exc))
     if isinstance(exc, openai.APIStatusError):
         return LLMError("other", f"HTTP {exc.status_code}: {exc}")
+    if isinstance(exc, ValueError):  # a body that is not the JSON the SDK expects
+        return LLMError("bad_output", f"{type(exc).__name__}: {exc}")
     return LLMError("other", f"{type(exc).__name__}: {exc}")
 
 

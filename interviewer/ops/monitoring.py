@@ -43,6 +43,23 @@ LLM_CALLS = Counter(
 LLM_ERRORS = Counter(
     "interviewer_llm_errors_total", "Failed LLM requests by kind", ["kind"], registry=REGISTRY
 )
+LLM_TOKENS = Counter(
+    "interviewer_llm_tokens_total", "LLM tokens the server reported, by direction (prompt, completion)",
+    ["direction"], registry=REGISTRY,
+)  # fmt: skip
+LLM_WORDED = Counter(
+    "interviewer_llm_worded_total", "LLM-worded turns shown after passing the turn check", ["kind"],
+    registry=REGISTRY,
+)  # fmt: skip
+LLM_FALLBACKS = Counter(
+    "interviewer_llm_fallbacks_total",
+    "LLM-worded turns replaced by their template, by reason (a failed check, a fault, the time budget)",
+    ["reason"], registry=REGISTRY,
+)  # fmt: skip
+LLM_JUDGE = Counter(
+    "interviewer_llm_judge_total", "LLM judge outcomes: used, failed, late (past the turn budget)", ["outcome"],
+    registry=REGISTRY,
+)  # fmt: skip
 TURN_ERRORS = Counter(
     "interviewer_turn_errors_total", "Session actions that raised, by exception", ["kind"], registry=REGISTRY
 )
@@ -123,14 +140,17 @@ class CountedLLM:
         self.name = inner.name
 
     def complete(
-        self, messages: list[Message], *, json_mode: bool = False, on_token: TokenCallback | None = None
+        self, messages: list[Message], *, on_token: TokenCallback | None = None, **options: Any
     ) -> str:
         from interviewer.llm.providers import LLMError
 
         if self.name != "none":
             LLM_CALLS.labels(self.name).inc()
         try:
-            return str(self.inner.complete(messages, json_mode=json_mode, on_token=on_token))
+            reply = self.inner.complete(messages, on_token=on_token, **options)
+            for direction in ("prompt", "completion"):
+                LLM_TOKENS.labels(direction).inc(getattr(reply, f"{direction}_tokens", 0) or 0)
+            return reply
         except LLMError as exc:
             if self.name != "none":
                 LLM_ERRORS.labels(exc.kind).inc()

@@ -1,0 +1,199 @@
+"""Check an LLM-worded turn before it reaches the candidate; a turn that fails is replaced by its template.
+
+A follow-up must ask (a question or a request) for its probe; a preamble (the words before a main question) must
+not ask at all. In neither may a statement give the answer away: a sentence that is not a question must not come
+close to the key points' or the reference answer's text, unless that closeness comes from the question, the
+probe or the candidate's own words (a probe may restate its premise and name its key term). No turn may talk
+about the candidate in the third person, repeat its instructions, speak of grading, or stop mid-sentence.
+
+The wording rules are in `turn_rules`; the closeness is measured with the bundled MiniLM sentence encoder, and
+with the key-point verifier when the package ships one. The thresholds are fitted on labelled turns written by
+someone else (training/fit_turn_check.py) and shipped in interviewer/data/turn_check.json.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from interviewer.domain.text import content_stems, spans
+from interviewer.encoders.embeddings import Embedder
+from interviewer.engine import turn_rules
+
+if TYPE_CHECKING:
+    from interviewer.grading.verifier import PointVerifier
+
+TurnKind = Literal["follow_up", "preamble"]
+MAX_CHARS = 700
+"""Longer than any turn the prompts ask for (a few sentences): a reply that runs on is not a turn."""
+
+
+class Thresholds(BaseModel):
+    """Where a statement counts as giving the answer away, and a follow-up as off its probe (fitted)."""
+
+    answer_cos: float = Field(0.62, description="A statement this close (cosine) to an answer text ...")
+    answer_margin: float = Field(
+        0.12, description="... and this much closer to it than to the context, states it."
+    )
+    answer_terms: int = Field(
+        3, description="A statement with this many answer words absent from the context."
+    )
+    probe_cos: float = Field(
+        0.3, description="A follow-up whose best clause is less close to its probe is off it."
+    )
+    verifier_states: float | None = Field(
+        None, description="With the verifier: P(states) of a statement for any answer text at or above this."
+    )
+    fitted_on: str = Field("", description="What the thresholds were fitted on.")
+
+
+@lru_cache(maxsize=1)
+def shipped_thresholds() -> Thresholds:
+    path = resources.files("interviewer.data").joinpath("turn_check.json")
+    if not path.is_file():
+        return Thresholds()
+    return Thresholds.model_validate(json.loads(path.read_text(encoding="utf-8"))["thresholds"])
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What a turn is checked against. `answer_texts`: the key points and reference answer of the question."""
+
+    kind: TurnKind
+    question: str
+    answer_texts: tuple[str, ...]
+    probe: str = ""
+    probe_points: tuple[str, ...] = ()
+    candidate: str = ""
+    instruction: str = ""
+    """The instruction sent to the LLM, less the question and probe it quotes (to catch an echo of it)."""
+
+
+@dataclass
+class Features:
+    """The measured side of one turn: per statement its closeness to the answer and to the context."""
+
+    statements: list[str] = field(default_factory=list)
+    answer_cos: list[float] = field(default_factory=list)
+    context_cos: list[float] = field(default_factory=list)
+    answer_terms: list[int] = field(default_factory=list)
+    verifier_states: list[float] = field(default_factory=list)
+    probe_cos: float = 1.0
+
+
+@dataclass(frozen=True)
+class TurnVerdict:
+    ok: bool
+    reason: str = ""
+    """empty, too_long, truncated, instruction_echo, third_person, reveals_grading, gives_hint, no_question,
+    asks_question, states_answer or off_target."""
+    detail: str = ""
+
+
+class TurnChecker:
+    def __init__(
+        self, embedder: Embedder, thresholds: Thresholds | None = None, verifier: PointVerifier | None = None
+    ):
+        self.embedder = embedder
+        self.thresholds = thresholds or shipped_thresholds()
+        self.verifier = verifier if self.thresholds.verifier_states is not None else None
+
+    def check(self, text: str, ctx: TurnContext) -> TurnVerdict:
+        rule = self.rule_failure(text, ctx)
+        if rule:
+            return TurnVerdict(False, rule)
+        f = self.features(text, ctx)
+        stated = self.states_answer(f)
+        if stated:
+            return TurnVerdict(False, "states_answer", stated)
+        if ctx.kind == "follow_up" and f.probe_cos < self.thresholds.probe_cos:
+            return TurnVerdict(False, "off_target", f"closeness to the probe {f.probe_cos:.2f}")
+        return TurnVerdict(True)
+
+    def states_answer(self, f: Features) -> str:
+        """The first statement that gives the answer away ('' when none)."""
+        t = self.thresholds
+        for i, sentence in enumerate(f.statements):
+            close = f.answer_cos[i] >= t.answer_cos and f.answer_cos[i] - f.context_cos[i] >= t.answer_margin
+            verified = t.verifier_states is not None and bool(f.verifier_states)
+            if verified and t.verifier_states is not None and f.verifier_states[i] >= t.verifier_states:
+                return sentence
+            if close or f.answer_terms[i] >= t.answer_terms:
+                return sentence
+        return ""
+
+    def rule_failure(self, text: str, ctx: TurnContext) -> str:
+        """The first wording rule the turn breaks ('' when none)."""
+        text = text.strip()
+        if not text:
+            return "empty"
+        if len(text) > MAX_CHARS:
+            return "too_long"
+        if turn_rules.echoes_instruction(text, ctx.instruction):
+            return "instruction_echo"
+        if turn_rules.truncated(text):
+            return "truncated"
+        if turn_rules.third_person(text):
+            return "third_person"
+        if turn_rules.reveals_grading(text):
+            return "reveals_grading"
+        if turn_rules.gives_hint(text):
+            return "gives_hint"
+        asks = [c for c in turn_rules.clauses(text) if c.asks]
+        if ctx.kind == "follow_up" and not asks:
+            return "no_question"
+        if ctx.kind == "preamble" and any(c.text.endswith("?") for c in asks):
+            return "asks_question"  # the main question follows at once: a second one only confuses
+        return ""
+
+    def sentence_failure(self, sentence: str, ctx: TurnContext) -> str:
+        """Whether one finished sentence of a streaming turn may be shown: '' when it may, else the reason."""
+        if turn_rules.echoes_instruction(sentence, ctx.instruction):
+            return "instruction_echo"
+        if turn_rules.third_person(sentence):
+            return "third_person"
+        if turn_rules.reveals_grading(sentence):
+            return "reveals_grading"
+        if turn_rules.gives_hint(sentence):
+            return "gives_hint"
+        if ctx.kind == "preamble" and any(
+            c.asks and c.text.endswith("?") for c in turn_rules.clauses(sentence)
+        ):
+            return "asks_question"
+        return "states_answer" if self.states_answer(self.features(sentence, ctx)) else ""
+
+    def features(self, text: str, ctx: TurnContext) -> Features:
+        parts = turn_rules.clauses(text)
+        statements = [c.text for c in parts if not c.asks and len(c.text.split()) >= 3]
+        context = [ctx.question, ctx.probe, *_sentences(ctx.candidate)]
+        context = [c for c in context if c.strip()]
+        answers = [t for a in ctx.answer_texts for t in _sentences(a)]
+        f = Features(statements=statements)
+        if ctx.kind == "follow_up" and ctx.probe:
+            whole = [text, *(c.text for c in parts if c.asks)]
+            vecs = self.embedder.embed(whole)
+            targets = self.embedder.embed([ctx.probe, *ctx.probe_points])
+            f.probe_cos = float((vecs @ targets.T).max())
+        if not statements or not answers:
+            return f
+        s_vecs = self.embedder.embed(statements)
+        f.answer_cos = [float(x) for x in (s_vecs @ self.embedder.embed(answers).T).max(axis=1)]
+        c_vecs = self.embedder.embed(context) if context else np.zeros((1, s_vecs.shape[1]), np.float32)
+        f.context_cos = [float(x) for x in (s_vecs @ c_vecs.T).max(axis=1)]
+        known = {s for c in context for s in content_stems(c)}
+        answer_stems = {s for a in ctx.answer_texts for s in content_stems(a)}
+        f.answer_terms = [len((set(content_stems(s)) & answer_stems) - known) for s in statements]
+        if self.verifier is not None:
+            v = self.verifier
+            f.verifier_states = [max(float(v.probs(a, s)[1]) for a in ctx.answer_texts) for s in statements]
+        return f
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.text for s in spans(text, clauses=False)] if text.strip() else []

@@ -1,0 +1,177 @@
+"""The wording rules of an LLM-worded turn, as plain functions of its text: sentences, what asks and what states,
+third person, echoes of the instruction, talk of grading, a cut-off ending.
+
+They describe kinds of failure, not phrases of any one model: a turn that talks about "the candidate" or tells
+someone else to ask; a turn that narrates what it was told to do; one that names the rubric, marks or points.
+`turn_check` adds the measured part (how close a sentence comes to the answer) on top of these.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+|\n+")
+_CLAUSE_BREAK = re.compile(
+    r"(?<=[;:])\s+|(?<=[,;])\s+(?=so\s+(?:what|how|why|which|when|where|would|could)\b)"
+)
+_TERMINAL = re.compile(r"[.?!…][\"'”’)\]]*\s*$")
+
+# A question whose only work is to ask for agreement with what came before it: "..., right?", "Does that sound
+# right?". What comes before it is a statement, and is checked as one.
+_TAG = re.compile(
+    r",?\s*(?:right|correct|yes|no|true|agreed|ok(?:ay)?|isn'?t it|is it|doesn'?t it|does it|don'?t they|do they|"
+    r"wouldn'?t it|won'?t it|can'?t it|aren'?t they|isn'?t that so|wouldn'?t you say|don'?t you think|yeah)\s*\?$",
+    re.I,
+)
+_CONFIRM = re.compile(
+    r"^(?:so,?\s+|and\s+)?(?:(?:does|do|would|could|is|isn'?t)\s+(?:that|this|it)\s+(?:sound|seem|match|make|fit|"
+    r"ring|look)\b|(?:can|could)\s+you\s+(?:expand|elaborate|say more|go on|confirm)\b|(?:right|agreed|correct|"
+    r"true|make sense|yes or no|sound good|with me)\s*\?)",
+    re.I,
+)
+# A request in the imperative asks as much as a question does: "Walk me through ...", "Give me an example ...".
+_IMPERATIVE_ASK = re.compile(
+    r"^(?:(?:so|and|now|okay|ok|then|next|first|briefly)[,\s]+)*(?:(?:walk|talk|take|run)\s+me\s+through|"
+    r"(?:tell|show|give)\s+me\b|explain\b|describe\b|sketch\b|outline\b|compare\b|estimate\b|justify\b|"
+    r"contrast\b|define\b|derive\b|design\b|list\b|name\b|i'?d\s+(?:like|love)\s+(?:you\s+)?to\s+(?:hear|know|"
+    r"understand|see)\b|(?:can|could)\s+you\s+(?:tell|walk|explain|describe|show|sketch)\b|"
+    r"i'?m\s+curious\s+(?:how|what|why|whether|if|about)\b)",
+    re.I,
+)
+
+_THIRD_PERSON = re.compile(
+    r"\b(?:the|this|our|that|a)\s+(?:candidate|interviewee|applicant|respondent|job\s+seeker)\b(?!\s+(?:sets?|lists?|"
+    r"generat\w*|retriev\w*|pools?|items?|documents?|passages?|tokens?|models?|answers?|keys?|pairs?|solutions?|"
+    r"labels?|features?|selection|ranking|stage|phase|chunks?|spans?|responses?|outputs?))|"
+    r"\binterviewer(?:'s)?\s+note\b|\bnote\s+to\s+(?:self|the\s+interviewer)\b",
+    re.I,
+)
+# Pronoun forms count only when the turn never speaks to "you": "they should explain ..." to nobody.
+_THIRD_PRONOUN = re.compile(
+    r"\b(?:he|she|they|s/he|he\s+or\s+she)\s+(?:should|must|needs?\s+to|has\s+to|have\s+to|ought\s+to|"
+    r"is\s+expected|are\s+expected|will\s+now|can\s+now|would\s+need)\b|"
+    r"\blet'?s\s+see\s+(?:whether|if|how|what)\s+(?:he|she|they)\b|\b(?:ask|press|quiz|push)\s+(?:them|him|her)\b",
+    re.I,
+)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you'?re|you'?d|you'?ve|you'?ll|yourself)\b", re.I)
+# An instruction to someone else, at the start of a sentence: "Ask what happens ...", "Now probe how ...".
+_DIRECTIVE = re.compile(
+    r"^(?:(?:now|next|then|so|and|okay|ok)[,\s]+)*(?:ask|probe|prompt|thank|press|quiz|challenge)\s+"
+    r"(?:them|him|her|the|whether|what|how|why|if|about|exactly)\b",
+    re.I,
+)
+
+_ECHO = re.compile(
+    r"\b(?:my|the|your|these|those)\s+instructions?\b|\bas\s+(?:requested|instructed|required|asked|directed|"
+    r"specified|told)\b|\bi(?:'m|\s+am|\s+was|'ve\s+been|\s+have\s+been)?\s+(?:told|asked|instructed|supposed|"
+    r"required)\s+to\b|\b(?:per|following)\s+(?:my|the|your)\s+(?:instructions?|brief|prompt|guidelines?)\b|"
+    r"\bas\s+(?:the|an|a|your)\s+(?:[\w-]+,?\s+){0,3}interviewer\b|\bas\s+an\s+ai\b|\blanguage\s+model\b|"
+    r"\bhere(?:'s|\s+is)\s+(?:my|a|the|your)\s+(?:[\w-]+,?\s+){0,3}(?:follow-?\s?up|transition|reply|response|"
+    r"preamble|acknowledge?ment)\b|^(?:sure|certainly|of\s+course|absolutely)\b[!,.]?"
+    r"\s+here\b|\b(?:reply|respond)\s+with\b|\bwithout\s+(?:revealing|hinting|giving\s+(?:anything|it|the\s+answer)"
+    r"\s+away|judging|evaluating)\b|\b(?:in|under|within|at\s+most|no\s+more\s+than)\s+(?:one|two|three|four|"
+    r"\d)\s+sentences?\b|\((?:generating|writing|drafting)\b|"
+    r"\bmy\s+next\s+step\s+is\b|\bi\s+will\s+now\s+(?:present|ask|introduce|pose|move)\b|"
+    r"^(?:follow-?\s?up|transition|preamble|acknowledge?ment|reply|response|interviewer|output)\s*[(:]",
+    re.I,
+)
+
+_GRADING = re.compile(
+    r"\brubrics?\b|\bkey[\s-]?points\b|\b(?:the|one|remaining|last|other|next)\s+key[\s-]?point\b|"
+    r"\b(?:full|top|partial|half|extra|bonus|more)\s+marks\b|\b(?:lose|lost|losing|earn\w*|gain\w*)\s+"
+    r"(?:you\s+)?(?:a\s+|some\s+|full\s+|more\s+|the\s+)?(?:marks?|points?)\b|\b(?:get|gets|got)\s+(?:you\s+)?"
+    r"(?:some\s+|full\s+|more\s+|the\s+)?(?:marks|points)\b|\bpoints?\s+(?:left|remaining|missing|to\s+go)\b|"
+    r"\b(?:marking|scoring|assessment|grading)\s+(?:criteria|guide|scheme|sheet|notes?|rubric)\b|\bthe\s+grader\b|"
+    r"\byou(?:'ve|\s+have)?\s+scored\b|\byour\s+(?:final\s+|overall\s+|interview\s+)?(?:grade|marks|points)\b|"
+    r"\byour\s+score\s+(?:so\s+far|on\s+(?:this|that|the\s+last))\b|\bfinal\s+(?:score|grade|mark)\b|"
+    r"\b(?:\d(?:\.\d)?|one|two|three|four|five)\s+out\s+of\s+(?:5|five)\b|\b\d(?:\.\d)?\s*/\s*5\b|"
+    r"\breference\s+(?:answer|solution|implementation|code)\b|\b(?:expected|ideal|official)\s+answer\b|"
+    r"\b(?:on|from|off)\s+my\s+(?:list|checklist|sheet)\b|\blistening\s+for\b|"
+    r"\b(?:carries|weighs)\s+(?:the\s+most|more|less|double|extra)\s+(?:weight\s+)?(?:in|towards?|for)\b",
+    re.I,
+)
+
+
+# A reminder or a hint hands over content, whatever the topic: "remember that ...", "keep in mind ...".
+_HINT = re.compile(
+    r"(?:^|[;:,.]\s*)remember\b|\b(?:remember|recall|note)\s+that\b|\b(?:keep|bear)\s+in\s+mind\b|"
+    r"\bdon'?t\s+forget\b|\bas\s+you\s+(?:probably\s+|may\s+|might\s+)?know\b|"
+    r"\bthe\s+(?:trick|catch|answer|key|secret)\s+(?:here\s+)?is\b|\bhint\s*:|\bspoiler\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A piece of a turn: `asks` when it is a question or a request, else a statement (checked against the answer)."""
+
+    text: str
+    asks: bool
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s and s.strip()]
+
+
+def clauses(text: str) -> list[Clause]:
+    """The turn cut into statements and asks. Inside a question, what comes before a ';' or ':' states; a tag
+    question ('..., right?') states its body; a bare request for agreement asks nothing."""
+    out: list[Clause] = []
+    for sent in sentences(text):
+        parts = [p.strip() for p in _CLAUSE_BREAK.split(sent) if p.strip()]
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if last and part.endswith("?"):
+                tag = _TAG.search(part)
+                if tag and tag.start() > 0:
+                    out.append(Clause(part[: tag.start()].strip(" ,"), asks=False))
+                elif not _CONFIRM.match(part):
+                    out.append(Clause(part, asks=True))
+            elif _IMPERATIVE_ASK.match(part):
+                out.append(Clause(part, asks=True))
+            else:
+                out.append(Clause(part, asks=False))
+    return out
+
+
+def truncated(text: str) -> bool:
+    """The turn stops without a sentence's end (a reply cut off mid-way)."""
+    return not _TERMINAL.search(text.strip())
+
+
+def third_person(text: str) -> bool:
+    """Talks about the candidate instead of to them, or tells someone else what to ask."""
+    if _THIRD_PERSON.search(text):
+        return True
+    if any(_DIRECTIVE.match(s) for s in sentences(text)):
+        return True
+    return bool(_THIRD_PRONOUN.search(text)) and not _SECOND_PERSON.search(text)
+
+
+def echoes_instruction(text: str, instruction: str = "", n: int = 5) -> bool:
+    """Narrates its orders, labels itself, ends on a colon, or repeats `n` words in a row of `instruction`."""
+    if _ECHO.search(text) or text.rstrip().endswith(":"):
+        return True
+    if not instruction:
+        return False
+    said = _ngrams(text, n)
+    return bool(said & _ngrams(instruction, n))
+
+
+def reveals_grading(text: str) -> bool:
+    """Speaks of the rubric, key points, marks, scores given to the candidate or the reference answer."""
+    return bool(_GRADING.search(text))
+
+
+def gives_hint(text: str) -> bool:
+    """Reminds the candidate of something or hints at it ("remember that ...", "keep in mind ...")."""
+    return bool(_HINT.search(text))
+
+
+_WORDS = re.compile(r"[a-z0-9']+")
+
+
+def _ngrams(text: str, n: int) -> set[tuple[str, ...]]:
+    w = _WORDS.findall(text.lower())
+    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}

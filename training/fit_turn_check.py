@@ -1,0 +1,144 @@
+"""Fit the turn validator's thresholds on the `fit` half of the labelled LLM turns; report both halves.
+
+    .venv/bin/python training/fit_turn_check.py [--out interviewer/data/turn_check.json]
+
+The wording rules (turn_rules) are fixed; what is fitted is where a statement counts as giving the answer away
+(closeness to an answer text, how much closer than to the context, how many answer words it adds) and where a
+follow-up counts as off its probe. The grid is coarse on purpose (90 turns in the half). Among the settings that
+pass at least PASS_GOAL of the good fit turns, the one with the best balanced accuracy (pass rate of good turns
+plus reject rate of bad ones) is kept; ties go to the setting that passes more good turns, then to the first in
+grid order. The measure half is read once, with the kept setting, and only reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
+
+from turn_examples import load_turns, split  # noqa: E402
+
+from interviewer.config import load_settings  # noqa: E402
+from interviewer.corpus.loader import Corpus, load_corpus  # noqa: E402
+from interviewer.domain.target import Target  # noqa: E402
+from interviewer.encoders.embeddings import make_embedder  # noqa: E402
+from interviewer.engine.phrasing import turn_context  # noqa: E402
+from interviewer.engine.turn_check import Features, Thresholds, TurnChecker, TurnContext  # noqa: E402
+
+PASS_GOAL = 0.95
+"""Share of good fit turns a setting must pass (above the 0.90 goal, to leave room for the other half)."""
+GRID = {
+    "answer_cos": [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 2.0],
+    "answer_margin": [-0.1, 0.0, 0.1, 0.2, 0.3],
+    "answer_terms": [2, 3, 4, 5, 99],
+    "probe_cos": [0.0, 0.2, 0.3, 0.4, 0.5],
+}
+
+
+def context_of(row: dict[str, Any], corpus: Corpus) -> TurnContext:
+    question = corpus.by_id[row["question_id"]]
+    ctx = turn_context(
+        row["kind"], Target.of(question), probe=row["probe"], candidate=row["candidate_answer"]
+    )
+    if row["kind"] == "follow_up" and not ctx.probe_points:
+        ctx = TurnContext(**{**ctx.__dict__, "probe_points": tuple(row["target_texts"])})
+    return ctx
+
+
+def measure(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus) -> dict[str, Any]:
+    """Pass rate of good turns, reject rate of bad ones (per kind of fault too), and the misread turns."""
+    verdicts = [(r, checker.check(r["turn"], context_of(r, corpus))) for r in rows]
+    good = [v.ok for r, v in verdicts if r["label"] == "good"]
+    bad = [not v.ok for r, v in verdicts if r["label"] == "bad"]
+    kinds: dict[str, list[bool]] = {}
+    for r, v in verdicts:
+        if r["label"] == "bad":
+            kinds.setdefault(r["bad_kind"], []).append(not v.ok)
+    return {
+        "good": len(good),
+        "bad": len(bad),
+        "good_passed": round(sum(good) / len(good), 3),
+        "bad_rejected": round(sum(bad) / len(bad), 3),
+        "rejected_by_kind": {k: f"{sum(v)}/{len(v)}" for k, v in sorted(kinds.items())},
+        "misread": [
+            {"label": r["label"], "bad_kind": r["bad_kind"], "turn": r["turn"], "reason": v.reason}
+            for r, v in verdicts
+            if v.ok != (r["label"] == "good")
+        ],
+    }
+
+
+def fit(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus) -> Thresholds:
+    """The grid setting kept by the rule in the module docstring, from features computed once per turn."""
+    cases: list[tuple[bool, str, TurnContext, Features]] = []
+    for r in rows:
+        ctx = context_of(r, corpus)
+        cases.append(
+            (
+                r["label"] == "good",
+                checker.rule_failure(r["turn"], ctx),
+                ctx,
+                checker.features(r["turn"], ctx),
+            )
+        )
+    best: tuple[float, float, Thresholds] | None = None
+    for values in itertools.product(*GRID.values()):
+        t = Thresholds(**dict(zip(GRID, values, strict=True)))
+        trial = TurnChecker(checker.embedder, t)
+        passed, rejected, n_good, n_bad = 0, 0, 0, 0
+        for good, rule, ctx, f in cases:
+            ok = (
+                not rule
+                and not trial.states_answer(f)
+                and (ctx.kind != "follow_up" or f.probe_cos >= t.probe_cos)
+            )
+            n_good += good
+            n_bad += not good
+            passed += good and ok
+            rejected += (not good) and not ok
+        pass_rate, reject_rate = passed / n_good, rejected / n_bad
+        if pass_rate < PASS_GOAL:
+            continue
+        if best is None or (pass_rate + reject_rate, pass_rate) > best[:2]:
+            best = (pass_rate + reject_rate, pass_rate, t)
+    if best is None:
+        raise SystemExit(f"no grid setting passes {PASS_GOAL:.0%} of the good fit turns")
+    return best[2]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "interviewer" / "data" / "turn_check.json")
+    args = ap.parse_args()
+    settings = load_settings()
+    corpus = load_corpus(settings.corpus_dir, settings.rubrics_dir)
+    halves = split(load_turns())
+    checker = TurnChecker(make_embedder("onnx"), Thresholds())
+    kept = fit(checker, halves["fit"], corpus)
+    kept.fitted_on = (
+        f"tests/data/llm_turns.jsonl, fit half ({len(halves['fit'])} turns; training/turn_examples.py); "
+        f"best balanced accuracy with at least {PASS_GOAL:.0%} of good turns passed"
+    )
+    fitted = TurnChecker(checker.embedder, kept)
+    report = {half: measure(fitted, rows, corpus) for half, rows in halves.items()}
+    args.out.write_text(
+        json.dumps({"thresholds": kept.model_dump(), "rates": report}, indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    for half, r in report.items():
+        print(
+            f"{half}: good passed {r['good_passed']:.3f} of {r['good']}, bad rejected {r['bad_rejected']:.3f} of "
+            f"{r['bad']}; {r['rejected_by_kind']}"
+        )
+    print(json.dumps(kept.model_dump()))
+
+
+if __name__ == "__main__":
+    main()
