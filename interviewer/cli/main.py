@@ -44,6 +44,11 @@ def cmd_corpus(args: argparse.Namespace) -> None:
         lines.append(f"near-duplicates: {len(dupes)}" + "".join(f"\n  {a} ~ {b} ({c})" for a, b, c in dupes))
         return "\n".join(lines)
 
+    if args.lint:
+        from interviewer.cli.level_lint import run_lint
+
+        run_lint(svc, args, stats)
+        return
     emit(args, stats, table)
 
 
@@ -72,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rebuild", action="store_true", help="drop the collections and embed everything again")
     sp = add("corpus", "validate the corpus and show its counts")
     sp.add_argument("--check-duplicates", action="store_true", help="also list near-duplicate questions")
+    sp.add_argument(
+        "--lint",
+        action="store_true",
+        help="find key points stating one fact at two levels; exit 1 on a pair not in corpus/level_allowlist.yaml",
+    )
+    sp.add_argument("--verifier", action="store_true", help="with --lint: also ask the key-point verifier")
     sp = add("search", "find corpus questions closest to a text")
     sp.add_argument("text")
     sp.add_argument("--level", choices=["junior", "mid", "senior"])
