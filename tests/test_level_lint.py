@@ -4,6 +4,8 @@ allow-list entry is reported; a verifier, when given, can confirm a pair the wor
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import yaml
@@ -77,3 +79,28 @@ def test_malformed_and_stale_allow_list_entries_are_reported(corpus, vectors, tm
     result = lint(corpus.questions, vectors, allow)
     assert any("no key point nope#gone" in s for s in result.stale)
     assert any("no longer flagged" in s for s in result.stale)
+
+
+def test_todays_bank_passes_the_lint(corpus, vectors):
+    problems: list[str] = []
+    allow = load_allowlist(ROOT / "corpus", problems)
+    result = lint(corpus.questions, vectors, allow)
+    assert problems == [] and result.stale == []
+    assert result.failing == [], "\n".join(p.line() for p in result.failing)
+
+
+def test_the_command_exits_1_on_a_pair_the_allow_list_lacks(services, monkeypatch, capsys, tmp_path):
+    from types import SimpleNamespace
+
+    from interviewer.cli import main as cli
+
+    monkeypatch.setattr(cli, "services", lambda: services)
+    assert cli.main(["corpus", "--lint", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["level_lint"]
+    assert report["failing"] == 0 and report["flagged"] and all(p["allowed"] for p in report["flagged"])
+    bare = SimpleNamespace(settings=SimpleNamespace(corpus_dir=tmp_path), corpus=services.corpus)
+    bare.embedder = services.embedder
+    monkeypatch.setattr(cli, "services", lambda: bare)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["corpus", "--lint"])
+    assert exc.value.code == 1 and "NOT ALLOWED" in capsys.readouterr().out
