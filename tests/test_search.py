@@ -70,3 +70,11 @@ def test_reindex_of_an_unchanged_corpus_changes_nothing(services):
     stats = services.index_sync.ensure(progress=False)
     assert stats["added"] == stats["updated"] == stats["deleted"] == 0
     assert stats["unchanged"] > len(services.corpus.questions)
+
+
+def test_the_issue_example_finds_the_fine_tuning_question_and_is_matched(services):
+    # Issue 23's own example, which ranked 17th before an alias with its vocabulary ("foundation model", "own
+    # data") was written for the question; a regression check, not a measurement (the labelled set measures).
+    text = "adapting a foundation model to my own task with my own data"
+    assert services.questions.search(text, k=1)[0]["id"] == "ft-finetune-for-task"
+    assert services.questions.match(text).id == "ft-finetune-for-task"

@@ -50,8 +50,9 @@ def target_for(svc: Any, args: argparse.Namespace) -> tuple[Target, dict[str, An
         _refuse(
             args,
             "no_match",
-            f"no corpus question or scenario stage is close to {args.question!r}: the best similarity is "
-            f"{match.similarity:.2f}, below {MATCH_SIMILARITY}. Nearest ids: {listed}. Pick one with --id ID, "
+            f"no corpus question or scenario stage is close to {args.question!r}: the best-ranked item's "
+            f"similarity is {match.similarity:.2f}, below {MATCH_SIMILARITY}. Nearest ids: {listed} "
+            "(ranked by words and meaning). Pick one with --id ID, "
             "or grade against your own reference with --reference TEXT.",
             match.nearest,
         )
