@@ -156,6 +156,22 @@ def _delete(s: Scene) -> None:
     assert out[0] == "Deleted your profile and 1 sessions."
 
 
+def _voice(s: Scene) -> None:
+    """Transcribing into, hearing and reading the delivery of Alice's interview (issue 28)."""
+    import tempfile
+    from pathlib import Path
+
+    from gradio_client import handle_file
+
+    from .voice_clips import noise
+
+    clip = noise(Path(tempfile.mkdtemp()) / "mallory.wav")
+    _on_alices_page("/transcribe", "", handle_file(str(clip)), True)(s)
+    _on_alices_page("/speak", True)(s)
+    _on_alices_page("/delivery")(s)
+    assert s.svc.profiles.voice_files.records(profile_of_key(s.akey), s.sid) == []
+
+
 def _private_refresh(name: str, leaks: Callable[[Any], bool]) -> Callable[[Scene], None]:
     """The page's own refreshes (not in the API docs, still callable by fn_index): nothing for another key."""
 
@@ -192,6 +208,9 @@ ATTEMPTS: dict[str, Callable[[Scene], None]] = {
     "/complain": _complain,
     "/my_reviews": _reviews,
     "/export_my_data": _export,
+    "/transcribe": _voice,
+    "/speak": _voice,
+    "/delivery": _voice,
     "countdown": _private_refresh("countdown", lambda out: out[0].get("state") == "running"),
     "coding_panel": _private_refresh("coding_panel", lambda out: out[0].get("visible") is True),
     "/delete_my_data": _delete,  # last: it removes Mallory's own profile

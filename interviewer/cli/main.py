@@ -93,7 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from interviewer.cli import grading_commands, loop_commands  # noqa: F401 - register grade, eval, simulate, bench, calibrate
+    from interviewer.cli import (  # noqa: F401 - register grade, eval, simulate, bench, calibrate, transcribe
+        grading_commands,
+        loop_commands,
+        voice_commands,
+    )
 
     args = build_parser().parse_args(argv)
     try:

@@ -33,6 +33,7 @@ from interviewer.sessions.identity import (
 )
 from interviewer.sessions.limits import HOUR_S, StartLog
 from interviewer.sessions.service import LimitError
+from interviewer.sessions.voice_store import VoiceStore
 from interviewer.storage.store import Storage
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class ProfileService:
         self.storage = storage
         self.sessions = sessions
         self.downloads = downloads
+        self.voice_files = VoiceStore(settings.data_dir)
+        """Voice answers' delivery records and opted-in recordings: exported, deleted and purged with the rest."""
         self.now = now
         self.starts = starts or StartLog()
         self.sweep_every_s = sweep_every_s
@@ -214,12 +217,15 @@ class ProfileService:
     def export(self, caller: Caller) -> Path:
         """Everything stored about the caller, as a private JSON file removed after its download."""
         data = self.storage.export_profile(caller.profile)
+        data["voice_answers"] = self.voice_files.export(caller.profile)
         return self.downloads.write(caller.profile, "my-data.json", json.dumps(data, indent=1, default=str))
 
     def delete(self, caller: Caller) -> int:
         """Delete the caller's profile, sessions and download files; the number of sessions deleted."""
         count = int(self.storage.delete_profile(caller.profile))
-        files = self.downloads.remove_profile(caller.profile)
+        files = self.downloads.remove_profile(caller.profile) + self.voice_files.remove_profile(
+            caller.profile
+        )
         log.info("profile deleted", extra={"sessions": count, "files": files})
         return count
 
@@ -271,6 +277,7 @@ class ProfileService:
                     log.exception("could not end an expired session", extra={"expired_session": sid})
             purged = self.storage.purge_sessions_older_than(self.settings.retention_days)
             files = self.downloads.remove_sessions(purged) + self.downloads.remove_expired(now)
+            files += self.voice_files.remove_sessions(purged)
             result = {"ended": ended, "purged": len(purged), "files": files}
             if any(result.values()):
                 log.info("sweep", extra=result)

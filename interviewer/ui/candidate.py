@@ -26,6 +26,7 @@ from interviewer.ui.messages import candidate_message
 from interviewer.ui.mydata import build_my_data
 from interviewer.ui.timer import countdown, minutes_input, timer_seconds, wire_countdown, wire_time_up
 from interviewer.ui.turn_view import NO_CARD_TEXT, TurnView
+from interviewer.ui.voice import delivery_card, voice_panel, wire_voice
 
 
 def llm_status(services: Any) -> str:
@@ -96,6 +97,7 @@ class CandidateTab(CandidateActions):
                         placeholder="Type your answer (Markdown and code welcome)",
                         elem_id="answer",
                     )
+                    self.voice = voice_panel(services)  # ui/voice.py: microphone, spoken questions
                     with gr.Row():
                         self.send_btn = gr.Button("Send", variant="primary", elem_id="send")
                         self.hint_btn = gr.Button("Hint", elem_id="hint")
@@ -107,6 +109,7 @@ class CandidateTab(CandidateActions):
         with gr.Tab("Scorecard"):
             self.radar = gr.HTML("", elem_id="radar")
             self.card_md = gr.Markdown(NO_CARD_TEXT, elem_id="scorecard-md")
+            self.voice_card = delivery_card()
             with gr.Row():
                 self.dl_md = gr.File(label="Scorecard (Markdown)", elem_id="dl-md")
                 self.dl_json = gr.File(label="Scorecard (JSON)", elem_id="dl-json")
@@ -282,6 +285,7 @@ class CandidateTab(CandidateActions):
         wire_countdown(services, self.clock, key, state, [*after, hinted, paused_ev, coded])
         scorecard = [self.radar, self.card_md, self.dl_md, self.dl_json]
         build_my_data(services, key, state, chat, scorecard, self.paused)
+        wire_voice(self, demo)
 
 
 def build_candidate(services: Any, demo: gr.Blocks) -> CandidateTab:

@@ -1,0 +1,156 @@
+"""Voice without the models: delivery measures, the pinned-file checks, bad recordings, the voice store and the
+ownership checks of the voice service (with a stand-in transcriber). The model tests are in test_voice.py."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from interviewer.voice import weights
+from interviewer.voice.delivery import count_fillers, measure, pauses
+from interviewer.voice.stt import Transcript, VoiceInputError, Word, read_audio
+from interviewer.voice.tts import speakable
+
+from .voice_clips import corrupt, foreign, noise, silence
+
+
+def timed(text: str, gaps: dict[int, float] | None = None) -> list[Word]:
+    """Words 0.3 s long, 0.1 s apart, with a longer gap before the word indexes in `gaps`."""
+    out, t = [], 0.0
+    for i, w in enumerate(text.split()):
+        t += (gaps or {}).get(i, 0.1)
+        out.append(Word(text=w, start=round(t, 2), end=round(t + 0.3, 2)))
+        t += 0.3
+    return out
+
+
+def test_fillers_are_counted_only_where_they_are_fillers():
+    words = timed("So, um, I like transformers. Uh, attention is, like, a weighted sum, you know, of values.")
+    assert count_fillers(words) == {"so": 1, "um": 1, "uh": 1, "like": 1, "you know": 1}
+    plain = timed("So the model learns what I like about it, and you know the rest is tuning.")
+    assert count_fillers(plain) == {}
+
+
+def test_pauses_pace_and_timer():
+    words = timed(
+        "We split the data first and then we tune on the validation set only", gaps={5: 2.5, 9: 3.1}
+    )
+    assert pauses(words) == [2.5, 3.1]
+    d = measure(words, audio_seconds=130.0, timer_s=120)
+    assert d.pauses == 2 and d.longest_pause_s == 3.1 and d.fillers == 0 and d.words == 14
+    span = words[-1].end - words[0].start
+    assert d.wpm == pytest.approx(14 / (span / 60), abs=0.1)
+    text = d.markdown()
+    assert "over time" in text and "Long pauses: 2" in text and "not part of the score" in text
+
+
+def test_bad_recordings_get_a_clear_message(tmp_path):
+    cases = {
+        foreign(tmp_path / "answer.txt"): "not a recording this app reads",
+        corrupt(tmp_path / "broken.wav"): "could not be read as audio",
+        silence(tmp_path / "quiet.wav", 3.0): "silent",
+        silence(tmp_path / "long.wav", 600.0): "10.0 minutes long; answers are capped at 5 minutes",
+        tmp_path / "empty.webm": "empty",
+    }
+    (tmp_path / "empty.webm").write_bytes(b"")
+    for path, message in cases.items():
+        with pytest.raises(VoiceInputError, match=message):
+            read_audio(path, max_seconds=300)
+    assert len(read_audio(noise(tmp_path / "ok.wav", 1.0), max_seconds=300)) == 16000
+
+
+def test_a_changed_or_missing_weight_file_turns_voice_off(tmp_path, monkeypatch):
+    good = tmp_path / "part"
+    good.write_bytes(b"weights")
+    pin = weights.Pinned("pkg", "1.0", "mod", "part", hashlib.sha256(b"weights").hexdigest())
+    monkeypatch.setattr(weights, "locate", lambda p: good)
+    assert weights.checked(pin) == good
+    good.write_bytes(b"weights, changed")
+    with pytest.raises(weights.WeightsError, match="not the pinned file"):
+        weights.checked(pin)
+    with pytest.raises(weights.WeightsError, match="not installed"):
+        weights.require_package("no-such-voice-package-xyz", "1.0")
+
+
+def test_the_whisper_parts_are_joined_and_checked(tmp_path, monkeypatch):
+    parts = []
+    for i, body in enumerate((b"first half|", b"second half")):
+        path = tmp_path / f"part{i}"
+        path.write_bytes(body)
+        parts.append(weights.Pinned("p", "1", "m", str(path), hashlib.sha256(body).hexdigest()))
+    monkeypatch.setattr(weights, "WHISPER_PARTS", tuple(parts))
+    monkeypatch.setattr(weights, "WHISPER_FILES", ())
+    monkeypatch.setattr(weights, "locate", lambda p: Path(p.name))
+    monkeypatch.setattr(weights, "require_package", lambda *a: None)
+    monkeypatch.setattr(
+        weights, "WHISPER_MODEL_SHA256", hashlib.sha256(b"first half|second half").hexdigest()
+    )
+    folder = weights.prepare_whisper(tmp_path / "model")
+    assert (folder / "model.bin").read_bytes() == b"first half|second half"
+    (folder / "model.bin").write_bytes(b"tampered")  # rebuilt from the checked parts
+    assert (weights.prepare_whisper(folder) / "model.bin").read_bytes() == b"first half|second half"
+    monkeypatch.setattr(weights, "WHISPER_MODEL_SHA256", "0" * 64)
+    with pytest.raises(weights.WeightsError, match="do not join"):
+        weights.prepare_whisper(tmp_path / "other")
+
+
+def test_only_the_words_of_a_question_are_spoken():
+    said = speakable("**Explain** `softmax`; see [docs](http://x).\n```python\ndef f(): pass\n```")
+    assert said == "Explain softmax; see docs. (code shown on screen)"
+
+
+class StandIn:
+    """A transcriber that returns a fixed transcript (the model is tested in test_voice.py)."""
+
+    def transcribe(self, path: Path, max_seconds: float) -> Transcript:
+        read_audio(path, max_seconds)  # the real checks of the recording still run
+        return Transcript(
+            text="um, I would use cross validation",
+            audio_seconds=3.0,
+            seconds=0.1,
+            words=timed("um, I would use cross validation"),
+        )
+
+
+@pytest.fixture
+def voice(loop_services, monkeypatch):
+    from interviewer.domain.session import Setup
+    from interviewer.sessions.identity import AccessError, Caller
+    from interviewer.sessions.voice_service import VoiceService
+
+    svc = VoiceService(loop_services.profiles, transcriber=StandIn())  # type: ignore[arg-type]
+    alice = Caller(profile="k:alice", ip="10.0.0.1")
+    mallory = Caller(profile="k:mallory", ip="10.0.0.2")
+    st, _ = loop_services.profiles.start(alice, "", False, False, Setup(track="general", questions=2))
+    return svc, alice, mallory, st.id, AccessError
+
+
+def test_voice_answers_go_only_into_the_callers_own_session(voice, tmp_path):
+    svc, alice, mallory, sid, AccessError = voice
+    clip = noise(tmp_path / "answer.wav")
+    with pytest.raises(AccessError):
+        svc.transcribe(mallory, sid, clip)
+    with pytest.raises(AccessError):
+        svc.deliveries(mallory, sid)
+    with pytest.raises(AccessError):
+        svc.speak_latest(mallory, sid, tmp_path)
+    assert svc.store.records(alice.profile, sid) == []
+    spoken = svc.transcribe(alice, sid, clip, keep=False)
+    assert (
+        spoken.transcript.text.startswith("um") and spoken.delivery.fillers == 1 and not spoken.kept_recording
+    )
+    assert [d.fillers for d in svc.deliveries(alice, sid)] == [1]
+
+
+def test_kept_recordings_are_exported_deleted_and_purged(voice, tmp_path, loop_services):
+    svc, alice, _mallory, sid, _ = voice
+    svc.transcribe(alice, sid, noise(tmp_path / "answer.wav"), keep=True)
+    profiles = loop_services.profiles
+    exported = profiles.export(alice).read_text()
+    assert '"recording_base64"' in exported and sid in exported
+    assert svc.store.remove_sessions([sid]) == 2  # the delivery records and the recording
+    svc.transcribe(alice, sid, noise(tmp_path / "again.wav"), keep=True)
+    profiles.delete(alice)
+    assert svc.store.records(alice.profile, sid) == []
