@@ -61,6 +61,14 @@ class Settings(BaseSettings):
             " embeddings; off: the feature scorer alone."
         ),
     )
+    verifier: bool = Field(
+        default=True,
+        description=(
+            "Grade corpus questions by what the answer says about each key point: a fine-tuned MiniLM reads whether"
+            " a sentence states, contradicts or leaves out a point, and the level and score are fitted on those"
+            " verdicts. Off: the similarity matcher and the hand-set level bars of rubrics/ alone (as before)."
+        ),
+    )
     concurrency: int = Field(
         default=0,
         ge=0,

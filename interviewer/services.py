@@ -23,6 +23,7 @@ from interviewer.engine.engine import Engine
 from interviewer.engine.phrasing import Phraser
 from interviewer.grading.corpus_encodings import load_encodings
 from interviewer.grading.grader import RubricGrader
+from interviewer.grading.polarity import PolarityScorer, make_polarity
 from interviewer.grading.score_model import ScoreModel
 from interviewer.llm import tokens
 from interviewer.llm.providers import ChatModel
@@ -115,7 +116,15 @@ class Services:
             self.corpus.rubric,
             self.answer_space.nearest_other,
             cross=self.cross_encoder,
+            polarity=self.polarity,
         )
+
+    @cached_property
+    def polarity(self) -> PolarityScorer | None:
+        """Key-point verdicts that read polarity, and the level and score fitted on them (issue 25)."""
+        if not self.settings.verifier:
+            return None
+        return make_polarity(self.settings.embeddings, self.settings.encoder_threads)
 
     @cached_property
     def grader(self) -> Grader:

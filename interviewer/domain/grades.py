@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from interviewer.domain.questions import Level, Verdict
@@ -20,6 +22,10 @@ class Criterion(BaseModel):
     """How well the answer covers the point, 0 (not at all) to 1 (fully)."""
     evidence: str = ""
     """A sentence or clause quoted verbatim from the answer, or empty when nothing supports the point."""
+    verdict: Literal["states", "contradicts", "absent"] | None = None
+    """Whether the answer states the point, says something incompatible with it, or leaves it out (None when the
+    grade did not read polarity, e.g. against a bare reference answer). A contradicted point earns nothing and its
+    evidence quotes what the answer said instead."""
 
 
 class Star(BaseModel):
@@ -42,7 +48,12 @@ class Grade(BaseModel):
     score: float = Field(ge=0, le=5)
     """0 to 5 against the question's own level (the scale's anchors are in rubrics/scale.yaml)."""
     level: Verdict
-    """The highest bar the answer meets: junior, then mid on top of it, then senior on top of that."""
+    """The level the answer demonstrates, decided from its key-point verdicts at all three levels (a model fitted
+    on labelled interview answers), whatever level the question is asked at."""
+    level_range: list[Verdict] = Field(default_factory=list)
+    """The plausible range of that level, [lowest, highest] (empty when the grade gives none)."""
+    level_probs: dict[str, float] = Field(default_factory=dict)
+    """How likely each level is, by the fitted level model."""
     asked_level: Level | None = None
     criteria: list[Criterion]
     missed: list[str] = Field(default_factory=list)

@@ -23,7 +23,9 @@ from interviewer.encoders.embeddings import Embedder
 from interviewer.grading.alignment import KnownTexts, Units, unit_features
 from interviewer.grading.features import FEATURES, Encoded, encode, pair_features, sentence_vectors
 from interviewer.grading.feedback import build_feedback, dimension_scores, read_star
-from interviewer.grading.guards import GuardResult, run_guards
+from interviewer.grading.guards import GuardResult, drop_repeats, run_guards
+from interviewer.grading.level_model import VERDICT_ORDER, plausible_range
+from interviewer.grading.polarity import MISCONCEPTION_STATED, PolarityScorer, Scored
 from interviewer.grading.score_model import ScoreModel
 
 EVIDENCE_AT = 0.4
@@ -71,8 +73,12 @@ class RubricGrader:
         rubric: Rubric | None = None,
         nearest_other: Callable[[np.ndarray, str], float] | None = None,
         cross: PairScorer | None = None,
+        polarity: PolarityScorer | None = None,
     ):
         self.embedder = embedder
+        self.polarity = polarity
+        """Reads what the answer says about each key point (states, contradicts, absent) and decides the level and
+        score from those verdicts; without it (the hashed test embeddings) the similarity matcher alone grades."""
         self.model = model
         self.cross = cross if model.cross else None
         """Re-reads the match with a bare reference answer (the model says how its verdict joins the features')."""
@@ -123,14 +129,15 @@ class RubricGrader:
         scored = self._score(target, graded, flags)
         if "injection" in flags and graded != text:
             # Never let removing (or keeping) the injected part raise the grade: take the lower of both readings.
-            full = self._score(target, text, [])
-            if full[0] < scored[0]:
-                scored = (full[0], scored[1], full[2], full[3])
-        score, p_ref, criteria, level = scored
-        score = min(score, guard.cap)
+            full = self._score(target, drop_repeats(text)[0], [])
+            if full.score < scored.score:
+                scored.score, scored.criteria, scored.level = full.score, full.criteria, full.level
+                scored.level_probs = full.level_probs
+        scored.score = min(scored.score, guard.cap)
         if guard.cap < 5.0 or "off_topic" in flags:
-            level = "none"
-        return self._finish(target, graded, score, p_ref, criteria, level, flags)
+            scored.level = "none"
+            scored.level_probs = None
+        return self._finish(target, graded, scored, flags)
 
     # -- scoring ----------------------------------------------------------------------------------------------
 
@@ -142,6 +149,9 @@ class RubricGrader:
         guard = run_guards(text, raw, target.question, ref_words, target.about_injection)
         flags = list(guard.flags)
         graded = "" if guard.cap == 0.0 else self._on_topic(target, guard.graded_text, flags)
+        graded, repeated = drop_repeats(graded)
+        if repeated:
+            flags.append("repetition")  # a copy earns nothing the first one did not
         return text, guard, flags, graded
 
     def _reference_match(
@@ -219,16 +229,10 @@ class RubricGrader:
         ]
         return np.max(np.stack(rows), axis=0)
 
-    def _score(
-        self, target: Target, text: str, flags: list[str]
-    ) -> tuple[float, float, list[Criterion], Verdict]:
+    def _score(self, target: Target, text: str, flags: list[str]) -> Scored:
         if not text.strip():
-            return (
-                0.0,
-                0.0,
-                [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points],
-                "none",
-            )
+            empty = [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points]
+            return Scored(0.0, 0.0, empty, "none")
         answer, question, parts, part_vecs, q_stems = self._encode_answer(target, text)
         p_ref = self._reference_match(target, answer, question, part_vecs, q_stems, flags)
 
@@ -239,6 +243,14 @@ class RubricGrader:
         n_points = len(target.key_points)
         refs = [*(k.text for k in target.key_points), *target.misconceptions]
         probs = self._match(units, refs, question, q_stems, n_points, target.kind)
+        if self.polarity is not None and target.level is not None:
+            scored = self.polarity.score(target, units[1].texts, probs, p_ref)
+            if "off_topic" in flags:
+                for c in scored.criteria:
+                    c.met = min(c.met, 0.05)
+            if scored.misconception >= MISCONCEPTION_STATED:
+                flags.append("misconception")
+            return scored
         criteria = []
         for kp, kp_probs in zip(target.key_points, probs[:n_points], strict=True):
             met = float(kp_probs.max())
@@ -255,7 +267,7 @@ class RubricGrader:
         if wrong:
             flags.append("misconception")
             score = max(0.0, score - MISCONCEPTION_PENALTY * wrong)
-        return score, p_ref, criteria, level
+        return Scored(score, p_ref, criteria, level, misconception=wrong)
 
     def _match(
         self,
@@ -345,37 +357,40 @@ class RubricGrader:
 
     def _zero(self, target: Target, flags: list[str]) -> Grade:
         criteria = [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points]
-        return self._finish(target, "", 0.0, 0.0, criteria, "none", flags)
+        return self._finish(target, "", Scored(0.0, 0.0, criteria, "none"), flags)
 
-    def _finish(
-        self,
-        target: Target,
-        text: str,
-        score: float,
-        p_ref: float,
-        criteria: list[Criterion],
-        level: Verdict,
-        flags: list[str],
-    ) -> Grade:
+    def _finish(self, target: Target, text: str, scored: Scored, flags: list[str]) -> Grade:
+        criteria = scored.criteria
         missed = sorted(
-            (c for c in criteria if c.met < self.bars.met_threshold),
-            key=lambda c: (LEVELS.index(c.level), -c.weight, c.met),
+            (c for c in criteria if c.met < self.bars.met_threshold or c.verdict == "contradicts"),
+            key=lambda c: (c.verdict != "contradicts", LEVELS.index(c.level), -c.weight, c.met),
         )
-        margins = [abs(2 * c.met - 1) for c in criteria] or [0.0]
-        confidence = 0.4 + 0.6 * float(np.mean(margins))
+        if scored.level_probs is not None:
+            # The level model's own belief in its verdict (its temperature is fitted so that this is calibrated).
+            confidence = float(scored.level_probs.max())
+            level_range = list(plausible_range(scored.level_probs))
+            level_probs = {
+                v: round(float(p), 3) for v, p in zip(VERDICT_ORDER, scored.level_probs, strict=True)
+            }
+        else:
+            margins = [abs(2 * c.met - 1) for c in criteria] or [0.0]
+            confidence = 0.4 + 0.6 * float(np.mean(margins))
+            level_range, level_probs = [], {}
         if flags:
             confidence *= 0.7 if set(flags) & {"injection", "keyword_list", "too_short"} else 0.9
         star = read_star(text) if target.kind == "behavioural" else None
         grade = Grade(
             question_id=target.id,
-            score=round(max(0.0, min(5.0, score)), 2),
-            level=level,
+            score=round(max(0.0, min(5.0, scored.score)), 2),
+            level=scored.level,
+            level_range=level_range,
+            level_probs=level_probs,
             asked_level=target.level,
             criteria=criteria,
             missed=[c.id for c in missed],
             flags=sorted(set(flags)),
             confidence=round(min(1.0, confidence), 3),
-            reference_similarity=round(p_ref, 3),
+            reference_similarity=round(scored.reference_match, 3),
             star=star,
         )
         grade.dimensions = dimension_scores(

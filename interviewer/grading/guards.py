@@ -163,3 +163,27 @@ def run_guards(
     if reference_words >= 8 and n < min(6, max(3, reference_words // 5)) and n < 4:
         res.flags.append("too_short")
     return res
+
+
+REPEAT_SIMILARITY = 0.85
+"""Two sentences whose content words overlap this much (Jaccard) are the same sentence said twice."""
+
+
+def drop_repeats(text: str) -> tuple[str, int]:
+    """The text less sentences that repeat an earlier one (word for word or nearly), and how many were dropped.
+
+    Saying a partial answer five times makes no new claim; without this, each copy was another chance for a key
+    point to match and for the answer to look long and on topic.
+    """
+    kept: list[str] = []
+    seen: list[set[str]] = []
+    dropped = 0
+    for sent in spans(text, clauses=False):
+        bag = {w for w in words(sent.text.lower()) if w not in STOPWORDS}
+        if len(bag) >= 3 and any(len(bag & s) / len(bag | s) >= REPEAT_SIMILARITY for s in seen):
+            dropped += 1
+            continue
+        kept.append(sent.text)
+        if len(bag) >= 3:
+            seen.append(bag)
+    return (" ".join(kept), dropped) if dropped else (text, 0)

@@ -1,0 +1,151 @@
+"""The level an answer demonstrates and its 0-5 score, as functions of its key-point verdicts.
+
+The level is reached step by step: the probability of reaching junior from the share of junior points stated (and
+contradicted), of reaching mid given junior, of reaching senior given mid; each step sees every level's shares, so
+one paraphrased junior point that the verifier missed lowers the odds instead of breaking a ladder. The weights are
+fitted on labelled interview answers (training/fit_grades.py), never set by hand. The score is a linear function of
+the same evidence relative to the level the question is asked at, fitted on the readers' scores.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from interviewer.domain.questions import LEVELS, Level, Verdict
+
+VERDICT_ORDER: tuple[Verdict, ...] = ("none", "junior", "mid", "senior")
+LEVEL_FEATURES = (
+    "states_junior",
+    "states_mid",
+    "states_senior",
+    "contra_junior",
+    "contra_mid",
+    "contra_senior",
+    "bias",
+)
+SCORE_FEATURES = (
+    "states_due",
+    "states_above",
+    "contradicted",
+    "level_vs_asked",
+    "p_none",
+    "reference_match",
+    "misconception",
+    "bias",
+)
+MODEL = "level_model.json"
+RANGE_MASS = 0.8
+"""The plausible range is the narrowest run of levels around the verdict holding this much probability."""
+
+
+def level_features(
+    levels: Sequence[str], weights: Sequence[float], states: Sequence[float], contra: Sequence[float]
+) -> np.ndarray:
+    """LEVEL_FEATURES of an answer from its key points' levels, weights and verdict probabilities."""
+    out = []
+    for values in (states, contra):
+        for lv in LEVELS:
+            w = [wt for wt, pl in zip(weights, levels, strict=True) if pl == lv]
+            v = [x for x, pl in zip(values, levels, strict=True) if pl == lv]
+            out.append(float(np.dot(w, v) / sum(w)) if w else 0.0)
+    return np.array([*out, 1.0])
+
+
+@dataclass
+class LevelModel:
+    steps: list[list[float]]
+    """Logistic weights over LEVEL_FEATURES for reaching junior, mid given junior, senior given mid."""
+    score: list[float]
+    """Linear weights over SCORE_FEATURES for the 0-5 score."""
+    temperature: float = 1.0
+    """Divides the steps' logits so that the stated confidence matches how often the level is right (fitted on
+    held-out answers)."""
+    level_features: list[str] = field(default_factory=lambda: list(LEVEL_FEATURES))
+    score_features: list[str] = field(default_factory=lambda: list(SCORE_FEATURES))
+    trained_on: str = ""
+    validation: dict[str, float] = field(default_factory=dict)
+
+    def level_probs(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities of none, junior, mid and senior."""
+        z = np.array(self.steps) @ np.asarray(x, dtype=np.float64) / self.temperature
+        reach = 1.0 / (1.0 + np.exp(-z))
+        p = np.empty(4)
+        carried = 1.0
+        for k in range(3):
+            p[k] = carried * (1.0 - reach[k])
+            carried *= reach[k]
+        p[3] = carried
+        return p
+
+    def score_of(self, x: np.ndarray) -> float:
+        return float(np.clip(np.asarray(x, dtype=np.float64) @ np.array(self.score), 0.0, 5.0))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> LevelModel | None:
+        source = path or resources.files("interviewer.data").joinpath(MODEL)
+        try:
+            data = json.loads(source.read_text(encoding="utf-8"))
+        except (FileNotFoundError, OSError):
+            return None
+        if (
+            tuple(data.get("level_features", ())) != LEVEL_FEATURES
+            or tuple(data.get("score_features", ())) != SCORE_FEATURES
+        ):
+            raise ValueError(f"{MODEL} was fitted on other features; refit it with training/fit_grades.py")
+        return cls(**data)
+
+
+def score_features(
+    asked: Level,
+    levels: Sequence[str],
+    weights: Sequence[float],
+    states: Sequence[float],
+    contra: Sequence[float],
+    level_p: np.ndarray,
+    reference_match: float,
+    misconception: float,
+) -> np.ndarray:
+    """SCORE_FEATURES of an answer to a question asked at `asked`."""
+    rank = LEVELS.index(asked)
+    due = [i for i, lv in enumerate(levels) if LEVELS.index(lv) <= rank]
+    above = [i for i, lv in enumerate(levels) if LEVELS.index(lv) > rank]
+
+    def share(idx: list[int], values: Sequence[float]) -> float:
+        w = sum(weights[i] for i in idx)
+        return sum(weights[i] * values[i] for i in idx) / w if w else 0.0
+
+    expected = float(np.dot(level_p, np.arange(4)))
+    return np.array(
+        [
+            share(due, states),
+            share(above, states),
+            share(list(range(len(levels))), contra),
+            expected - (rank + 1),
+            float(level_p[0]),
+            reference_match,
+            misconception,
+            1.0,
+        ]
+    )
+
+
+def plausible_range(p: np.ndarray, mass: float = RANGE_MASS) -> tuple[str, str]:
+    """The narrowest contiguous run of levels around the most likely one that holds `mass` of the probability."""
+    lo = hi = int(np.argmax(p))
+    while p[lo : hi + 1].sum() < mass:
+        left = p[lo - 1] if lo > 0 else -1.0
+        right = p[hi + 1] if hi < len(p) - 1 else -1.0
+        if left >= right:
+            lo -= 1
+        else:
+            hi += 1
+    return VERDICT_ORDER[lo], VERDICT_ORDER[hi]

@@ -1,0 +1,135 @@
+"""Key-point verdicts, the level model and repetition, with a scripted verifier (no model needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from interviewer.domain.questions import KeyPoint
+from interviewer.domain.target import Target
+from interviewer.grading.guards import drop_repeats
+from interviewer.grading.level_model import (
+    LEVEL_FEATURES,
+    SCORE_FEATURES,
+    LevelModel,
+    level_features,
+    plausible_range,
+)
+from interviewer.grading.polarity import PolarityScorer
+from interviewer.grading.verdicts import read_points
+
+
+class ScriptedVerifier:
+    """Says `states` for units containing the point's marker word, `contradicts` for units that negate it."""
+
+    name = "scripted"
+
+    def probs(self, point: str, unit: str) -> np.ndarray:
+        marker = point.split()[0].lower()
+        text = unit.lower()
+        if marker in text and " not " in f" {text} ":
+            return np.array([0.05, 0.05, 0.9])
+        if marker in text:
+            return np.array([0.05, 0.9, 0.05])
+        return np.array([0.9, 0.05, 0.05])
+
+
+def _target() -> Target:
+    kps = [
+        KeyPoint(id="cache", level="junior", text="caching keeps past keys and values for reuse"),
+        KeyPoint(id="memory", level="mid", text="memory grows linearly with the sequence length"),
+        KeyPoint(id="paging", level="senior", text="paging stores the cache in fixed blocks"),
+    ]
+    return Target(
+        id="q",
+        question="What does the KV cache do?",
+        references=["..."],
+        key_points=kps,
+        level="junior",
+        misconceptions=("recompute everything at each step",),
+    )
+
+
+def _model() -> LevelModel:
+    # Reaching a level needs most of that level's points and none of its contradictions; the score follows the
+    # points stated at or below the asked level.
+    steps = [
+        [8, 0, 0, -8, 0, 0, -4],
+        [0, 8, 0, 0, -8, 0, -4],
+        [0, 0, 8, 0, 0, -8, -4],
+    ]
+    score = [3.0, 1.0, -2.0, 0.5, -1.0, 0.0, -1.0, 0.5]
+    return LevelModel(steps=[list(map(float, s)) for s in steps], score=score)
+
+
+def test_a_negated_point_is_contradicted_earns_nothing_and_quotes_the_answer():
+    scorer = PolarityScorer(ScriptedVerifier(), None, _model())
+    units = ["Caching does not keep anything between steps.", "Memory grows with length."]
+    match = np.array([[0.9, 0.1], [0.1, 0.9], [0.2, 0.1], [0.1, 0.1]])
+    out = scorer.score(_target(), units, match, 0.5)
+    by_id = {c.id: c for c in out.criteria}
+    assert by_id["cache"].verdict == "contradicts" and by_id["cache"].met == 0.0
+    assert by_id["cache"].evidence == units[0]
+    assert by_id["memory"].verdict == "states" and by_id["memory"].met > 0.5
+    assert by_id["paging"].verdict == "absent" and by_id["paging"].evidence == ""
+    assert out.level == "none"  # the junior point is contradicted: no level, however good the rest
+
+
+def test_the_level_follows_the_verdicts_at_all_three_levels():
+    scorer = PolarityScorer(ScriptedVerifier(), None, _model())
+    units = ["Caching keeps keys.", "Memory grows linearly.", "Paging uses blocks."]
+    match = np.eye(4, 3)
+    full = scorer.score(_target(), units, match, 0.8)
+    assert full.level == "senior"
+    junior_only = scorer.score(_target(), units[:1], match[:, :1], 0.8)
+    assert junior_only.level == "junior"  # a complete junior answer earns junior, whatever it leaves out above
+    assert full.score > junior_only.score
+
+
+def test_a_misconception_counts_only_when_the_verifier_reads_it_stated():
+    scorer = PolarityScorer(ScriptedVerifier(), None, _model())
+    match = np.array([[0.1], [0.1], [0.1], [0.95]])
+    stated = scorer.score(_target(), ["Recompute everything at each step, always."], match, 0.5)
+    rebutted = scorer.score(_target(), ["We do not recompute everything at each step."], match, 0.5)
+    assert stated.misconception > 0.8
+    assert rebutted.misconception < 0.2
+
+
+def test_read_points_reads_only_the_top_units():
+    calls: list[str] = []
+
+    class Counting(ScriptedVerifier):
+        def probs(self, point: str, unit: str) -> np.ndarray:
+            calls.append(unit)
+            return super().probs(point, unit)
+
+    units = [f"unit {i}" for i in range(6)]
+    match = np.tile(np.linspace(0, 1, 6), (2, 1))
+    read_points(Counting(), ["a point", "b point"], units, match, None, top=2)
+    assert sorted(set(calls)) == ["unit 4", "unit 5"] and len(calls) == 4
+
+
+def test_level_probabilities_sum_to_one_and_the_range_holds_their_mass():
+    model = _model()
+    for x in np.random.default_rng(0).random((20, len(LEVEL_FEATURES))):
+        x[-1] = 1.0
+        p = model.level_probs(x)
+        assert p.sum() == pytest.approx(1.0) and (p >= 0).all()
+        lo, hi = plausible_range(p)
+        order = ["none", "junior", "mid", "senior"]
+        assert p[order.index(lo) : order.index(hi) + 1].sum() >= 0.8 - 1e-9
+    assert len(SCORE_FEATURES) == len(model.score)
+
+
+def test_level_features_weigh_points_within_their_level():
+    x = level_features(["junior", "junior", "mid"], [2.0, 1.0, 1.0], [1.0, 0.0, 0.5], [0.0, 1.0, 0.0])
+    assert x[:3] == pytest.approx([2 / 3, 0.5, 0.0])
+    assert x[3:6] == pytest.approx([1 / 3, 0.0, 0.0])
+
+
+def test_a_repeated_sentence_is_read_once():
+    once = "Dropout randomly zeroes activations during training so the network cannot rely on one unit."
+    text, dropped = drop_repeats(" ".join([once] * 5))
+    assert dropped == 4 and text == once
+    varied = "Precision is TP over predicted positives. Recall is TP over actual positives."
+    assert drop_repeats(varied) == (varied, 0)
