@@ -252,6 +252,7 @@ class Services:
                 lambda: self.embedder.embed(["warm up"]),
                 lambda: (self.grader, self.answer_space.vectors),
                 self.load_encodings,  # stored by `interviewer index`; encoding them here would take the cores
+                lambda: self.engine.planner.match.warm(),  # job-description steering reads those encodings
                 tokens.encoding,  # tiktoken reads its BPE file (0.3 s) at first use: not in a first turn
                 self.runner.log_warnings,  # probes the sandbox once, so /ready can report it
             ),

@@ -1,27 +1,32 @@
 """Choose the next question: right level and kind, a topic not yet covered, close to the job description.
 
-Closeness to the job description is retrieved from the Chroma index; when the index cannot be reached (a Chroma
-server down mid-session), it is computed from the corpus in memory instead, so the interview goes on.
+How well each question fits a job description comes from job_match (the posting's requirements against every
+phrasing of each question, read from the index's stored vectors when it is up, encoded here when it is not).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 import zlib
-from collections import Counter, OrderedDict
+from collections import Counter
 from typing import Any
 
 import numpy as np
 
 from interviewer.corpus.loader import Corpus
 from interviewer.domain.questions import LEVELS, Level, Question, Scenario, Track
-from interviewer.domain.session import SessionState
+from interviewer.domain.session import ItemState, SessionState, Setup
+from interviewer.engine.job_match import JobMatch
 
-log = logging.getLogger(__name__)
-RETRIEVED_JDS = 64  # job descriptions whose retrieved relevance is kept in memory
-INDEX_PAUSE_S = 30.0  # after a failed retrieval, rank from memory this long before asking the index again
+SPREAD = 1.0  # score taken off a question per question already asked on its topic
+SPREAD_JD = 0.6  # with a posting: a topic it is about may come up twice
+TOPIC_PULL = 0.5  # with a posting: weight of the topic's fit, next to the question's own
+VARIETY = 0.3  # random share of the score, so two sessions differ
+VARIETY_JD = 0.15
+# A scenario takes the case slot when it fits the posting no worse than SCENARIO_MARGIN deviations below the best
+# case question at the session's level, or fits it SCENARIO_FIT deviations above the mean question (it shares the
+# track's case slots with case questions); otherwise a case question fits the posting better.
+SCENARIO_MARGIN = 0.5
+SCENARIO_FIT = 1.5
 
 
 def kind_plan(track: Track, n: int, with_scenario: bool) -> list[str]:
@@ -50,19 +55,9 @@ class Planner:
     def __init__(self, corpus: Corpus, embedder: Any, index: Any = None, only: set[str] | None = None):
         self.corpus = corpus
         self.embedder = embedder
-        self.index = index
         self.only = only
         """When set, only these question ids are asked (the simulation's scripted candidates use it)."""
-        self._vecs: np.ndarray | None = None
-        self._retrieved: OrderedDict[str, dict[str, float]] = OrderedDict()
-        self._retrieved_lock = threading.Lock()
-        self._index_down_until = 0.0
-        """While the index is known to be down, turns do not wait on it (a circuit breaker)."""
-
-    def _question_vectors(self) -> np.ndarray:
-        if self._vecs is None:
-            self._vecs = self.embedder.embed([q.text for q in self.corpus.questions])
-        return self._vecs
+        self.match = JobMatch(corpus, embedder, index)
 
     def slots(self, state: SessionState) -> list[str]:
         track = self.corpus.track(state.setup.track)
@@ -71,22 +66,44 @@ class Planner:
         )
         return kind_plan(track, state.setup.questions, use_scenario)
 
+    def best_track(self, job_description: str, level: Level = "mid", length: int = 6) -> str:
+        """The track whose session would fit a job description best: the mean fit of the questions a session of
+        `length` at `level` would ask on it (`general` without a posting). The general track holds every topic,
+        so it is the baseline, not a candidate."""
+        jd = job_description.strip()
+        if not jd:
+            return "general"
+        prof = self.match.profile(jd)
+        fits = {**prof.standardised(prof.questions), **prof.standardised(prof.scenarios)}
+
+        def session_fit(track: str) -> float:
+            planned = self.preview(Setup(level=level, track=track, questions=length, job_description=jd))
+            return float(np.mean([fits[p["question_id"]] for p in planned])) if planned else -np.inf
+
+        others = [t.id for t in self.corpus.tracks if t.id != "general"]
+        return max(others, key=session_fit) if others else "general"
+
     def next_scenario(self, state: SessionState) -> Scenario | None:
+        """The scenario for the session's case slot; None when a case question fits the posting better."""
         done = {i.id.split("#")[0] for i in state.items}
         options = [s for s in self.corpus.scenarios if s.id not in done and state.current_level in s.levels]
         if not options:
             return None
         track = self.corpus.track(state.setup.track)
-        jd = self._jd_vec(state)
-        if jd is not None:
-            vecs = self.embedder.embed([s.brief for s in options])
-            return options[int(np.argmax(vecs @ jd))]
+        jd = state.setup.job_description.strip()
+        if jd:
+            prof = self.match.profile(jd)
+            fits = prof.standardised(prof.scenarios)
+            best = max(options, key=lambda s: fits[s.id])
+            cases = [
+                q.id
+                for q in self.corpus.questions
+                if q.kind == "case" and q.level == state.current_level and q.topic in track.topics
+            ]
+            best_case = max((prof.standardised(prof.questions)[i] for i in cases), default=-np.inf)
+            return best if fits[best.id] >= min(best_case - SCENARIO_MARGIN, SCENARIO_FIT) else None
         in_track = [s for s in options if s.topic in track.topics] or options
         return in_track[zlib.crc32(state.id.encode()) % len(in_track)]
-
-    def _jd_vec(self, state: SessionState) -> np.ndarray | None:
-        jd = state.setup.job_description.strip()
-        return self.embedder.embed([jd[:2000]])[0] if jd else None
 
     def next_question(self, state: SessionState, kind: str) -> Question | None:
         """Best unasked question for the current level and slot kind; relaxes kind, then level, when none is left."""
@@ -97,8 +114,8 @@ class Planner:
         for level in levels:
             for want_kind in (kind, None):
                 pool = [
-                    (i, q)
-                    for i, q in enumerate(self.corpus.questions)
+                    q
+                    for q in self.corpus.questions
                     if q.level == level
                     and q.topic in track.topics
                     and q.id not in asked
@@ -110,55 +127,52 @@ class Planner:
                     return self._rank(state, pool, covered)
         return None
 
-    def jd_relevance(self, state: SessionState, pool: list[tuple[int, Question]]) -> np.ndarray:
-        """Cosine similarity of each pooled question to the job description (zeros without one)."""
-        jd = state.setup.job_description.strip()[:2000]
-        if not jd:
-            return np.zeros(len(pool))
-        if self.index is not None and time.monotonic() >= self._index_down_until:
-            try:
-                found = self._retrieve(jd)
-                return np.array([found.get(q.id, 0.0) for _, q in pool])
-            except Exception as exc:  # the index is a service that can be down; the corpus is in memory
-                self._index_down_until = time.monotonic() + INDEX_PAUSE_S
-                log.warning(
-                    "retrieval from the index failed (%s); ranking from the corpus in memory for %.0f s",
-                    exc,
-                    INDEX_PAUSE_S,
+    def preview(self, setup: Setup) -> list[dict[str, str]]:
+        """The questions a session with `setup` would be asked if the level never moved (no answers needed):
+        id, text, kind (`scenario` for a case scenario) and topic of each."""
+        seed = f"{zlib.crc32(setup.model_dump_json().encode()):08x}"  # the same setup, the same preview
+        state = SessionState(id=seed, setup=setup, current_level=setup.level)
+        out: list[dict[str, str]] = []
+        for kind in self.slots(state):
+            scenario = self.next_scenario(state) if kind == "scenario" else None
+            if scenario is not None:
+                state.items.append(
+                    ItemState(id=f"{scenario.id}#0", level=setup.level, topic=scenario.topic, kind="case")
                 )
-        vec = self.embedder.embed([jd])[0]
-        return np.asarray(self._question_vectors()[[i for i, _ in pool]] @ vec)
+                out.append(
+                    {
+                        "question_id": scenario.id,
+                        "question_text": f"{scenario.title}. {scenario.brief.strip()}",
+                        "kind": "scenario",
+                        "topic": scenario.topic,
+                    }
+                )
+                continue
+            q = self.next_question(state, "case" if kind == "scenario" else kind)
+            if q is None:
+                break
+            state.items.append(ItemState(id=q.id, level=q.level, topic=q.topic, kind=q.kind))
+            out.append({"question_id": q.id, "question_text": q.text, "kind": q.kind, "topic": q.topic})
+        return out
 
-    def _retrieve(self, jd: str) -> dict[str, float]:
-        """Every question's similarity to `jd` from the index: of the question's own text, as the in-memory
-        fallback computes it (aliases are other phrasings for search, not other questions)."""
-        with self._retrieved_lock:
-            if jd in self._retrieved:
-                self._retrieved.move_to_end(jd)
-                return self._retrieved[jd]
-        hits = self.index.query("questions", jd, k=self.index.count("questions"))
-        found: dict[str, float] = {}
-        for h in hits:
-            if h["id"] == (h.get("question") or h["id"]):
-                found[h["id"]] = 1.0 - h["distance"]
-        with self._retrieved_lock:
-            self._retrieved[jd] = found
-            while len(self._retrieved) > RETRIEVED_JDS:
-                self._retrieved.popitem(last=False)
-        return found
-
-    def _rank(self, state: SessionState, pool: list[tuple[int, Question]], covered: Counter[str]) -> Question:
-        sims = self.jd_relevance(state, pool)
+    def _rank(self, state: SessionState, pool: list[Question], covered: Counter[str]) -> Question:
+        jd = state.setup.job_description.strip()
         seed = zlib.crc32(f"{state.id}:{len(state.items)}".encode())
         rng = np.random.default_rng(seed)
+        fit: dict[str, float] = {}
+        topic_fit: dict[str, float] = {}
+        if jd:
+            prof = self.match.profile(jd)
+            fit, topic_fit = prof.standardised(prof.questions), prof.standardised(prof.topics)
+        spread, variety = (SPREAD_JD, VARIETY_JD) if jd else (SPREAD, VARIETY)
         scores = []
-        for (_, q), sim in zip(pool, sims, strict=True):
-            s = -1.0 * covered[q.topic]  # spread over competencies
+        for q in pool:
+            s = -spread * covered[q.topic]  # spread over competencies
             s += 0.8 if q.topic in state.steer_topics and covered[q.topic] == 0 else 0.0
-            s += 2.0 * float(sim)  # lean toward the job description
-            s += 0.3 * rng.random()  # variety between sessions
+            s += fit.get(q.id, 0.0) + TOPIC_PULL * topic_fit.get(q.topic, 0.0)  # lean toward the posting
+            s += variety * rng.random()  # variety between sessions
             scores.append(s)
-        return pool[int(np.argmax(scores))][1]
+        return pool[int(np.argmax(scores))]
 
 
 def level_after(state: SessionState, score: float, verdict: str, asked: Level) -> tuple[Level, int]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from interviewer.config import Settings
 from interviewer.corpus.loader import Corpus
 from interviewer.encoders.embeddings import Embedder
@@ -243,6 +245,14 @@ class VectorIndex:
         bar.close()
         for d in todo:
             stats["updated" if d.id in have else "added"] += 1
+
+    def vectors(self, name: str) -> dict[str, np.ndarray]:
+        """Every stored document's text and its vector, read without running the encoder."""
+        with reaching(self.settings):
+            got = self.collection(name).get(include=["documents", "embeddings"])
+        return {
+            d: np.asarray(e, dtype=np.float32) for d, e in zip(got["documents"], got["embeddings"], strict=True)
+        }
 
     def query(
         self, name: str, text: str, k: int = 5, where: dict[str, Any] | None = None

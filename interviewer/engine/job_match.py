@@ -1,0 +1,152 @@
+"""How closely each question, topic, scenario and track fits a job description.
+
+A posting is many requirements, and one embedding of the whole text (cut at the encoder's 256 pieces) is mostly
+its first paragraph. So the posting is cut into its lines and sentences, and each question is matched through all
+its phrasings (text, search aliases, key points): a question fits when a few of the posting's requirements are
+close to something the question asks about. Topics are scored from the questions they hold, so the planner can
+lean toward the posting's topics as well as its questions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from interviewer.corpus.loader import Corpus
+from interviewer.encoders.embeddings import Embedder
+
+log = logging.getLogger(__name__)
+PROFILES_KEPT = 64  # job descriptions whose profile is kept in memory
+# A question's fit is the mean of its best matches with this many of the posting's requirements.
+TOP_CHUNKS = 3
+PASSAGE_BATCH = 32  # small steps, as the encoder's own store does: live grades get the model between them
+MIN_WORDS = 4  # shorter lines ("About us", "Nice to have") say nothing about the work
+MAX_CHUNKS = 60
+TOPIC_TOP = 3  # a topic's fit is the mean fit of its best questions
+_SPLIT = re.compile(r"(?:\n+|(?<=[.;!?])\s+)")
+_BULLET = re.compile(r"^[\s\-*•·–>#\d.)]+")
+
+
+def requirements(jd: str) -> list[str]:
+    """The posting's lines and sentences that have enough words to state a requirement."""
+    out = []
+    for raw in _SPLIT.split(jd):
+        text = _BULLET.sub("", raw).strip()
+        if len(re.findall(r"[A-Za-z]{2,}", text)) >= MIN_WORDS:
+            out.append(text[:400])
+    return list(dict.fromkeys(out))[:MAX_CHUNKS]
+
+
+@dataclass
+class JobProfile:
+    """The fit of the corpus to one job description; every figure is a cosine-based score (higher fits better)."""
+
+    questions: dict[str, float] = field(default_factory=dict)
+    topics: dict[str, float] = field(default_factory=dict)
+    scenarios: dict[str, float] = field(default_factory=dict)
+
+    def standardised(self, values: dict[str, float]) -> dict[str, float]:
+        """`values` as z-scores over the questions' fits, so weights mean the same for every posting."""
+        arr = np.array(list(self.questions.values()) or [0.0])
+        mean, std = float(arr.mean()), float(arr.std()) or 1.0
+        return {k: (v - mean) / std for k, v in values.items()}
+
+
+class JobMatch:
+    """Scores the corpus against job descriptions; the corpus side is encoded once, the posting per call."""
+
+    def __init__(self, corpus: Corpus, embedder: Embedder, index: Any = None):
+        self.corpus = corpus
+        self.embedder = embedder
+        self.index = index
+        self._facets: tuple[np.ndarray, list[str]] | None = None
+        self._profiles: OrderedDict[str, JobProfile] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def profile(self, jd: str) -> JobProfile:
+        jd = jd.strip()
+        with self._lock:
+            if jd in self._profiles:
+                self._profiles.move_to_end(jd)
+                return self._profiles[jd]
+        found = self._score(jd) if jd else JobProfile()
+        with self._lock:
+            self._profiles[jd] = found
+            while len(self._profiles) > PROFILES_KEPT:
+                self._profiles.popitem(last=False)
+        return found
+
+    def warm(self) -> None:
+        """Encode the corpus side now (start-up), not in the first session with a job description."""
+        self._corpus_facets()
+
+    # -- scoring ----------------------------------------------------------------------------------------------
+
+    def _score(self, jd: str) -> JobProfile:
+        chunks = requirements(jd) or [jd[:2000]]
+        vecs, owners = self._corpus_facets()
+        sims = self.embedder.embed(chunks) @ vecs.T  # (requirements, phrasings)
+        best: dict[str, np.ndarray] = {}
+        for col, owner in enumerate(owners):  # each item's closest phrasing, per requirement
+            cur = best.get(owner)
+            best[owner] = sims[:, col] if cur is None else np.maximum(cur, sims[:, col])
+        k = min(TOP_CHUNKS, len(chunks))
+        fit = {owner: float(np.sort(v)[-k:].mean()) for owner, v in best.items()}
+        questions = {q.id: fit[q.id] for q in self.corpus.questions}
+        by_topic: dict[str, list[float]] = {}
+        for q in self.corpus.questions:
+            by_topic.setdefault(q.topic, []).append(questions[q.id])
+        topics = {t: float(np.mean(sorted(v, reverse=True)[:TOPIC_TOP])) for t, v in by_topic.items()}
+        scenarios = {s.id: fit[f"scenario:{s.id}"] for s in self.corpus.scenarios}
+        return JobProfile(questions=questions, topics=topics, scenarios=scenarios)
+
+    def _corpus_facets(self) -> tuple[np.ndarray, list[str]]:
+        """Unit vectors of every phrasing of every question and scenario, and whose phrasing each row is."""
+        with self._lock:
+            if self._facets is not None:
+                return self._facets
+        texts: list[str] = []
+        owners: list[str] = []
+        for q in self.corpus.questions:
+            for t in [q.text, *q.aliases, *(k.text for k in q.key_points)]:
+                texts.append(t)
+                owners.append(q.id)
+        for s in self.corpus.scenarios:
+            # What the case is about, not its stages: every case has data, model and evaluation stages.
+            for t in [s.title, *requirements(s.brief)]:
+                texts.append(t)
+                owners.append(f"scenario:{s.id}")
+        vecs = self._encode(texts)
+        with self._lock:
+            self._facets = (vecs, owners)
+        return self._facets
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Vectors of `texts`: the index's stored ones where it has them, then the stored grading encodings
+        (key points), and the encoder for the rest."""
+        known: dict[str, np.ndarray] = {}
+        if self.index is not None:
+            try:
+                known.update(self.index.vectors("questions"))
+            except Exception as exc:  # the index is a service that can be down; the encoder is in-process
+                log.warning("reading question vectors from the index failed (%s); encoding them here", exc)
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        passages = getattr(self.embedder, "passages", None)
+        for start in range(0, len(todo), PASSAGE_BATCH):
+            if passages is None:
+                break
+            try:
+                got = passages(todo[start : start + PASSAGE_BATCH])
+            except KeyError:  # another thread's grade evicted a cached passage mid-call: encode these below
+                continue
+            known.update((p.text, p.vec) for p in got if p.single_window)
+        rest = [t for t in todo if t not in known]
+        if rest:
+            known.update(zip(rest, self.embedder.embed(rest), strict=True))
+        return np.stack([known[t] for t in texts]).astype(np.float32)

@@ -1,0 +1,68 @@
+"""Job-description steering: the posting's requirements against every phrasing of each question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from interviewer.domain.session import Setup
+from interviewer.engine.job_match import JobMatch, requirements
+from interviewer.engine.planner import Planner
+
+JDS = {
+    j["id"]: j
+    for j in yaml.safe_load(Path("tests/data/job_descriptions.yaml").read_text())["job_descriptions"]
+}
+
+
+def test_a_posting_is_cut_into_the_lines_that_state_requirements():
+    jd = "About us\n\n- Build the retrieval pipeline for our help centre.\n* Nice to have\nWe ship weekly. We test."
+    assert requirements(jd) == ["Build the retrieval pipeline for our help centre."]
+
+
+def test_the_support_bot_posting_gets_the_customer_support_scenario(services):
+    """The issue's example: a RAG support-bot posting got the job-matching case, not the support scenario."""
+    planner = Planner(services.corpus, services.embedder, services.index)
+    jd = JDS["jd-rag-support-mid"]
+    planned = planner.preview(Setup(level="mid", track="general", questions=6, job_description=jd["text"]))
+    assert len(planned) == 6
+    scenarios = [p["question_id"] for p in planned if p["kind"] == "scenario"]
+    assert scenarios == ["customer-support-chatbot"], planned
+    assert sum(p["topic"] == "prompting_rag" for p in planned) >= 2, planned
+
+
+def test_the_best_track_follows_the_posting(services):
+    planner = Planner(services.corpus, services.embedder, services.index)
+    post_training = JDS["jd-post-training-mid"]["text"]
+    assert planner.best_track(post_training, "mid") == "llm-engineer"
+    text_analytics = JDS["jd-ds-nlp-junior"]["text"]
+    assert planner.best_track(text_analytics, "junior") in ("nlp-engineer", "ml-foundations")
+    assert planner.best_track("") == "general"
+
+
+def test_a_posting_with_no_matching_scenario_gets_a_case_question(services):
+    """A scenario takes the case slot only when it fits the posting about as well as a case question would."""
+    planner = Planner(services.corpus, services.embedder, services.index)
+    jd = (
+        "Fine-tune small open-weight language models on our instruction data with LoRA and QLoRA.\n"
+        "Build and clean the supervised fine-tuning datasets and run preference tuning with DPO.\n"
+        "Evaluate each checkpoint against the base model before it ships."
+    )
+    planned = planner.preview(Setup(level="mid", track="general", questions=6, job_description=jd))
+    kinds = [p["kind"] for p in planned]
+    assert "scenario" not in kinds and "case" in kinds, planned
+
+
+class _DownIndex:
+    def vectors(self, name):
+        raise ConnectionError("Chroma server is down")
+
+
+def test_steering_works_from_memory_when_the_index_is_down(services, caplog):
+    down = JobMatch(services.corpus, services.embedder, _DownIndex())
+    up = JobMatch(services.corpus, services.embedder, services.index)
+    jd = JDS["jd-agents-mid"]["text"]
+    a, b = down.profile(jd).questions, up.profile(jd).questions
+    assert "reading question vectors from the index failed" in caplog.text
+    assert max(abs(a[k] - b[k]) for k in a) < 1e-3  # the same vectors, encoded here
