@@ -161,6 +161,26 @@ def test_app_processes_starting_together_on_a_new_database_all_start(empty_url):
     assert versions == list(range(1, max(v for v, _ in MIGRATIONS) + 1))
 
 
+def test_a_new_sqlite_file_being_written_in_rollback_mode_does_not_stop_start_up(tmp_path):
+    """The start-up race, made certain: while another connection writes to a file still in rollback mode,
+    SQLite refuses `PRAGMA journal_mode=WAL` at once (no busy wait); start-up must wait and go on."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "fresh.sqlite"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)  # committed from a timer
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE outside (x)")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):  # what each app process used to run first
+        sqlite3.connect(path, timeout=5).execute("PRAGMA journal_mode=WAL")
+    threading.Timer(1.0, lambda: other.execute("COMMIT")).start()
+    store = Storage(f"sqlite:///{path}")
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert store.migrate() == max(v for v, _ in MIGRATIONS)
+
+
 def test_migrations_upgrade_an_old_database_and_keep_its_data(store, services):
     s, _ = SessionService(services.engine, store).start("iv", Setup(questions=1))
     with store.engine.begin() as conn:  # pretend it was written by version 1 of the schema

@@ -27,7 +27,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from interviewer.domain.session import SessionState
-from interviewer.storage.database import lock_for_migration, private_sqlite_file, sqlite_pragmas
+from interviewer.storage.database import (
+    lock_for_migration,
+    private_sqlite_file,
+    sqlite_pragmas,
+    sqlite_setup_lock,
+    use_wal,
+)
 from interviewer.storage.profile_queries import ProfileRows
 from interviewer.storage.recruiter_rows import RecruiterRows
 from interviewer.storage.schema import (
@@ -108,12 +114,18 @@ class Storage(ProfileRows, RecruiterRows):
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         self.engine: Engine = create_engine(url, **kwargs)
-        if url.startswith("sqlite"):
-            private_sqlite_file(self.engine.url.database)
-            event.listen(self.engine, "connect", sqlite_pragmas)
-        self.migrate()
-        if url.startswith("sqlite"):
-            private_sqlite_file(self.engine.url.database)  # the WAL and shared-memory files made just now
+        if not url.startswith("sqlite"):
+            self.migrate()
+            return
+        database = self.engine.url.database
+        event.listen(self.engine, "connect", sqlite_pragmas)
+        with sqlite_setup_lock(database):  # one process at a time sets a new file up; see database.py
+            private_sqlite_file(database)
+            if database and database != ":memory:":
+                with self.engine.connect() as conn:
+                    use_wal(conn.connection.driver_connection)
+            self.migrate()
+            private_sqlite_file(database)  # the WAL and shared-memory files made just now
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
