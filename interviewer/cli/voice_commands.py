@@ -50,7 +50,7 @@ def cmd_transcribe(args: argparse.Namespace) -> None:
         raise SystemExit(2) from None
     data = result.model_dump()
     data["load_seconds"] = round(load_s, 3)
-    data["delivery"] = measure(result.words, result.audio_seconds, args.timer).model_dump()
+    data["delivery"] = measure(result.words, result.audio_seconds, args.timer, result.silences).model_dump()
     emit(args, data, lambda: result.text)
 
 

@@ -121,7 +121,9 @@ class VoiceService:
         except WeightsError as exc:
             self.stt_off_reason = str(exc)
             raise VoiceInputError(f"Voice answers are off: {exc}. Type your answer instead.") from None
-        delivery = measure(transcript.words, transcript.audio_seconds, state.setup.timer_s)
+        delivery = measure(
+            transcript.words, transcript.audio_seconds, state.setup.timer_s, transcript.silences
+        )
         kept = keep and self.voice.store_audio
         record = {"item": state.items[-1].id if state.items else "", "delivery": delivery.model_dump()}
         self.store.add(caller.profile, state.id, record, audio if kept else None)

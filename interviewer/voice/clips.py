@@ -84,3 +84,58 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
         for j, h in enumerate(hyp, 1):
             prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
     return row[-1] / max(len(ref), 1)
+
+
+DELIVERY_CLIPS: list[tuple[list[str | float], int, int]] = [
+    # (pieces, filler words, pauses of 2 s or more). Fillers: um, uh, "So," opening a sentence, "like," and
+    # "you know," set off by commas (delivery.py's rules); silences below 2 s are not long pauses.
+    (["I would start with a simple baseline.", 2.5, "Then I would compare it with a larger model."], 0, 1),
+    (
+        ["Um, I would start with a simple baseline.", 0.6, "Then I would compare it with a larger model."],
+        1,
+        0,
+    ),
+    (["So, the loss goes down, um, but the validation error goes up.", 3.0, "That is overfitting."], 2, 1),
+    (
+        [
+            "Uh, regularization helps.",
+            2.2,
+            "Um, dropout and weight decay are common.",
+            2.8,
+            "Uh, so is early stopping.",
+        ],
+        3,
+        2,
+    ),
+    (["A tokenizer splits text into pieces.", 1.0, "The model reads their ids."], 0, 0),
+    (["Um.", 2.5, "Attention compares each word with every other word."], 1, 1),
+    (["You know, the retriever finds passages first.", 0.8, "Then the reader answers from them."], 1, 0),
+    (
+        ["I think, um, the learning rate was too high.", 3.5, "Uh, we lowered it and training was stable."],
+        2,
+        1,
+    ),
+    (["Precision counts the false alarms.", 0.5, "Recall counts the misses.", 2.4, "Um, both matter."], 1, 1),
+    (
+        [
+            "So, um, we shipped it behind a flag.",
+            1.2,
+            "Then, uh, we watched the error rate.",
+            3.0,
+            "It held.",
+        ],
+        3,
+        1,
+    ),
+    (["Batching raises throughput on the GPU.", 2.6, "But it adds latency for each request."], 0, 1),
+    (["Uh, I am not sure.", 4.0, "Um, maybe the data was leaking from the test set."], 2, 1),
+]
+
+WER_SENTENCES = [
+    "I would start with a simple baseline and then compare it with a larger model.",
+    "The validation loss went up while the training loss kept going down, so the model was overfitting.",
+    "We split the documents into short passages and stored their embeddings in a vector index.",
+    "A confusion matrix shows which classes the model mixes up most often.",
+    "We lowered the learning rate and added warmup, and training became stable again.",
+    "Latency matters more than throughput for a chat product, so we kept the batches small.",
+]

@@ -3,8 +3,9 @@
 Fillers: "um", "uh", "er", "hmm" (Whisper keeps them with the disfluent prompt of stt.py) always count; "like",
 "so", "you know" and "I mean" count only when set off by commas or opening a sentence with a comma ("So, ...",
 "..., like, ..."), which is how Whisper punctuates them as fillers and not as words of the sentence ("I like
-transformers" is not a filler). Pauses: gaps between words of at least PAUSE_S; silence before the first word is
-thinking time and is not counted. None of this changes the content score.
+transformers" is not a filler). Pauses: silences of at least PAUSE_S inside the speech, read from the audio's level (stt.py),
+or from the gaps between words when noise hides them; silence before the first sound is thinking time and is not
+counted. None of this changes the content score.
 """
 
 from __future__ import annotations
@@ -111,12 +112,15 @@ def pauses(words: Sequence[Word], at_least: float = PAUSE_S) -> list[float]:
     return [round(b.start - a.end, 2) for a, b in itertools.pairwise(words) if b.start - a.end >= at_least]
 
 
-def measure(words: Sequence[Word], audio_seconds: float, timer_s: int = 0) -> Delivery:
+def measure(
+    words: Sequence[Word], audio_seconds: float, timer_s: int = 0, silences: list[float] | None = None
+) -> Delivery:
+    """The delivery of one answer; pauses from the audio's `silences` when known, else from the word gaps."""
     fillers = count_fillers(words)
     n_fillers = sum(fillers.values())
     spoken = max(len(words) - n_fillers, 0)
     span = (words[-1].end - words[0].start) if words else 0.0
-    gaps = pauses(words)
+    gaps = silences if silences is not None else pauses(words)
     return Delivery(
         words=spoken,
         wpm=round(spoken / (span / 60.0), 1) if span > 0 else 0.0,

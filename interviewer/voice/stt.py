@@ -44,6 +44,11 @@ class Transcript(BaseModel):
     audio_seconds: float = Field(description="Length of the recording.")
     seconds: float = Field(description="Time spent transcribing, model load excluded.")
     words: list[Word] = Field(default_factory=list)
+    silences: list[float] | None = Field(
+        default=None,
+        description="Silent stretches of 2 s or more between the first and last sound, read from the audio's"
+        " level; None when the noise floor is too close to the speech to tell.",
+    )
 
 
 def read_audio(path: Path, max_seconds: float) -> np.ndarray:
@@ -95,6 +100,32 @@ def _too_long(seconds: float, max_seconds: float) -> str:
         f"The recording is {seconds / 60:.1f} minutes long; answers are capped at {max_seconds / 60:g} minutes."
         " Record a shorter answer, or type the rest. Your typed answer is kept."
     )
+
+
+def silent_stretches(audio: np.ndarray, at_least: float = 2.0, frame: int = 320) -> list[float] | None:
+    """Silences of at least `at_least` seconds inside the speech, from 20 ms frame levels.
+
+    Whisper's word timings stretch a word over the silence after it (a lone "Um." swallowed a 2.5 s pause), so
+    pauses are read from the audio when its level shows them: a frame is silent 30 dB below the loud frames.
+    """
+    usable = len(audio) // frame * frame
+    if usable < 2 * frame:
+        return []
+    level = 10 * np.log10((audio[:usable].reshape(-1, frame) ** 2).mean(axis=1) + 1e-12)
+    loud, floor = np.percentile(level, 95), np.percentile(level, 10)
+    if loud - floor < 25:  # noisy: silence and speech are not told apart by level
+        return None
+    voiced = np.flatnonzero(level > loud - 30)
+    quiet = level[voiced[0] : voiced[-1] + 1] <= loud - 30
+    runs, run = [], 0
+    for q in quiet:
+        if q:
+            run += 1
+        elif run:
+            runs.append(run)
+            run = 0
+    seconds = frame / SAMPLE_RATE
+    return [round(r * seconds, 2) for r in runs if r * seconds >= at_least]
 
 
 def _loudest_frame(audio: np.ndarray, frame: int = 480) -> float:
@@ -173,4 +204,5 @@ class Transcriber:
             audio_seconds=round(len(audio) / SAMPLE_RATE, 2),
             seconds=round(seconds, 3),
             words=words,
+            silences=silent_stretches(audio),
         )
