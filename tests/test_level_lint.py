@@ -1,6 +1,7 @@
 """`interviewer corpus --lint`: key points stating one fact at two levels. The four pairs issue 23 names (as they were
-in the bank before it) and one planted pair must be flagged among today's key points; a malformed or stale
-allow-list entry is reported; a verifier, when given, can confirm a pair the word signals miss."""
+in the bank before it), one planted pair and four pairs the corpus's second readers noted must be flagged among
+today's key points; a malformed or stale allow-list entry is reported; a verifier, when given, can confirm a pair
+the word signals miss."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ from .helpers import ROOT
 FIXTURE = ROOT / "tests" / "data" / "level_lint_pairs.yaml"
 
 
-def _fixture_points(same_level: bool = False) -> list[tuple[Point, Point]]:
+def _fixture_points(same_level: bool = False, section: str = "pairs") -> list[tuple[Point, Point]]:
     out = []
-    for pair in yaml.safe_load(FIXTURE.read_text())["pairs"]:
+    for pair in yaml.safe_load(FIXTURE.read_text())[section]:
         a, b = (
             Point(f"old:{d['question']}", d["id"], d["level"], d["text"], tuple(d["terms"]))
             for d in (pair["a"], pair["b"])
@@ -51,6 +52,22 @@ def test_the_issue_pairs_and_a_planted_one_are_flagged_among_todays_points(corpu
     found = [frozenset((a.ref, b.ref)) in flagged for a, b in pairs]
     # across levels every pair is caught; moved to one level, none is (the lint is about levels, not duplicates)
     assert found == [not same_level] * 5
+
+
+def test_the_pairs_the_second_readers_noted_are_flagged(corpus, vectors):
+    # these points are in today's bank: put them back as they were in place (adding copies would halve the weight
+    # of the words they share, since the weights are IDF over all key points)
+    pairs = [(a.ref[4:], b.ref[4:]) for a, b in _fixture_points(section="second_readers")]
+    then = {p.ref[4:]: p for pair in _fixture_points(section="second_readers") for p in pair}
+    assert len(pairs) == 4
+    points = [
+        Point(p.question, p.id, then[p.ref].level, then[p.ref].text, then[p.ref].terms)
+        if p.ref in then
+        else p
+        for p in points_of(corpus.questions)
+    ]
+    flagged = {frozenset((p.a.ref, p.b.ref)) for p in find_pairs(points, vectors([p.text for p in points]))}
+    assert [frozenset(pair) in flagged for pair in pairs] == [True] * 4
 
 
 def _point(question: str, level: str, text: str) -> Point:
