@@ -7,7 +7,8 @@
 Each table sits between `<!-- NAME -->` and `<!-- /NAME -->` in the README: `eval-table` (docs/results/eval.json,
 written by benchmarks/agreement.py), `interview-table` (docs/results/interview_baseline.json, and
 docs/results/interview_after.json once the grader issue measures it) and `bench-table` (docs/results/bench.json,
-runs of `interviewer bench --json` added with --add-bench). tests/test_docs.py fails when they disagree.
+runs of `interviewer bench --json` added with --add-bench) and `search-table` (docs/results/search.json, written by
+benchmarks/search_recall.py). tests/test_docs.py fails when they disagree.
 """
 
 from __future__ import annotations
@@ -142,6 +143,34 @@ def bench_table(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + f"\n\nOn {runs[-1]['figures'].get('cores', 2)} cores: {when}.{more}"
 
 
+SEARCH_GOALS = {"recall_at_1": 0.85, "recall_at_3": 0.95}
+"""Issue 23's goals for question queries on the test half."""
+
+
+def search_table(doc: dict[str, Any]) -> str:
+    head = "| ranker | half | questions r@1 | questions r@3 | stages r@1 | stages r@3 | nulls refused | true kept |"
+    lines = [head, "|" + "---|" * 8]
+    for name, halves in doc["rankers"].items():
+        for half, r in halves.items():
+            q, st, null = r["question"], r["stage"], r["null"]
+            lines.append(
+                f"| {name} | {half} | {_f(q['recall_at_1'])} | {_f(q['recall_at_3'])} | {_f(st['recall_at_1'])} "
+                f"| {_f(st['recall_at_3'])} | {_f(null['refused'])} | {_f(r['true_kept'])} |"
+            )
+    first = next(iter(doc["rankers"].values()))
+    test, dev = first["test"], first["dev"]
+    goals = "; ".join(
+        f"{key.replace('recall_at_', 'recall@')} >= {goal:.2f} "
+        f"({'met' if test['question'][key] >= goal else '**not met**'}, {test['question'][key]:.3f})"
+        for key, goal in SEARCH_GOALS.items()
+    )
+    counts = lambda r: f"{r['question']['n']} question, {r['stage']['n']} stage, {r['null']['n']} null"  # noqa: E731
+    return "\n".join(lines) + (
+        f"\n\nMeasured {doc['measured']}; dev {counts(dev)} queries, test {counts(test)}. Goals on the test half's "
+        f"question queries: {goals}. The match threshold {doc['threshold']} was chosen on dev."
+    )
+
+
 def tables() -> dict[str, str]:
     """Every generated table by its marker name, from the committed result files."""
     read = lambda name: json.loads((RESULTS / name).read_text())  # noqa: E731
@@ -152,6 +181,7 @@ def tables() -> dict[str, str]:
             read("interview_baseline.json"), read(after.name) if after.exists() else None
         ),
         "bench-table": bench_table(read("bench.json")),
+        "search-table": search_table(read("search.json")),
     }
 
 
