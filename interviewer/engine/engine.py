@@ -231,6 +231,7 @@ class Engine:
                 "score": item.grade.score,
                 "level": item.grade.level,
                 "over_time": bool(took and took.over),
+                "quotes": list(item.grade.strengths),  # the page shows these quoted passages as written
             }
             head.append(Event(kind="feedback", text=feedback, data=data))
         return [*head, *tail]

@@ -10,10 +10,14 @@ import gradio as gr
 from gradio import routes
 
 from interviewer.sessions.downloads import private_temp_dir
+from interviewer.ui import chat_view
 from interviewer.ui.candidate import build_candidate
 from interviewer.ui.recruiter import build_recruiter
 
-CSS = ".radar { display: block; margin: 0 auto; } #llm-status { font-size: 0.85em; opacity: 0.8; }"
+CSS = (
+    chat_view.CSS
+    + ".radar { display: block; margin: 0 auto; } #llm-status { font-size: 0.85em; opacity: 0.8; }"
+)
 
 
 def build_app(services: Any) -> gr.Blocks:

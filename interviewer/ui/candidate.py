@@ -20,6 +20,7 @@ from interviewer.evaluation.asag import agreement_note
 from interviewer.sessions.identity import scrub, scrub_all
 from interviewer.ui.caller import guarded, key_panel, who, wire_key_panel
 from interviewer.ui.candidate_actions import CandidateActions
+from interviewer.ui.chat_view import follow_newest
 from interviewer.ui.coding import coding_panel, wire_coding
 from interviewer.ui.complaints import build_complaints
 from interviewer.ui.messages import candidate_message
@@ -282,6 +283,7 @@ class CandidateTab(CandidateActions):
         )
         after = [started, sent, submitted, skipped, ended, resumed, timed_out]
         coded = wire_coding(services, self.panel, key, state, chat, outputs, message_outputs, after)
+        follow_newest([*after, hinted, coded])  # ui/chat_view.py: the newest message and the editor in view
         wire_countdown(services, self.clock, key, state, [*after, hinted, paused_ev, coded])
         scorecard = [self.radar, self.card_md, self.dl_md, self.dl_json]
         build_my_data(services, key, state, chat, scorecard, self.paused)

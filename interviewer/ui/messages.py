@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from typing import Any
 
 from interviewer.domain.session import Event
@@ -11,9 +12,36 @@ from interviewer.domain.session import Event
 ROLE = {"candidate": "user", "interviewer": "assistant"}
 
 
+_CODE = re.compile(r"(```.*?(?:```|\Z)|`[^`\n]+`)", re.DOTALL)
+
+
+def escape_outside_code(text: str) -> str:
+    """`text` with HTML escaped outside its code blocks and spans: Markdown shows code literally, so escaping it
+    there would show `->` as `-&gt;`."""
+    parts = _CODE.split(text)
+    return "".join(p if i % 2 else html.escape(p, quote=False) for i, p in enumerate(parts))
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#+\-!|~])")
+
+
+def quote_as_written(feedback: str, quotes: list[str]) -> str:
+    """`feedback` with each quoted passage of the answer made Markdown that shows it as written: `*`, `-` and `_`
+    kept, and each line of quoted code on its own line."""
+    for quote in quotes:
+        inner = quote.strip('"')
+        lines = [line.rstrip() for line in inner.strip("\n").splitlines() if line.strip()]
+        shown = [
+            "&nbsp;" * (len(line) - len(line.lstrip())) + _MARKDOWN.sub(r"\\\1", line.lstrip())
+            for line in lines
+        ]  # Markdown drops a line's leading spaces: code keeps its indentation
+        feedback = feedback.replace(quote, '"' + "  \n".join(shown) + '"')
+    return feedback
+
+
 def candidate_message(text: str) -> dict[str, Any]:
     # Candidate text is shown escaped: HTML or script in an answer is displayed, never run.
-    return {"role": "user", "content": html.escape(text, quote=False)}
+    return {"role": "user", "content": escape_outside_code(text)}
 
 
 def event_messages(events: list[Event], show_feedback: bool = True) -> list[dict[str, Any]]:
@@ -29,7 +57,8 @@ def event_messages(events: list[Event], show_feedback: bool = True) -> list[dict
                     if score is not None
                     else "Feedback"
                 )
-                out.append({"role": "assistant", "content": e.text, "metadata": {"title": title}})
+                text = quote_as_written(e.text, e.data.get("quotes") or [])
+                out.append({"role": "assistant", "content": text, "metadata": {"title": title}})
             continue
         content = e.text
         coding = e.data.get("coding")

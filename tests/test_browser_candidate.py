@@ -1,0 +1,120 @@
+"""What a candidate sees in headless Debian Chromium (Playwright): the rough edges of issue 27's candidate items."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from interviewer.sessions.identity import profile_of_key
+
+from .browser import browser_page, fill, profile_key, served_app
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
+
+IN_VIEW = """sel => {
+  const el = document.querySelector(sel);
+  if (!el) return false;
+  const r = el.getBoundingClientRect();
+  return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+}"""
+NEWEST_IN_CHAT = """() => {
+  const wrap = document.querySelector('#chat .bubble-wrap');
+  const bots = wrap.querySelectorAll('.message.bot, [data-testid="bot"]');
+  const w = wrap.getBoundingClientRect(), m = bots[bots.length - 1].getBoundingClientRect();
+  return m.top >= w.top - 1 && m.top < w.bottom && m.bottom > w.top;
+}"""
+
+
+@pytest.fixture(scope="module")
+def app():
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.fail("Debian chromium is missing: run scripts/setup-browser.sh (make test does)")
+    with served_app() as served:
+        yield served
+
+
+def _start(page, level: str, length: int, track: str = "") -> None:
+    page.get_by_label(level).check()
+    page.locator("#length input[type=number]").fill(str(length))
+    page.locator("#length input[type=number]").press("Enter")
+    if track:
+        page.locator("#track input").click()
+        page.get_by_role("option", name=track).click()
+    page.click("#start")
+    _wait_status(page, "active")
+
+
+def _wait_status(page, text: str) -> None:
+    page.wait_for_function(
+        "t => (document.querySelector('#status')?.innerText || '').includes(t)", arg=text, timeout=60_000
+    )
+
+
+def _bots(page) -> int:
+    return page.locator("#chat .message.bot, #chat [data-testid='bot']").count()
+
+
+def _send(page, text: str) -> None:
+    before = _bots(page)
+    fill(page, "answer", text)
+    page.click("#send")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .message.bot, #chat [data-testid=\"bot\"]').length > n",
+        arg=before,
+    )
+
+
+def test_the_newest_question_is_in_view_after_every_answer(app):
+    """Item 1: the 520-px chat shows the interviewer's newest message, and the answer box is on screen."""
+    url, _svc = app
+    long_answer = " ".join(
+        ["Overfitting means the model learns noise in the training data instead of the signal."] * 6
+    )
+    with browser_page() as page:
+        page.goto(url)
+        profile_key(page)
+        _start(page, "mid", 4)
+        for _ in range(3):
+            _send(page, long_answer)
+            page.wait_for_function(NEWEST_IN_CHAT, timeout=10_000)
+            page.wait_for_function(IN_VIEW, arg="#answer", timeout=10_000)
+        wrap = page.locator("#chat .bubble-wrap")
+        assert wrap.evaluate("w => w.scrollHeight > w.clientHeight")  # the chat did overflow: a real test
+
+
+def test_a_coding_question_shows_its_editor_and_code_as_written(app):
+    """Items 1 and 4: the editor is on screen when a coding question opens, and `->` in submitted code stays `->`."""
+    url, svc = app
+    with browser_page() as page:
+        page.goto(url)
+        key = profile_key(page)
+        _start(page, "junior", 1, track="Coding")
+        editor = page.locator("#code .cm-content")
+        editor.wait_for()
+        page.wait_for_function(IN_VIEW, arg="#code", timeout=10_000)
+
+        session = svc.storage.sessions_of(profile_of_key(key))[-1]
+        spec = svc.corpus.by_id[svc.storage.load_session(session["id"]).current.id].coding
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(spec.solution.rstrip() + "\n# maps each input -> its output, a*b*c\n")
+        page.click("#submit-code")
+        page.wait_for_function(
+            "t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg="hidden tests"
+        )
+        said = page.locator("#chat .message.user, #chat [data-testid='user']").last.inner_text()
+        assert "input -> its output, a*b*c" in said and "&gt;" not in said
+
+
+def test_the_chat_offers_no_control_that_wipes_the_transcript(app):
+    """Item 8: Gradio's clear icon would empty the chat mid-interview without asking; it is not offered."""
+    url, _svc = app
+    with browser_page() as page:
+        page.goto(url)
+        profile_key(page)
+        _start(page, "junior", 2)
+        assert page.locator('#chat button[aria-label="Clear"]').count() == 1  # Gradio still renders it ...
+        assert not page.locator('#chat button[aria-label="Clear"]').is_visible()  # ... and it is hidden
+        assert _bots(page) >= 1
