@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from interviewer.cli import (  # noqa: F401 - register grade, eval, simulate, bench, calibrate, transcribe
         grading_commands,
+        llm_commands,
         loop_commands,
         voice_commands,
     )

@@ -36,7 +36,11 @@ def llm_status(services: Any) -> str:
         return "No LLM configured: the rubric interviewer runs the interview and grades offline."
     if s.llm == "fake":
         return "Scripted test LLM (fake provider)."
-    return f"LLM: {s.llm_model} at {s.llm_base_url} (falls back to the rubric interviewer if it fails)."
+    from interviewer.llm.checks import verdict_for
+
+    check = verdict_for(s.llm_check_path, s.llm_model, s.llm_base_url)
+    verdict = check.summary() if check else "Not yet qualified: run `interviewer check-llm`."
+    return f"LLM: {s.llm_model} at {s.llm_base_url} (falls back to the rubric interviewer if it fails). {verdict}"
 
 
 class CandidateTab(CandidateActions):
