@@ -82,6 +82,51 @@ def test_eval(cli, capsys):
     assert m["n"] == 16 and len(m["pearson_ci"]) == 2
 
 
+def small_benchmark(folder, split: str = "dev", n: int = 12):
+    """The first `n` answers of one split of the packaged labelled answers, with their labels, in `folder`."""
+    from interviewer.evaluation.interviews import packaged_benchmark
+
+    src = packaged_benchmark()
+    answers = [json.loads(x) for x in (src / "answers.jsonl").read_text().splitlines() if x.strip()]
+    chosen = [a for a in answers if a["split"] == split][:n]
+    ids = {a["answer_id"] for a in chosen}
+    labels = [
+        x
+        for x in (src / "labels.jsonl").read_text().splitlines()
+        if x.strip() and json.loads(x)["answer_id"] in ids
+    ]
+    folder.mkdir()
+    (folder / "answers.jsonl").write_text("".join(json.dumps(a) + "\n" for a in chosen))
+    (folder / "labels.jsonl").write_text("\n".join(labels) + "\n")
+    return folder
+
+
+def test_eval_benchmark(cli, capsys, tmp_path):
+    folder = small_benchmark(tmp_path / "bench")
+    m = cli(capsys, "eval", str(folder), "--split", "dev", "--resamples", "20")
+    keys(m, "n", "questions", "level_exact", "level_within_one", "level_qwk", "score_spearman", "score_rmse")
+    keys(
+        m,
+        "score_bias",
+        "fooled_rate",
+        "plain_reach_rate",
+        "confidence_ece",
+        "key_points",
+        "by_family",
+        "readers",
+    )
+    assert m["n"] == 12 and m["split"] == "dev" and 0 <= m["level_exact"] <= 1
+    keys(m["key_points"], "states_precision", "states_recall", "contradicts_precision", "contradicts_recall")
+
+
+def test_eval_benchmark_refuses_a_split_it_does_not_have(cli, capsys, tmp_path):
+    folder = small_benchmark(tmp_path / "bench")
+    with pytest.raises(SystemExit) as exit_:
+        main(["eval", str(folder), "--split", "tset", "--json"])
+    assert exit_.value.code == 2
+    assert "no answers in split 'tset'" in capsys.readouterr().err
+
+
 def test_simulate(cli, capsys):
     s = cli(capsys, "simulate", "--sessions", "5", "--questions", "2")
     keys(s, "sessions")

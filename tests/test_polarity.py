@@ -133,3 +133,24 @@ def test_a_repeated_sentence_is_read_once():
     assert dropped == 4 and text == once
     varied = "Precision is TP over predicted positives. Recall is TP over actual positives."
     assert drop_repeats(varied) == (varied, 0)
+
+
+def test_feedback_corrects_a_contradicted_point_and_never_praises_it():
+    from interviewer.domain.grades import Criterion, Grade
+    from interviewer.grading.feedback import build_feedback
+
+    wrong = "Caching does not keep anything between steps."
+    grade = Grade(
+        question_id="q",
+        score=1.0,
+        level="none",
+        criteria=[
+            Criterion(id="cache", level="junior", met=0.0, evidence=wrong, verdict="contradicts"),
+            Criterion(id="memory", level="mid", met=0.9, evidence="Memory grows linearly.", verdict="states"),
+        ],
+        missed=["cache"],
+        confidence=0.8,
+    )
+    build_feedback(grade, _target(), None, wrong)
+    assert f'You said "{wrong}"; in fact, caching keeps past keys and values for reuse.' in grade.feedback
+    assert grade.strengths == ['"Memory grows linearly."']

@@ -25,9 +25,18 @@ def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         default="mid",
         help="the level a scenario stage is asked at",
     )
-    sp = add("eval", "grade a labelled CSV (shared ASAG schema) and report agreement with human scores")
-    sp.add_argument("file", type=Path)
-    sp.add_argument("--split", help="only rows of this split (default: every row whose split is not train)")
+    sp = add(
+        "eval",
+        "grade a labelled CSV (shared ASAG schema), or the labelled interview answers (`benchmark` or their"
+        " folder), and report agreement with the human labels",
+    )
+    sp.add_argument(
+        "file", type=Path, help="a CSV, `benchmark` (the packaged interview answers) or such a folder"
+    )
+    sp.add_argument(
+        "--split",
+        help="only rows of this split (CSV default: every row whose split is not train; benchmark default: test)",
+    )
     sp.add_argument(
         "--baseline",
         choices=["grader", "cosine"],
@@ -86,6 +95,8 @@ def cmd_grade(args: argparse.Namespace) -> None:
 def cmd_eval(args: argparse.Namespace) -> None:
     from interviewer.evaluation.asag import EvalError, cosine_scorer, evaluate, grader_scorer
 
+    if str(args.file) == "benchmark" or args.file.is_dir():
+        return _eval_benchmark(args)
     svc = services()
     try:
         scorer = cosine_scorer(svc) if args.baseline == "cosine" else grader_scorer(svc)
@@ -104,6 +115,26 @@ def cmd_eval(args: argparse.Namespace) -> None:
         )
 
     emit(args, result, text)
+
+
+def _eval_benchmark(args: argparse.Namespace) -> None:
+    from interviewer.evaluation import benchmark_run
+    from interviewer.evaluation.asag import EvalError
+
+    if args.baseline != "grader":
+        print(
+            "error: --baseline cosine applies to CSVs; the benchmark is graded by the grader", file=sys.stderr
+        )
+        raise SystemExit(2)
+    svc = services()
+    try:
+        result = benchmark_run.evaluate(
+            svc.grader, svc.corpus, benchmark_run.resolve(args.file), args.split or "test", args.resamples
+        )
+    except EvalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    emit(args, result, lambda: benchmark_run.table(result))
 
 
 @command

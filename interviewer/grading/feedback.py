@@ -83,6 +83,18 @@ def _hint(target: Target, point_id: str, answer: str) -> str:
     return "think about " + ", ".join(terms) if terms else ""
 
 
+def _corrections(grade: Grade, target: Target, most: int = 2) -> list[str]:
+    """ "You said X; in fact Y" for the points the answer contradicts: a wrong claim is worth correcting plainly."""
+    points = {k.id: k for k in target.key_points}
+    out = []
+    for c in grade.criteria:
+        kp = points.get(c.id)
+        if c.verdict == "contradicts" and c.evidence and kp is not None and len(out) < most:
+            fact = kp.text[0].lower() + kp.text[1:] if kp.text[:2] != kp.text[:2].upper() else kp.text
+            out.append(f'You said "{c.evidence}"; in fact, {fact.rstrip(".")}.')
+    return out
+
+
 def build_feedback(grade: Grade, target: Target, rubric: Rubric | None, answer: str) -> None:
     """Fill grade.strengths, grade.gaps and grade.feedback (`answer`: the text graded, to not suggest its terms)."""
     if {"empty", "dont_know"} & set(grade.flags):
@@ -108,8 +120,11 @@ def build_feedback(grade: Grade, target: Target, rubric: Rubric | None, answer: 
     if "too_short" in grade.flags:
         notes.append("The answer is too short for what the question asks.")
 
-    met = sorted((c for c in grade.criteria if c.evidence), key=lambda c: -c.met)
+    met = sorted(
+        (c for c in grade.criteria if c.evidence and c.verdict != "contradicts"), key=lambda c: -c.met
+    )
     grade.strengths = [f'"{c.evidence}"' for c in met[:3]]
+    notes += _corrections(grade, target)
     by_id = {c.id: c for c in grade.criteria}
     missing_hints = []
     for pid in grade.missed[:3]:
