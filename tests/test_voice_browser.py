@@ -1,0 +1,76 @@
+"""A spoken answer end to end in headless Chromium: its fake microphone plays a WAV that piper made, the page
+records it, the transcript appears in the answer box, and the answer is graded once sent."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from interviewer.voice.clips import make_clip
+from interviewer.voice.stt import AUDIO_SUFFIXES
+from interviewer.voice.tts import Speaker
+
+from .browser import CHROMIUM, CHROMIUM_ARGS
+from .candidate_app import candidate_app
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
+
+
+def test_an_answer_recorded_through_the_microphone_is_transcribed_and_graded(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian chromium is missing: run scripts/setup-browser.sh (make test does)")
+    said = "I would compare the model with a simple baseline."
+    wav = make_clip(Speaker("piper"), [said, 1.0], tmp_path / "microphone.wav")
+    fake_mic = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+    ]
+    with candidate_app(tmp_path / "data") as (url, _svc), sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            tempfile.mkdtemp(prefix="chromium-"),
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, *fake_mic],
+            headless=True,
+            viewport={"width": 1400, "height": 1200},
+        )
+        try:
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            page.click("#start")
+            page.wait_for_function(
+                "() => (document.querySelector('#status')?.innerText || '').includes('active')"
+            )
+            page.click("#voice-mic .record-button")
+            page.wait_for_timeout(5_000)  # the fake microphone loops the file: about one pass
+            page.click("#voice-mic .stop-button")
+            page.wait_for_selector(
+                "#voice-mic audio, #voice-mic [data-testid='waveform-controls']", state="attached"
+            )
+            page.click("#voice-transcribe")
+            page.wait_for_function(
+                "() => /Transcribed|Record an answer|silent|No words|could not/"
+                ".test(document.querySelector('#voice-delivery')?.innerText || '')",
+                timeout=180_000,
+            )
+            note = page.locator("#voice-delivery").inner_text()
+            assert "How you spoke" in note, note
+            assert "compare the model" in page.locator("#answer textarea").input_value().lower()
+            page.click("#send")
+            page.wait_for_function(
+                "() => (document.querySelector('#chat')?.innerText || '').includes('Feedback')",
+                timeout=120_000,
+            )
+            assert page.locator("#answer textarea").input_value() == ""
+            assert "compare the model" in page.locator("#chat").inner_text().lower()
+            temp = Path(os.environ["GRADIO_TEMP_DIR"])
+            recordings = [f for f in temp.rglob("*") if f.suffix.lower() in AUDIO_SUFFIXES]
+            assert not recordings, recordings  # Gradio's cached copies of the recording are removed
+        finally:
+            context.close()
