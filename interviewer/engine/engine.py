@@ -22,7 +22,14 @@ from interviewer.domain.target import Target
 from interviewer.domain.text import clean
 from interviewer.encoders.embeddings import Embedder
 from interviewer.engine import timing
-from interviewer.engine.follow_ups import ack_text, hint_event, pick_probe, small_talk, zero_grade
+from interviewer.engine.follow_ups import (
+    ack_text,
+    hint_event,
+    pick_probe,
+    small_talk,
+    text_to_grade,
+    zero_grade,
+)
 from interviewer.engine.intents import Intent, classify
 from interviewer.engine.judging import Judging
 from interviewer.engine.phrasing import Phraser, template, turn_context
@@ -191,12 +198,13 @@ class Engine:
         beside the wording and its grade replaces the rubric's when it lands within the turn budget."""
         target = self.target(item)
         item.answers.append(text)
-        answer = "\n\n".join(item.answers)
+        answer = text_to_grade(item.answers)
         judging = None
         if self.judge is not None and on_token is not None and target.coding is None:
             judging = Judging(self.judge, target, answer, deadline)
         previous = item.grade
-        grade = self._kept(previous, self.grader.grade(target, answer), item)
+        fresh = self.grader.grade(target, answer)
+        grade = self._kept(previous, fresh, item)
         if grade is not previous and small_talk(grade, text, len(item.answers)):
             item.answers.pop()  # a remark to the interviewer, not an answer: the question stands
             msg = template("redirect", f"{state.id}:{len(state.turns)}", question=self._asked_text(state))
@@ -223,7 +231,9 @@ class Engine:
                     item, judging, previous
                 )  # the scorecard comes next: it must carry the judged grade
                 judging = None
-            tail = self._finish_item(state, item, ack_text(grade, state), on_token, deadline)
+            # The word on the answer follows this answer's grade: a weak follow-up answer is not "clear" because
+            # the credit the question already earned is kept.
+            tail = self._finish_item(state, item, ack_text(fresh, state, item.level), on_token, deadline)
             self._settle(item, judging, previous)
         feedback = "\n\n".join(t for t in (item.grade.feedback, timing.over_time_note(took)) if t)
         if state.setup.feedback and feedback:
