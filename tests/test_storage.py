@@ -246,7 +246,10 @@ def test_a_read_only_mounted_data_folder_gives_a_clear_error(tmp_path):
     first = Storage(f"sqlite:///{folder / 'db.sqlite'}")
     first.add_user("first", "longpassword")
     first.engine.dispose()  # closed cleanly, as after a stopped app: no -wal or -shm file left
-    assert sorted(p.name for p in folder.iterdir()) == ["db.sqlite"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "db.sqlite",
+        "db.sqlite.lock",
+    ]  # the set-up lock stays
     run = in_private_mount(
         f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder}", READ_ONLY_PROBE, folder
     )

@@ -59,7 +59,11 @@ def sqlite_setup_lock(database: str | None) -> Iterator[None]:
     if not _is_file(database):
         yield
         return
-    fd = os.open(f"{database}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fd = os.open(f"{database}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError:  # a read-only or full folder: nothing can be set up there, and SQLite's error says why
+        yield
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

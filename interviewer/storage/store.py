@@ -122,16 +122,21 @@ class Storage(ProfileRows, RecruiterRows):
         with sqlite_setup_lock(database):  # one process at a time sets a new file up; see database.py
             private_sqlite_file(database)
             if database and database != ":memory:":
-                with self.engine.connect() as conn:
+                with self._explained(), self.engine.connect() as conn:
                     use_wal(conn.connection.driver_connection)
             self.migrate()
             private_sqlite_file(database)  # the WAL and shared-memory files made just now
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
+        with self._explained(), self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _explained(self) -> Iterator[None]:
+        """A read-only or full data folder raises a StorageError that says what to check."""
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            yield
         except Exception as exc:
             text = str(exc).lower()
             if any(k in text for k in ("readonly", "read-only", "disk", "unable to open database")):
