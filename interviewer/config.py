@@ -31,6 +31,14 @@ class Settings(BaseSettings):
         default=ROOT / "corpus", description="Question bank, scenarios, glossary, tracks."
     )
     rubrics_dir: Path = Field(default=ROOT / "rubrics", description="Level definitions, scale, dimensions.")
+    live_dir: Path | None = Field(
+        default=None,
+        description=(
+            "The deployment's live copy of corpus_dir and rubrics_dir (the shipped defaults, never written): the"
+            " app reads it and the recruiter editor writes it. Empty: data_dir/live. Shared storage when several"
+            " machines serve one deployment."
+        ),
+    )
 
     chroma_mode: Literal["embedded", "server"] = Field(
         default="embedded",
@@ -313,6 +321,11 @@ class Settings(BaseSettings):
                 names = " and ".join(f"INTERVIEWER_{n.upper()}" for n in missing)
                 raise ValueError(f"INTERVIEWER_LLM=openai needs {names}; or set INTERVIEWER_LLM=none")
         return self
+
+    @property
+    def live_folder(self) -> Path:
+        """Where the live corpus/ and rubrics/ are (corpus/live.py)."""
+        return self.live_dir or self.data_dir / "live"
 
     @property
     def chroma_path(self) -> Path:

@@ -15,7 +15,8 @@ from interviewer.coding.capabilities import app_folders
 from interviewer.coding.code_grader import CodingGrader
 from interviewer.coding.runner import CodeRunner
 from interviewer.config import Settings, load_settings
-from interviewer.corpus.loader import Corpus, load_corpus
+from interviewer.corpus.live import LiveCopy
+from interviewer.corpus.loader import Corpus, CorpusError, load_corpus
 from interviewer.domain.ports import Grader
 from interviewer.encoders.cross_encoder import PairScorer, make_cross_encoder
 from interviewer.encoders.embeddings import Embedder, make_embedder
@@ -53,16 +54,27 @@ class Services:
 
     # -- the corpus, which a recruiter's edit reloads ---------------------------------------------------------
 
+    @cached_property
+    def live(self) -> LiveCopy:
+        """The live corpus/ and rubrics/ the app reads and recruiters edit, seeded from the shipped ones."""
+        return LiveCopy(self.settings.corpus_dir, self.settings.rubrics_dir, self.settings.live_folder)
+
+    def _load_corpus(self) -> Corpus:
+        try:
+            return load_corpus(*self.live.folders())
+        except CorpusError as exc:
+            raise CorpusError(self.live.explain(exc.problems)) from None
+
     @property
     def corpus(self) -> Corpus:
         with self._lock:
             if self._corpus is None:
-                self._corpus = load_corpus(self.settings.corpus_dir, self.settings.rubrics_dir)
+                self._corpus = self._load_corpus()
             return self._corpus
 
     def reload_corpus(self) -> Corpus:
         """Validate the files again; on error the previous corpus stays in use and the error is raised."""
-        fresh = load_corpus(self.settings.corpus_dir, self.settings.rubrics_dir)
+        fresh = self._load_corpus()
         with self._lock:
             self._corpus = fresh
             for name in ("grader", "interview_grader", "judged_grader", "rubric_grader"):

@@ -73,53 +73,6 @@ def test_candidate_journey(app, tmp_path):
         assert path.read_text().startswith("# Interview scorecard")
 
 
-def test_recruiter_journey(app):
-    url, svc = app
-    rel = "rubrics/tips.yaml"
-    with browser_page() as page:
-        page.goto(url)
-        page.get_by_role("tab", name="Recruiter").click()
-        fill(page, "rec-user", "rec")
-        fill(page, "rec-password", "recruiter-pass")
-        page.click("#rec-login")
-        page.wait_for_function("() => document.querySelector('#rec-status').innerText.includes('Signed in')")
-
-        page.locator("#rec-file input").click()
-        page.get_by_role("option", name=rel).click()
-        page.click("#rec-open")
-        editor = page.locator("#rec-editor .cm-content")
-        editor.wait_for()
-        original = svc.settings.rubrics_dir.joinpath("tips.yaml").read_text()
-
-        editor.click()
-        page.keyboard.press("Control+a")
-        page.keyboard.type("tips: 5\n")
-        page.click("#rec-save")
-        page.wait_for_function("() => document.querySelector('#rec-errors').innerText.includes('Not saved')")
-        assert svc.settings.rubrics_dir.joinpath("tips.yaml").read_text() == original
-
-        editor.click()
-        page.keyboard.press("Control+a")
-        page.keyboard.type("tips:\n- Think aloud.\n- Tailor the answer to the level.\n")
-        page.click("#rec-save")
-        page.wait_for_function("() => document.querySelector('#rec-errors').innerText.includes('Saved')")
-        assert "Think aloud." in svc.settings.rubrics_dir.joinpath("tips.yaml").read_text()
-
-        # Roll back to the first saved version through the versions list.
-        page.locator("#rec-versions input").click()
-        page.get_by_role("option").last.click()
-        page.click("#rec-diff")
-        page.wait_for_function("() => document.querySelector('#rec-diff-out').innerText.length > 0")
-        page.click("#rec-rollback")
-        page.wait_for_function("() => document.querySelector('#rec-errors').innerText.includes('version 3')")
-        assert svc.settings.rubrics_dir.joinpath("tips.yaml").read_text() == original
-        assert [v["note"] for v in svc.storage.file_versions(rel)] == [
-            "roll back to version 1",
-            "save",
-            "original",
-        ]
-
-
 def test_coding_question_journey(app):
     url, svc = app
     with browser_page() as page:

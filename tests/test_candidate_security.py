@@ -26,6 +26,8 @@ RECRUITER = {
     "/recruiter_login", "/recruiter_open", "/recruiter_save", "/recruiter_diff", "/recruiter_rollback",
     "/recruiter_calibrate", "/recruiter_items", "/review_queue", "/review_open", "/review_save", "/recalibrate",
     "/calibration_history", "/calibration_rollback", "/ab_start", "/ab_report", "/ab_promote",
+    "/recruiter_file_items", "/recruiter_open_item", "/recruiter_logout", "/recruiter_try_sample", "/ab_versions",
+    "review_row",
 }  # fmt: skip
 
 

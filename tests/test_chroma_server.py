@@ -173,4 +173,5 @@ def test_a_recruiter_save_with_the_chroma_server_down_is_kept_and_synced_later(t
     edited = path.read_text() + "\n# clarified by a recruiter\n"
     out = Workspace(svc).save("rubrics/levels.yaml", edited, "rita")
     assert out.startswith("Saved rubrics/levels.yaml as version") and "re-synced automatically" in out
-    assert path.read_text() == edited and svc.index_sync.error
+    live = settings.live_folder / "rubrics" / "levels.yaml"  # the live copy the app reads (issue 27, item 9)
+    assert live.read_text() == edited and svc.index_sync.error

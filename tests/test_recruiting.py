@@ -25,8 +25,21 @@ def test_calibration_reports_agreement_confusion_and_suggested_thresholds(servic
         writer.writeheader()
         writer.writerows(train + test)
     out = Workspace(services).calibrate(str(path), "rec")
-    assert f"{len(test)} answers" in out and "pearson" in out and "Confusion matrix" in out
-    assert "Suggested score thresholds" in out
+    assert f"Checked on {len(test)} answers" in out and "| pearson |" in out
+    assert "grader's label matches your reviewers'" in out and "Suggested score thresholds" in out
+
+
+def test_the_shipped_sample_checks_out_in_words_with_its_charts(services):
+    """The sample CSV the Check the grader tab offers runs as it is, and the result reads without statistics."""
+    from interviewer.review_loop.grader_check import sample_csv
+    from interviewer.ui.recruiter_charts import grader_check_charts
+
+    check = Workspace(services).check_grader(str(sample_csv()), "rec")
+    words = check.words()
+    assert not check.error and "Checked on 16 answers to 2 questions" in words
+    assert "RMSE" not in words.split("<details>")[0]  # the figures' names stay in the details
+    charts = grader_check_charts(check)
+    assert charts.count('class="point"') == 16 and charts.count('class="cell"') == 4
 
 
 def test_a_file_in_the_wrong_schema_is_explained(services, tmp_path):

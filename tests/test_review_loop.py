@@ -167,3 +167,27 @@ def test_turns_and_grades_are_logged_as_json_with_their_session_id(loop_services
     assert by_msg["graded"]["session_id"] == state.id and "injection" in by_msg["graded"]["flags"]
     assert by_msg["queued for review"]["session_id"] == state.id
     assert by_msg["session started"]["session_id"] == state.id
+
+
+def test_opening_an_item_sets_the_form_to_the_machines_grade(loop_services):
+    """Issue 27 item 12: the review form starts at the machine's grade, not at score 0 and level junior."""
+    _answered(loop_services, "preset", INJECTED)
+    row = loop_services.loop.queue.open_items()[0]
+    detail, score, level = review.open_review(loop_services, RECRUITER, row["id"])
+    assert "Machine grade" in detail
+    assert (score, level) == (row["machine_score"], row["machine_level"])
+    review.submit_review(loop_services, RECRUITER, row["id"], 1.5, "none", "Mostly an injection attempt.")
+    assert review.open_review(loop_services, RECRUITER, row["id"])[1:] == (1.5, "none")  # the review, later
+    assert review.open_review(loop_services, {}, row["id"]) == (review.DENIED, None, "junior")
+
+
+def test_calibration_history_and_ab_versions_read_in_words_on_a_fresh_install(loop_services):
+    """Issue 27 item 13: a refused run names the version that stays active; A/B offers only versions that exist."""
+    assert [v for _, v in review.version_choices(loop_services)] == [0]  # no "version 1" before one is fitted
+    assert "pick two different versions" in review.start_ab(loop_services, RECRUITER, "x", 0, 0, 0.5)
+    review.recalibrate(loop_services, RECRUITER)  # too few reviews: refused
+    history = review.calibration_history(loop_services, RECRUITER)
+    assert (
+        "vNone" not in history
+        and "run refused, version 0 stays active: Not enough reviewed grades" in history
+    )

@@ -106,6 +106,7 @@ def app_folders(settings: Settings) -> list[Path]:
         settings.data_dir,
         settings.corpus_dir,
         settings.rubrics_dir,
+        settings.live_folder,  # the live corpus copy, when it is configured outside the data folder
         ROOT / "interviewer",
         Path("/root"),
         Path("/home"),

@@ -13,8 +13,9 @@ import time
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from interviewer.storage.schema import (
     audit,
@@ -76,16 +77,33 @@ class RecruiterRows:
             )
 
     def add_file_version(self, path: str, content: str, author: str, note: str = "") -> int:
-        with self.tx() as conn:
-            res = conn.execute(
-                insert(file_versions).values(
-                    path=path, content=content, author=author, note=note, at=time.time()
-                )
-            )
-            return int(res.inserted_primary_key[0])  # type: ignore[index]
+        """Record a save of `path` and return its number within that file (1 for the file's first version)."""
+        for attempt in range(5):
+            try:
+                with self.tx() as conn:
+                    last = conn.execute(
+                        select(func.max(file_versions.c.number)).where(file_versions.c.path == path)
+                    ).scalar()
+                    number = int(last or 0) + 1
+                    conn.execute(
+                        insert(file_versions).values(
+                            path=path,
+                            number=number,
+                            content=content,
+                            author=author,
+                            note=note,
+                            at=time.time(),
+                        )
+                    )
+                return number
+            except IntegrityError:  # another process saved this file at the same moment: next number
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
 
     def file_versions(self, path: str) -> list[dict[str, Any]]:
-        q = select(file_versions).where(file_versions.c.path == path).order_by(file_versions.c.id.desc())
+        """The saved versions of one file, newest first; `number` counts within the file."""
+        q = select(file_versions).where(file_versions.c.path == path).order_by(file_versions.c.number.desc())
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 

@@ -90,6 +90,7 @@ file_versions = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("path", String(300), index=True, nullable=False),
+    Column("number", Integer),  # the version's number within its file (migration 5); set on every insert
     Column("content", Text, nullable=False),
     Column("author", String(80), nullable=False),
     Column("note", String(300)),
@@ -115,6 +116,9 @@ audit = Table(
 )
 schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
 turns_by_session = Index("ix_turns_session", turns.c.session_id)
+file_version_numbers = Index(
+    "ux_file_versions_number", file_versions.c.path, file_versions.c.number, unique=True
+)
 
 # The review loop (migration 3): portable to SQLite and PostgreSQL (string ids, no autoincrement).
 review_items = Table(
@@ -203,6 +207,22 @@ def _add_display_name(conn: Connection) -> None:
         )
 
 
+def _number_file_versions(conn: Connection) -> None:
+    """Versions used to share one counter across files; number each file's versions 1, 2, 3... in save order."""
+    if "number" not in {c["name"] for c in inspect(conn).get_columns("file_versions")}:
+        column = file_versions.c.number
+        conn.execute(
+            text(f"ALTER TABLE file_versions ADD COLUMN {column.name} {column.type.compile(conn.dialect)}")
+        )
+    seen: dict[str, int] = {}
+    for row_id, path in conn.execute(text("SELECT id, path FROM file_versions ORDER BY id")).all():
+        seen[path] = seen.get(path, 0) + 1
+        conn.execute(
+            text("UPDATE file_versions SET number = :n WHERE id = :id"), {"n": seen[path], "id": row_id}
+        )
+    file_version_numbers.create(conn, checkfirst=True)
+
+
 Migration = str | Callable[[Connection], None]
 
 # Numbered migrations: each runs once, in order, inside a transaction. A new database gets every table above at
@@ -212,4 +232,5 @@ MIGRATIONS: list[tuple[int, list[Migration]]] = [
     (2, [_create_turns_index]),
     (3, [_create_loop_tables]),  # review queue, labelled examples, A/B experiments and assignments
     (4, [_add_display_name]),  # profile keys: the typed name becomes a display name (sessions/identity.py)
+    (5, [_number_file_versions]),  # edited files' versions numbered per file (review_loop/recruiting.py)
 ]

@@ -10,6 +10,7 @@ from interviewer.domain.session import Setup
 from interviewer.engine.scorecard import build_scorecard
 from interviewer.sessions.identity import scrub, scrub_all
 from interviewer.sessions.service import LimitError
+from interviewer.ui.charts import question_scores_svg
 from interviewer.ui.complaints import session_reviews, session_reviews_data
 from interviewer.ui.messages import candidate_message, event_messages, radar_svg, transcript_messages
 from interviewer.ui.turn_view import ScorecardView, TurnView, after_turn
@@ -31,7 +32,8 @@ class CandidateActions:
         )  # reviewed grades next to the machine's
         body = card.to_json(session_reviews_data(self.services, st))
         md_path, json_path = self.profiles.write_scorecard(caller, st, markdown, body)
-        return radar_svg(card.competencies), markdown, str(md_path), str(json_path)
+        charts = radar_svg(card.competencies) + question_scores_svg(card.questions)  # issue 27, item 14
+        return charts, markdown, str(md_path), str(json_path)
 
     def after(self, caller: Any, st: Any, events: list[Any], history: list[Any], show: bool) -> TurnView:
         return after_turn(st, events, history, show, lambda s: self.scorecard(caller, s))

@@ -1,4 +1,5 @@
-"""The recruiter workspace: login, rubric and question editor with versions, calibration and item analysis.
+"""The recruiter workspace: sign-in and sign-out, the editor (editor_tab.py), checking the grader on labelled
+answers, item analysis, and the review tabs (review_tabs.py).
 
 Every handler checks the role itself: hiding a tab does not stop a direct API call.
 """
@@ -11,10 +12,13 @@ from typing import Any
 
 import gradio as gr
 
+from interviewer.review_loop.grader_check import sample_csv
 from interviewer.review_loop.recruiting import Workspace
 from interviewer.sessions.identity import identify_ip, scrub
 from interviewer.ui.access import DENIED, role
 from interviewer.ui.caller import request_info
+from interviewer.ui.editor_tab import build_editor_tab
+from interviewer.ui.recruiter_charts import grader_check_charts, item_plot, item_table
 from interviewer.ui.review_tabs import build_review_tabs
 
 log = logging.getLogger(__name__)
@@ -28,39 +32,47 @@ def build_recruiter(services: Any) -> None:
         with gr.Row():
             user = gr.Textbox(label="Recruiter name", elem_id="rec-user")
             password = gr.Textbox(label="Password", type="password", elem_id="rec-password")
-            login = gr.Button("Sign in", elem_id="rec-login")
+            with gr.Column(scale=0, min_width=140):
+                login = gr.Button("Sign in", elem_id="rec-login")
+                logout = gr.Button("Sign out", elem_id="rec-logout", size="sm")
         login_status = gr.Markdown(
-            "Create the first account with `interviewer add-recruiter NAME`.", elem_id="rec-status"
+            "An operator creates accounts with `.venv/bin/interviewer add-recruiter NAME`.",
+            elem_id="rec-status",
         )
 
         with gr.Tabs():
-            with gr.Tab("Editor"):
-                files = gr.Dropdown(ws.editable_files(), label="File", elem_id="rec-file")
-                load = gr.Button("Open", elem_id="rec-open")
-                editor = gr.Code(language="yaml", label="Content", lines=24, elem_id="rec-editor")
-                with gr.Row():
-                    save = gr.Button("Validate and save", variant="primary", elem_id="rec-save")
-                errors = gr.Markdown("", elem_id="rec-errors")
-                versions = gr.Dropdown([], label="Saved versions", elem_id="rec-versions")
-                with gr.Row():
-                    diff_btn = gr.Button("Show diff with current", elem_id="rec-diff")
-                    rollback = gr.Button("Roll back to this version", elem_id="rec-rollback")
-                diff = gr.Code(language=None, label="Diff", lines=12, elem_id="rec-diff-out")
+            build_editor_tab(ws, auth)
 
-            with gr.Tab("Calibration"):
-                csv_file = gr.File(
-                    label="Labelled answers (CSV, shared ASAG schema)", file_types=[".csv"], elem_id="rec-csv"
+            with gr.Tab("Check the grader"):
+                gr.Markdown(
+                    "Upload answers your own reviewers labelled, to see how closely the grader agrees with them. "
+                    "The file is a CSV with the columns of the sample below (one answer per row: the question, a "
+                    "reference answer, the answer, the reviewers' score out of a maximum, and optionally a label). "
+                    "Rows whose `split` is `train` only set where scores turn into your labels."
                 )
-                run_cal = gr.Button("Check the grader", elem_id="rec-calibrate")
+                with gr.Row():
+                    csv_file = gr.File(
+                        label="Labelled answers (CSV)", file_types=[".csv"], elem_id="rec-csv", scale=3
+                    )
+                    with gr.Column(scale=1):
+                        gr.DownloadButton(
+                            "Download the sample CSV", value=str(sample_csv()), elem_id="rec-sample"
+                        )
+                        run_sample = gr.Button("Try it on the sample", elem_id="rec-try-sample")
+                        run_cal = gr.Button("Check the grader", variant="primary", elem_id="rec-calibrate")
                 cal_out = gr.Markdown("", elem_id="rec-cal-out")
+                cal_charts = gr.HTML("", elem_id="rec-cal-charts")
 
             with gr.Tab("Item analysis"):
-                run_items = gr.Button("Analyse questions", elem_id="rec-items")
-                items = gr.Dataframe(
-                    headers=["question", "answers", "mean", "spread", "skip rate", "discrimination"],
-                    elem_id="rec-items-table",
+                gr.Markdown(
+                    "How each question performs over the sessions of candidates who agreed to it. Difficulty is the "
+                    "mean score (low: hard); discrimination is how well the question separates stronger from weaker "
+                    "candidates (their score on the rest of the session): near 0 or negative deserves a look."
                 )
-            build_review_tabs(services, auth)  # review queue, recalibration, A/B tests
+                run_items = gr.Button("Analyse questions", elem_id="rec-items")
+                items_plot = gr.HTML("", elem_id="rec-items-plot")
+                items = gr.HTML("", elem_id="rec-items-table")
+            build_review_tabs(services, auth)  # review queue, correcting the grader, A/B tests
 
     def on_login(name: str, pw: str, request: gr.Request):
         name = scrub(name).strip()[:80]
@@ -82,59 +94,39 @@ def build_recruiter(services: Any) -> None:
 
     login.click(on_login, [user, password], [auth, login_status], api_name="recruiter_login")
 
-    def on_open(a: dict[str, Any], path: str):
-        if role(a) != "recruiter":
-            return "", DENIED, gr.update()
-        try:
-            return ws.read(path), "", gr.update(choices=ws.version_choices(path), value=None)
-        except (ValueError, OSError) as exc:
-            return "", f"Cannot open: {exc}", gr.update()
+    def on_logout(a: dict[str, Any]):
+        if role(a):
+            services.storage.log(a.get("user", "?"), "logout")
+        return {}, "", "Signed out.", "", "", "", ""
 
-    load.click(on_open, [auth, files], [editor, errors, versions], api_name="recruiter_open")
-
-    def on_save(a: dict[str, Any], path: str, content: str):
-        if role(a) != "recruiter":
-            return DENIED, gr.update()
-        try:
-            result = ws.save(path, content or "", a["user"])
-        except ValueError as exc:
-            return f"**Not saved:** {exc}", gr.update()
-        return result, gr.update(choices=ws.version_choices(path), value=None)
-
-    save.click(on_save, [auth, files, editor], [errors, versions], api_name="recruiter_save")
-
-    def on_diff(a: dict[str, Any], path: str, version: int | None):
-        if role(a) != "recruiter":
-            return DENIED
-        return ws.diff(path, version) if version else "Pick a saved version."
-
-    diff_btn.click(on_diff, [auth, files, versions], [diff], api_name="recruiter_diff")
-
-    def on_rollback(a: dict[str, Any], path: str, version: int | None):
-        if role(a) != "recruiter":
-            return DENIED, gr.update(), gr.update()
-        if not version:
-            return "Pick a saved version.", gr.update(), gr.update()
-        msg = ws.rollback(path, int(version), a["user"])
-        return msg, ws.read(path), gr.update(choices=ws.version_choices(path), value=None)
-
-    rollback.click(
-        on_rollback, [auth, files, versions], [errors, editor, versions], api_name="recruiter_rollback"
+    logout.click(
+        on_logout,
+        [auth],
+        [auth, password, login_status, cal_out, cal_charts, items, items_plot],
+        api_name="recruiter_logout",
     )
 
     def on_calibrate(a: dict[str, Any], upload: Any):
         if role(a) != "recruiter":
-            return DENIED
+            return DENIED, ""
         if upload is None:
-            return "Upload a CSV first."
+            return "Upload a CSV first, or try the sample.", ""
         path = upload if isinstance(upload, str) else getattr(upload, "name", str(upload))
-        return ws.calibrate(path, a["user"])
+        check = ws.check_grader(path, a["user"])
+        return check.words(), grader_check_charts(check)
 
-    run_cal.click(on_calibrate, [auth, csv_file], [cal_out], api_name="recruiter_calibrate")
+    run_cal.click(on_calibrate, [auth, csv_file], [cal_out, cal_charts], api_name="recruiter_calibrate")
+    run_sample.click(
+        lambda a: on_calibrate(a, str(sample_csv())),
+        [auth],
+        [cal_out, cal_charts],
+        api_name="recruiter_try_sample",
+    )
 
     def on_items(a: dict[str, Any]):
         if role(a) != "recruiter":
             raise gr.Error(DENIED)
-        return ws.item_analysis()
+        rows = ws.item_analysis()
+        return item_plot(rows), item_table(rows)
 
-    run_items.click(on_items, [auth], [items], api_name="recruiter_items")
+    run_items.click(on_items, [auth], [items_plot, items], api_name="recruiter_items")
