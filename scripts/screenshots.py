@@ -59,16 +59,42 @@ def main() -> None:
         page.click("#rec-login")
         wait_text(page, "#rec-status", "Signed in")
         page.locator("#rec-file input").click()
-        page.get_by_role("option", name="rubrics/scale.yaml").click()
-        page.click("#rec-open")
-        page.locator("#rec-editor .cm-content").wait_for()
+        page.get_by_role("option", name="corpus/questions/llm_finetuning.yaml", exact=True).click()
+        page.wait_for_function(
+            "() => (document.querySelector('#rec-editor .cm-content')?.innerText || '').startsWith('- id:')"
+        )
         page.screenshot(path=str(OUT / "5-recruiter-editor.png"), full_page=True)
+        page.get_by_role("tab", name="Check the grader").click()
+        page.click("#rec-try-sample")
+        wait_text(page, "#rec-cal-out", "Checked on")
+        page.screenshot(path=str(OUT / "6-check-the-grader.png"), full_page=True)
+        demo_item_sessions(svc)
         page.get_by_role("tab", name="Item analysis").click()
         page.click("#rec-items")
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(OUT / "6-item-analysis.png"), full_page=True)
+        page.locator("#rec-items-table table").wait_for()
+        page.screenshot(path=str(OUT / "7-item-analysis.png"), full_page=True)
         review_loop(page, svc)
     print(f"screenshots saved in {OUT}")
+
+
+def demo_item_sessions(svc) -> None:
+    """Sessions of consenting demo candidates (scripted answers of three strengths), so item analysis has rows."""
+    from interviewer.domain.session import Setup
+
+    answers = [
+        "I don't know.",
+        "It splits the data on a feature and checks the result on held-out data.",
+        "It picks, at each node, the feature and threshold that most reduce impurity (Gini or entropy), stops at"
+        " a depth or leaf size limit to avoid overfitting, and is checked on held-out data.",
+    ]
+    for i in range(15):
+        name = f"demo-items-{i}"
+        svc.storage.ensure_profile(name, consent=True)
+        state, _ = svc.sessions.start(name, Setup(level="junior", track="ml-foundations", questions=2))
+        for _ in range(6):
+            state, _ = svc.sessions.reply(state.id, answers[i % 3])
+            if state.status == "finished":
+                break
 
 
 def review_loop(page, svc) -> None:
@@ -83,22 +109,23 @@ def review_loop(page, svc) -> None:
     page.get_by_role("tab", name="Review queue").click()
     page.click("#rev-refresh")
     page.wait_for_timeout(1500)
-    fill(page, "rev-id", svc.loop.queue.open_items()[0]["id"])
-    page.click("#rev-open")
+    page.locator("#rev-table [data-testid='cell-0-1']").click()  # a click on a row opens it
     wait_text(page, "#rev-detail", "Machine grade")
-    page.screenshot(path=str(OUT / "7-review-queue.png"), full_page=True)
+    page.screenshot(path=str(OUT / "8-review-queue.png"), full_page=True)
 
     for example in synthetic(40, 11, lambda raw, _held: raw + 1.0):  # demo reviews: the machine scores 1 low
         svc.loop.queue.add_example(example, "demo", state.id)
-    page.get_by_role("tab", name="Recalibration").click()
+    page.get_by_role("tab", name="Correct the grader").click()
     page.click("#cal-run")
     wait_text(page, "#cal-run-out", "ccepted")
     page.click("#cal-history")
     wait_text(page, "#cal-history-out", "version")
-    page.screenshot(path=str(OUT / "8-recalibration.png"), full_page=True)
+    page.screenshot(path=str(OUT / "9-correct-the-grader.png"), full_page=True)
 
     page.get_by_role("tab", name="A/B tests").click()
     fill(page, "ab-name", "shipped vs recalibrated")
+    page.locator("#ab-b input").click()
+    page.get_by_role("option").nth(1).click()  # version 1, fitted just now
     page.locator("#ab-share input[type=number]").fill("1")
     page.locator("#ab-share input[type=number]").press("Enter")
     page.click("#ab-start")
@@ -110,7 +137,7 @@ def review_loop(page, svc) -> None:
         )
     page.click("#ab-report")
     wait_text(page, "#ab-out", "Recommendation")
-    page.screenshot(path=str(OUT / "9-ab-tests.png"), full_page=True)
+    page.screenshot(path=str(OUT / "10-ab-tests.png"), full_page=True)
 
 
 if __name__ == "__main__":

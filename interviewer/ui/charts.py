@@ -89,16 +89,17 @@ def bars_svg(
         body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:g}</text>')
     for i, (label, value) in enumerate(values):
         bh = (h - top - bottom) * min(max(value, 0.0), max_value) / (max_value or 1)
-        x = left + i * step + step * 0.15
+        bar = min(step * 0.7, 48.0)  # one or two questions should not fill the chart with a slab
+        x = left + i * step + (step - bar) / 2
         body.append(
-            f'<rect class="bar" x="{x:.1f}" y="{h - bottom - bh:.1f}" width="{step * 0.7:.1f}" height="{bh:.1f}" '
+            f'<rect class="bar" x="{x:.1f}" y="{h - bottom - bh:.1f}" width="{bar:.1f}" height="{bh:.1f}" '
             f'fill="{MARK}"><title>{escape(label)}: {value:g}</title></rect>'
         )
         body.append(
-            f'<text x="{x + step * 0.35:.1f}" y="{h - bottom - bh - 3:.1f}" text-anchor="middle">{value:g}</text>'
+            f'<text x="{x + bar / 2:.1f}" y="{h - bottom - bh - 3:.1f}" text-anchor="middle">{value:g}</text>'
         )
         body.append(
-            f'<text x="{x + step * 0.35:.1f}" y="{h - bottom + 14}" text-anchor="middle">{escape(label[:14])}</text>'
+            f'<text x="{x + bar / 2:.1f}" y="{h - bottom + 14}" text-anchor="middle">{escape(label[:14])}</text>'
         )
     body.append(
         f'<text x="12" y="{(top + h - bottom) / 2}" text-anchor="middle" '
