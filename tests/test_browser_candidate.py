@@ -158,3 +158,72 @@ def test_after_an_attack_the_next_honest_answer_is_not_told_off(app):
             title.click()
         latest = _feedback_texts(page)[-1]
         assert "addressed to the grader" not in latest, latest
+
+
+def test_scorecard_and_history_agree_and_speak_in_names(app):
+    """Item 5: History's level is the scorecard's level estimate; the scorecard shows names, not ids."""
+    url, svc = app
+    with browser_page() as page:
+        page.goto(url)
+        profile_key(page)
+        _start(page, "mid", 1, track="LLM engineer")
+        _send(page, "I would start with a simple baseline, measure it on held-out data, and then iterate.")
+        _wait_status(page, "finished")
+        page.get_by_role("tab", name="Scorecard").click()
+        card = page.locator("#scorecard-md").inner_text()
+        estimate = card.split("Level estimate:")[1].split()[0]
+        assert "LLM engineer" in card
+        ids = [t.id for t in svc.corpus.tracks] + [d.id for d in svc.corpus.rubric.dimensions if "_" in d.id]
+        topics = {q.topic for q in svc.corpus.questions if "_" in q.topic}
+        for internal in [*ids, *topics, "readability", "correctness"]:
+            assert internal not in card.lower().split("## model answers")[0], internal
+        radar = page.locator("#radar").inner_text().lower()
+        assert "readability" not in radar and "correctness" not in radar and "_" not in radar
+        page.get_by_role("tab", name="History").click()
+        page.click("#history-refresh")
+        page.wait_for_function(
+            "() => document.querySelector('#history-table')?.innerText.includes('finished')"
+        )
+        words = page.locator("#history-table").inner_text().split()
+        at = len(words) - 1 - words[::-1].index("finished")  # the row's cells: ... status, score, level
+        assert words[at + 2 : at + 3] == [estimate], (words, estimate)
+
+
+def test_a_reload_brings_the_candidate_back_where_they_were(app):
+    """Item 3: after a reload the chat, the setup, the coding question's signature and the code draft are back,
+    and the interview goes on, with no name to type and no button to press."""
+    url, svc = app
+    with browser_page() as page:
+        page.goto(url)
+        key = profile_key(page)
+        _start(page, "junior", 2, track="Coding")
+        editor = page.locator("#code .cm-content")
+        editor.wait_for()
+        session = svc.storage.sessions_of(profile_of_key(key))[-1]
+        spec = svc.corpus.by_id[svc.storage.load_session(session["id"]).current.id].coding
+        draft = f"def {spec.function}(*args):\n    # my half-written draft\n    return None\n"
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(draft)
+        page.wait_for_timeout(500)  # the draft is kept in the page's storage as it changes
+
+        page.reload()
+        assert profile_key(page) == key
+        _wait_status(page, session["id"])
+        page.locator("#code .cm-content").wait_for()
+        page.wait_for_function(
+            "t => (document.querySelector('#code .cm-content')?.innerText || '').includes(t)",
+            arg="my half-written draft",
+        )
+        chat = page.locator("#chat").inner_text()
+        assert spec.examples[0].call in chat and spec.function in chat  # the signature and examples are back
+        assert page.get_by_role("radio", name="junior").is_checked()
+        assert page.locator("#length input[type=number]").input_value() == "2"
+        assert page.locator("#track input").input_value() == "Coding"
+
+        page.click("#submit-code")  # the restored page still drives the interview
+        page.wait_for_function(
+            "t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg="hidden tests"
+        )
+        assert len(svc.storage.load_session(session["id"]).items[0].answers) == 1

@@ -161,7 +161,16 @@ class Engine:
             return [Event(kind="notice", text=template("finished", state.id))]
         state.status = "active"
         text = template("resumed", state.id, question=self._asked_text(state))
-        return [self._ask(state, Event(kind="question", text=text))]
+        return [self._ask(state, Event(kind="question", text=text, data=self.coding_data(state)))]
+
+    def coding_data(self, state: SessionState) -> dict[str, Any]:
+        """The open coding question's signature, starter and examples for the page ({} for other questions):
+        a resumed coding question needs them as much as a new one."""
+        item = state.current
+        question = self.corpus.by_id.get(item.id) if item is not None and state.awaiting == "answer" else None
+        if question is None or question.coding is None:
+            return {}
+        return {"coding": question.coding.model_dump(exclude={"tests", "solution"})}
 
     def wrap_up(self, state: SessionState, early: bool = False) -> list[Event]:
         from interviewer.engine.scorecard import build_scorecard

@@ -16,6 +16,29 @@ from interviewer.domain.text import content_stems
 from interviewer.engine.timing import mmss
 
 _LEVEL_VALUE = {"none": 0.0, "junior": 1.0, "mid": 2.0, "senior": 3.0}
+CODE_ONLY = ("correctness", "readability")
+"""Dimensions only a coding answer has (set by the coding grader): shown apart, not on the competency radar."""
+TOPIC_NAMES = {
+    "agents": "Agents and tool use",
+    "classical_nlp": "Classical NLP",
+    "embeddings": "Embeddings and vector search",
+    "evaluation": "Evaluation",
+    "explainability": "Explainability",
+    "leadership": "Leadership and collaboration",
+    "llm_finetuning": "LLM fine-tuning",
+    "llm_inference": "LLM inference and serving",
+    "ml_foundations": "ML foundations",
+    "mlops": "MLOps",
+    "multilingual": "Multilingual NLP",
+    "prompting_rag": "Prompting and RAG",
+    "system_design": "ML system design",
+    "transformers": "Transformers",
+}
+
+
+def topic_title(topic: str) -> str:
+    """A topic as a candidate reads it (ids such as `prompting_rag` are for files and code)."""
+    return TOPIC_NAMES.get(topic, topic.replace("_", " ").capitalize())
 
 
 class QuestionResult(BaseModel):
@@ -53,7 +76,11 @@ class Scorecard(BaseModel):
     """The plausible range of the level, from the spread of the per-question verdicts."""
     confidence: float
     competencies: dict[str, float]
+    """Score 0-5 per competency of the rubric, by its name (Trade-offs, Production concerns ...)."""
+    code: dict[str, float] = Field(default_factory=dict)
+    """Coding answers only: hidden-test correctness and readability, 0-5 (empty without a coding question)."""
     topics: dict[str, float]
+    """Mean score per topic, by topic id (`topic_title` gives its name)."""
     strengths: list[str]
     gaps: list[str]
     study_plan: list[str]
@@ -63,10 +90,11 @@ class Scorecard(BaseModel):
     timer_s: int = 0
     """The per-question timer in seconds (0: none)."""
     transcript: list[dict[str, Any]] = Field(default_factory=list)
+    track_name: str = ""
 
     def markdown(self) -> str:
         lines = [
-            f"# Interview scorecard ({self.track}, target {self.target_level})",
+            f"# Interview scorecard ({self.track_name or self.track}, target {self.target_level})",
             "",
             f"**Overall score:** {self.score:.1f} / 5  ",
             f"**Level estimate:** {self.level_estimate} (plausible range {self.level_band[0]} to "
@@ -76,6 +104,9 @@ class Scorecard(BaseModel):
         if self.competencies:
             lines += ["## Competencies", "", "| competency | score |", "|---|---|"]
             lines += [f"| {k} | {v:.1f} |" for k, v in self.competencies.items()] + [""]
+        if self.code:
+            lines += ["## Code", "", "| coding answers | score |", "|---|---|"]
+            lines += [f"| {k} | {v:.1f} |" for k, v in self.code.items()] + [""]
         lines += [
             "## Questions",
             "",
@@ -120,29 +151,30 @@ class Scorecard(BaseModel):
         return json.dumps({**self.model_dump(), **(extra or {})}, indent=1, ensure_ascii=False)
 
 
-def _job_skills(jd: str, corpus: Corpus, asked_topics: set[str]) -> dict[str, bool]:
-    """Glossary terms named in the job description, and whether a question on their topic was asked."""
+def _job_skills(jd: str, corpus: Corpus, asked_texts: list[str]) -> dict[str, bool]:
+    """Glossary terms named in the job description, and whether the interview came to them: a question asked
+    (its text, key points or model answer) names the term or one of its aliases. A question on the same topic
+    that never names it does not count."""
     if not jd.strip():
         return {}
     jd_stems = set(content_stems(jd))
+    asked = [set(content_stems(t)) for t in asked_texts]
     skills: dict[str, bool] = {}
-    topic_of_term = {}
-    for path_topic, entries in _glossary_by_topic(corpus).items():
-        for e in entries:
-            topic_of_term[e.term] = path_topic
     for e in corpus.glossary:
-        names = [e.term, *e.aliases]
-        if any(n and set(content_stems(n)) and set(content_stems(n)) <= jd_stems for n in names):
-            skills[e.term] = topic_of_term.get(e.term, "") in asked_topics
+        names = [set(content_stems(n)) for n in (e.term, *e.aliases) if n]
+        if any(n and n <= jd_stems for n in names):
+            skills[e.term] = any(n and n <= text for n in names for text in asked)
     return dict(list(skills.items())[:15])
 
 
-def _glossary_by_topic(corpus: Corpus) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = defaultdict(list)
-    for e in corpus.glossary:
-        topic = getattr(e, "source_file", "")
-        out[topic.rsplit("/", 1)[-1].removesuffix(".yaml")].append(e)
-    return out
+def _asked_text(item_id: str, corpus: Corpus) -> str:
+    """What a question (or a scenario stage) put in front of the candidate, and what it looked for."""
+    if "#" in item_id:
+        sid, stage_id = item_id.split("#", 1)
+        stage = next(s for s in corpus.scenario(sid).stages if s.id == stage_id)
+        return " ".join([stage.text, stage.reference_answer, *(k.text for k in stage.key_points)])
+    q = corpus.by_id[item_id]
+    return " ".join([q.text, q.reference_answer, *(k.text for k in q.key_points)])
 
 
 def build_scorecard(state: SessionState, corpus: Corpus, embedder: Any = None) -> Scorecard:
@@ -186,8 +218,8 @@ def build_scorecard(state: SessionState, corpus: Corpus, embedder: Any = None) -
         topics[item.topic].append(g.score)
         for dim, val in g.dimensions.items():
             comp[dim].append(val)
-        strengths += [f"{s} ({item.topic})" for s in g.strengths[:1] if g.score >= 3]
-        gaps += [f"{item.topic}: {gap}" for gap in g.gaps[:1]]
+        strengths += [f"{s} ({topic_title(item.topic)})" for s in g.strengths[:1] if g.score >= 3]
+        gaps += [f"{topic_title(item.topic)}: {gap}" for gap in g.gaps[:1]]
     scores = np.array([r.score for r in results]) if results else np.zeros(1)
     values = np.array([_LEVEL_VALUE[r.level] for r in results if not r.skipped] or [0.0])
     mean_level = float(np.mean(values))
@@ -198,11 +230,10 @@ def build_scorecard(state: SessionState, corpus: Corpus, embedder: Any = None) -
         return names[int(np.clip(round(v), 0, 3))]  # type: ignore[return-value]
 
     topic_means = {t: round(float(np.mean(v)), 2) for t, v in topics.items()}
+    names_of = {d.id: d.name for d in corpus.rubric.dimensions} if corpus.rubric else {}
     weak = sorted(topic_means, key=lambda t: topic_means[t])
     plan = [
-        f"Review {t.replace('_', ' ')}: mean score {topic_means[t]:.1f}/5"
-        for t in weak
-        if topic_means[t] < 3.5
+        f"Review {topic_title(t)}: mean score {topic_means[t]:.1f}/5" for t in weak if topic_means[t] < 3.5
     ][:5]
     if not plan and results:
         plan = [
@@ -218,13 +249,19 @@ def build_scorecard(state: SessionState, corpus: Corpus, embedder: Any = None) -
         level_estimate=to_level(mean_level),
         level_band=(to_level(mean_level - 1.96 * spread), to_level(mean_level + 1.96 * spread)),
         confidence=round(float(np.clip(1 - spread / 1.5, 0.05, 0.95)), 2),
-        competencies={k: round(float(np.mean(v)), 2) for k, v in comp.items()},
+        competencies={
+            names_of.get(k, k): round(float(np.mean(v)), 2) for k, v in comp.items() if k not in CODE_ONLY
+        },
+        code={k.capitalize(): round(float(np.mean(comp[k])), 2) for k in CODE_ONLY if k in comp},
         topics=topic_means,
         strengths=strengths[:5],
         gaps=gaps[:6],
         study_plan=plan,
-        job_skills=_job_skills(state.setup.job_description, corpus, set(topics)),
+        job_skills=_job_skills(
+            state.setup.job_description, corpus, [_asked_text(i.id, corpus) for i in state.items if i.grade]
+        ),
         level_path=list(state.level_path),
         timer_s=state.setup.timer_s,
         transcript=[t.model_dump() for t in state.turns],
+        track_name=next((t.name for t in corpus.tracks if t.id == state.setup.track), ""),
     )

@@ -17,7 +17,7 @@ import gradio as gr
 
 from interviewer.domain.session import Setup
 from interviewer.evaluation.asag import agreement_note
-from interviewer.sessions.identity import scrub, scrub_all
+from interviewer.sessions.identity import browser_secret, scrub, scrub_all
 from interviewer.ui.caller import guarded, key_panel, who, wire_key_panel
 from interviewer.ui.candidate_actions import CandidateActions
 from interviewer.ui.chat_view import follow_newest
@@ -25,6 +25,7 @@ from interviewer.ui.coding import coding_panel, wire_coding
 from interviewer.ui.complaints import build_complaints
 from interviewer.ui.messages import candidate_message
 from interviewer.ui.mydata import build_my_data
+from interviewer.ui.restore import paused_choice, wire_restore
 from interviewer.ui.timer import countdown, minutes_input, timer_seconds, wire_countdown, wire_time_up
 from interviewer.ui.turn_view import NO_CARD_TEXT, TurnView
 from interviewer.ui.voice import delivery_card, voice_panel, wire_voice
@@ -95,7 +96,7 @@ class CandidateTab(CandidateActions):
                 with gr.Column(scale=3):
                     self.chat = gr.Chatbot(label="Interview", height=520, elem_id="chat")
                     self.clock = countdown()
-                    self.panel = coding_panel()
+                    self.panel = coding_panel(browser_secret(services.settings))
                     self.answer = gr.Textbox(
                         label="Your answer",
                         lines=4,
@@ -264,7 +265,7 @@ class CandidateTab(CandidateActions):
         @guarded
         def on_refresh(key: Any, request: gr.Request):
             rows = self.profiles.resumable(who(services, key, request))
-            choices = [(f"{r['track']} ({r['target_level']}), {r['id']}", r["id"]) for r in rows]
+            choices = [paused_choice(r) for r in rows]
             return gr.update(choices=choices, value=choices[-1][1] if choices else None)
 
         self.refresh_btn.click(on_refresh, [key], [self.paused], api_name="paused_sessions")
@@ -285,7 +286,8 @@ class CandidateTab(CandidateActions):
         timed_out = wire_time_up(
             services, self.clock, key, state, chat, self.answer, self.panel, outputs, message_outputs
         )
-        after = [started, sent, submitted, skipped, ended, resumed, timed_out]
+        restored = wire_restore(self, demo)  # ui/restore.py: a reloaded page comes back to the open interview
+        after = [started, sent, submitted, skipped, ended, resumed, timed_out, restored]
         coded = wire_coding(services, self.panel, key, state, chat, outputs, message_outputs, after)
         follow_newest([*after, hinted, coded])  # ui/chat_view.py: the newest message and the editor in view
         wire_countdown(services, self.clock, key, state, [*after, hinted, paused_ev, coded])

@@ -25,10 +25,13 @@ class CodingPanel:
     submit: Any
     results: Any
     shown: Any
+    draft: Any = None
+    """The editor's content and the question it was written for, kept in the browser: a reload keeps the code."""
 
 
-def coding_panel() -> CodingPanel:
-    """Lay the panel out in the current column (call inside the Interview tab: it creates a gr.State)."""
+def coding_panel(secret: str = "") -> CodingPanel:
+    """Lay the panel out in the current column (call inside the Interview tab: it creates a gr.State); `secret`
+    encrypts the code draft kept in the browser."""
     with gr.Group(visible=False, elem_id="coding-panel") as group:
         intro = gr.Markdown("", elem_id="coding-intro")
         code = gr.Code(language="python", lines=12, interactive=True, label="Your code", elem_id="code")
@@ -42,7 +45,8 @@ def coding_panel() -> CodingPanel:
             submit = gr.Button("Submit code", variant="primary", elem_id="submit-code")
         results = gr.Markdown("", elem_id="run-results")
     shown = gr.State("")  # id of the question the editor was filled for; inside the Tab, per session
-    return CodingPanel(group, intro, code, explanation, run, submit, results, shown)
+    draft = gr.BrowserState({}, storage_key="interviewer-code-draft", secret=secret or None)
+    return CodingPanel(group, intro, code, explanation, run, submit, results, shown, draft)
 
 
 def current_coding(services: Any, state: Any) -> tuple[str, Any]:
@@ -82,7 +86,7 @@ def wire_coding(
     """Attach the panel's handlers, and refresh it after every event in `after` (start, answer, skip ...);
     returns the code submission's event."""
 
-    def refresh(key: Any, sess: dict[str, Any], shown: str, request: gr.Request):
+    def refresh(key: Any, sess: dict[str, Any], shown: str, draft: Any, request: gr.Request):
         item_id, spec = current_coding(services, owned_state(services, key, sess, request))
         if spec is None:
             return gr.update(visible=False), gr.update(), gr.update(), gr.update(), gr.update(), ""
@@ -93,9 +97,11 @@ def wire_coding(
             "then submit it (hidden tests run on submission)."
         )
         starter = spec.starter or f"{spec.signature}\n    ...\n"
+        if isinstance(draft, dict) and draft.get("intro") == intro and draft.get("code"):
+            starter = str(draft["code"])  # the page was reloaded: the candidate's code, not the starter again
         return gr.update(visible=True), intro, starter, "", "", item_id
 
-    refresh_in = [key, state, panel.shown]
+    refresh_in = [key, state, panel.shown, panel.draft]
     refresh_out = [panel.group, panel.intro, panel.code, panel.explanation, panel.results, panel.shown]
     for dep in after:
         dep.then(refresh, refresh_in, refresh_out, api_name="coding_panel", api_visibility="private")
@@ -112,6 +118,8 @@ def wire_coding(
         return run_markdown(run, "Examples")
 
     panel.run.click(on_run, [key, state, panel.code], [panel.results], api_name="run_examples")
+    # Kept in the page's own storage as the candidate types (no request): the editor's text and its question.
+    panel.code.change(None, [panel.intro, panel.code], [panel.draft], js="(intro, code) => ({intro, code})")
 
     @guarded
     def on_submit(

@@ -88,7 +88,24 @@ def graded_choices(services: Any, caller: Any, sess: dict[str, Any]) -> list[tup
     state = services.profiles.current(caller, (sess or {}).get("id"))
     if state is None:
         return []
-    return [(f"{i.id}: {i.grade.score:.1f}/5, {i.grade.level}", i.id) for i in state.items if i.grade]
+    return [
+        (f"{n}. {_short(services, i.id)}: {i.grade.score:.1f}/5, {i.grade.level}", i.id)
+        for n, i in enumerate(state.items, 1)
+        if i.grade
+    ]
+
+
+def _short(services: Any, item_id: str, width: int = 60) -> str:
+    """A question as the candidate saw it, cut to `width` characters (its id is for files and code)."""
+    if "#" in item_id:
+        sid, stage_id = item_id.split("#", 1)
+        scenario = services.corpus.scenario(sid)
+        stage = next((s for s in scenario.stages if s.id == stage_id), None)
+        text = f"{scenario.title}, {stage.name.lower()}" if stage else scenario.title
+    else:
+        question = services.corpus.by_id.get(item_id)
+        text = question.text if question else item_id
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def complain(services: Any, caller: Any, sess: dict[str, Any], item_id: str | None, comment: str) -> str:

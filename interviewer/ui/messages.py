@@ -63,17 +63,21 @@ def event_messages(events: list[Event], show_feedback: bool = True) -> list[dict
         content = e.text
         coding = e.data.get("coding")
         if coding:
-            content += f"\n\n```python\n{coding.get('starter') or coding.get('signature')}\n```"
-            examples = coding.get("examples") or []
-            if examples:
-                content += "\n\nExamples:\n" + "\n".join(
-                    f"- `{x['call']}` → `{x['expected']}`" for x in examples
-                )
+            content += coding_block(coding)
         if e.kind == "notice":
             out.append({"role": "assistant", "content": f"_{content}_"})
         else:
             out.append({"role": "assistant", "content": content})
     return out
+
+
+def coding_block(coding: dict[str, Any]) -> str:
+    """A coding question's starter (or signature) and visible examples, as Markdown under its text."""
+    block = f"\n\n```python\n{coding.get('starter') or coding.get('signature')}\n```"
+    examples = coding.get("examples") or []
+    if examples:
+        block += "\n\nExamples:\n" + "\n".join(f"- `{x['call']}` → `{x['expected']}`" for x in examples)
+    return block
 
 
 def transcript_messages(turns: list[Any]) -> list[dict[str, Any]]:

@@ -10,12 +10,17 @@ from typing import Any
 
 import gradio as gr
 
+from interviewer.engine.scorecard import build_scorecard
 from interviewer.ui.caller import guarded, who
 from interviewer.ui.complaints import reviews_markdown
 
 
-def history_rows(rows: list[dict[str, Any]]) -> tuple[list[list[Any]], str]:
-    """The History table and its trend line from the caller's session rows."""
+def history_rows(
+    rows: list[dict[str, Any]], levels: dict[str, str] | None = None
+) -> tuple[list[list[Any]], str]:
+    """The History table and its trend line from the caller's session rows; `levels`: each finished session's
+    level estimate, as its scorecard gives it (the row's own level is the difficulty the interview ended at)."""
+    levels = levels or {}
     table = [
         [
             time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"])),
@@ -23,7 +28,7 @@ def history_rows(rows: list[dict[str, Any]]) -> tuple[list[list[Any]], str]:
             r["target_level"],
             r["status"],
             r["score"] if r["score"] is not None else "",
-            r["level"] or "",
+            levels.get(r["id"], "") if r["status"] == "finished" else "",
         ]
         for r in rows
     ]
@@ -41,14 +46,20 @@ def build_my_data(services: Any, key: Any, state: Any, chat: Any, scorecard: lis
     with gr.Tab("History"):
         hist_refresh = gr.Button("Show my sessions", elem_id="history-refresh")
         hist = gr.Dataframe(
-            headers=["started", "track", "target", "status", "score", "level"], elem_id="history-table"
+            headers=["started", "track", "target", "status", "score", "level shown"], elem_id="history-table"
         )
         trend = gr.Markdown("", elem_id="history-trend")
 
     @guarded
     def on_history(key: Any, request: gr.Request):
-        rows = profiles.sessions_of(who(services, key, request))
-        table, note = history_rows(rows)
+        caller = who(services, key, request)
+        rows = profiles.sessions_of(caller)
+        levels = {
+            r["id"]: str(build_scorecard(profiles.state(caller, r["id"]), services.corpus).level_estimate)
+            for r in rows
+            if r["status"] == "finished"
+        }
+        table, note = history_rows(rows, levels)
         return table, note + reviews_markdown(services, [r["id"] for r in rows])
 
     hist_refresh.click(on_history, [key], [hist, trend], api_name="history")
