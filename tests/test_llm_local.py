@@ -125,7 +125,7 @@ def test_no_turn_that_fails_its_check_reaches_the_chat(llm, services):
         failures = len(phraser.failures)
         t0 = time.monotonic()
         events = engine.reply(state, answer, on_token=shown.append)
-        assert time.monotonic() - t0 < BUDGET_S + 5
+        assert time.monotonic() - t0 < BUDGET_S + 1  # never more than 1 s past the turn budget
         turn = next((e for e in events if e.kind in ("follow_up", "question")), None)
         if turn is None:
             continue
