@@ -11,6 +11,7 @@ from interviewer.coding.report import run_markdown
 from interviewer.sessions.identity import AccessError, identify
 from interviewer.sessions.service import LimitError
 from interviewer.ui.caller import guarded, request_info, who
+from interviewer.ui.chat_view import follow_newest
 
 
 @dataclass
@@ -104,7 +105,8 @@ def wire_coding(
     refresh_in = [key, state, panel.shown, panel.draft]
     refresh_out = [panel.group, panel.intro, panel.code, panel.explanation, panel.results, panel.shown]
     for dep in after:
-        dep.then(refresh, refresh_in, refresh_out, api_name="coding_panel", api_visibility="private")
+        shown = dep.then(refresh, refresh_in, refresh_out, api_name="coding_panel", api_visibility="private")
+        follow_newest([shown])  # the editor opens after the turn is drawn: bring it into view once it has
 
     @guarded
     def on_run(key: Any, sess: dict[str, Any], code: str, request: gr.Request) -> str:
@@ -131,5 +133,6 @@ def wire_coding(
     sub = panel.submit.click(
         on_submit, [key, state, chat, panel.code, panel.explanation], outputs, api_name="submit_code"
     )
-    sub.then(refresh, refresh_in, refresh_out, api_name="coding_panel", api_visibility="private")
+    shown = sub.then(refresh, refresh_in, refresh_out, api_name="coding_panel", api_visibility="private")
+    follow_newest([shown])
     return sub
