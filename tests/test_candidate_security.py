@@ -179,7 +179,11 @@ def _private_refresh(name: str, leaks: Callable[[Any], bool]) -> Callable[[Scene
 
     def attempt(s: Scene) -> None:
         fn = fn_index(s.url, name)
-        inputs = {"countdown": [s.akey, None], "coding_panel": [s.akey, None, None]}[name]
+        inputs = {
+            "countdown": [s.akey, None],
+            "coding_panel": [s.akey, None, None, None],
+            "restore": [s.akey],
+        }[name]
         own = raw_call(s.url, "10.1.0.1", fn, inputs, s.alice.session_hash)
         assert own["success"] and leaks(own["output"]["data"])  # the owner sees it: the check is not vacuous
         for key in (s.mkey, "alice", s.sid):
@@ -215,6 +219,7 @@ ATTEMPTS: dict[str, Callable[[Scene], None]] = {
     "/delivery": _voice,
     "countdown": _private_refresh("countdown", lambda out: out[0].get("state") == "running"),
     "coding_panel": _private_refresh("coding_panel", lambda out: out[0].get("visible") is True),
+    "restore": _private_refresh("restore", lambda out: "ALICE-SECRET-JD" in str(out)),  # a reloaded page
     "/delete_my_data": _delete,  # last: it removes Mallory's own profile
 }
 
