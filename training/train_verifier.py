@@ -1,6 +1,6 @@
 """Fine-tune the bundled MiniLM as a key-point verifier: does this sentence state, contradict, or leave out a point?
 
-    python training/train_verifier.py --synth DATA.jsonl [--bench-groups GROUPS.jsonl] --out interviewer/data/verifier.npz
+    make fit-verifier        # the shipped recipe (below); about an hour on 2 cores
 
 Needs PyTorch (the app never imports it; `make fit-verifier` builds .venv-train). The model reads a pair: the key
 point first, then one unit of an answer (a sentence, a clause or two neighbouring sentences), and a linear head on
@@ -9,19 +9,22 @@ the mean of its last hidden states says `absent`, `states` or `contradicts`. As 
 the head are trained, and the saved delta is merged into the packaged weights at load (interviewer.grading.verifier).
 
 What it learns from, all of it written by us or from train rows:
-- key-point sentences written for the purpose (briefs in interviewer/data/benchmark/briefs/keypoint-sentences.md):
-  per key point two paraphrases (states), two contradictions (negated, or swapped terms/numbers/inverted cause), a
-  sentence that names its terms without stating it and an on-topic sentence that makes another point (absent);
-  and, as hard negatives, the other key points of the same question and their paraphrases and contradictions
-  (absent for this point). Only questions outside the benchmark's dev and test splits are written for.
+- `--synth`: key-point sentences written for the purpose (training/data/keypoint-sentences.md is the writers'
+  brief): per key point two paraphrases (states), two contradictions (negated, or swapped terms/numbers/inverted
+  cause), a sentence that names its terms without stating it and an on-topic sentence that makes another point
+  (absent); and, as hard negatives, the other key points of the same question and their paraphrases and
+  contradictions (absent for this point). Only questions outside the benchmark's dev and test splits were written
+  for. A share of them (`--context`) is read inside one or two other sentences of the same question, since real
+  answer units are often longer than one claim.
+- `--pairs`: (key point, answer unit) pairs from labelled answers whose readers quoted their evidence
+  (training/verifier_pairs.py): the quoted span for a stated or contradicted point, the matcher's top units for an
+  absent one.
 - the Beetle 5-way train rows: reference and student answer; `correct` states, `contradictory` contradicts,
   `irrelevant` and `non_domain` leave it absent (`partially_correct_incomplete` is left out: part of a multi-part
   reference stated is neither label).
-- optionally (`--bench-groups`), the benchmark's train answers: each (key point, answer) labelled by a reader, with
-  the answer units the grader would show the verifier. An answer labelled `states` or `contradicts` trains its most
-  likely unit with that label (the unit is not labelled, only the answer: multiple-instance learning); an answer
-  labelled `absent` trains every unit as absent.
-A share of the synthetic questions (`--dev-share`, by question) is held out and reported, never trained on.
+A share of the synthetic questions (`--dev-share`, by question) is held out and reported, never trained on. The loss
+is weighted by inverse class frequency (`--balance`): most pairs are absent. TRAIN_THREADS sets torch's threads (1
+by default: with other work on 2 cores, two threads slowed training several-fold).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -81,6 +85,26 @@ def synthetic_pairs(path: Path, rng: random.Random, cross: int = 2) -> list[dict
     return out
 
 
+def in_context(pairs: list[dict[str, Any]], rng: random.Random, share: float) -> list[dict[str, Any]]:
+    """A `share` of the pairs with their sentence set among one or two other sentences of the same question that
+    make other points (absent for this one): real answer units are often two sentences, or one long one."""
+    fillers: dict[str, list[str]] = {}
+    for p in pairs:
+        if p["src"] in ("related", "names") or p["src"].startswith("other-"):
+            fillers.setdefault(p["item"], []).append(p["b"])
+    out = []
+    for p in pairs:
+        pool = [f for f in fillers.get(p["item"], []) if f != p["b"]]
+        if pool and rng.random() < share and not p["src"].startswith("other-"):
+            extra = rng.sample(pool, min(len(pool), rng.choice([1, 1, 2])))
+            parts = [p["b"], *extra]
+            rng.shuffle(parts)
+            out.append({**p, "b": " ".join(parts)})
+        else:
+            out.append(p)
+    return out
+
+
 def beetle_pairs(path: Path) -> list[dict[str, Any]]:
     label = {"correct": S, "contradictory": C, "irrelevant": A, "non_domain": A}
     out = []
@@ -98,24 +122,6 @@ def beetle_pairs(path: Path) -> list[dict[str, Any]]:
                     "src": "beetle",
                 }
             )
-    return out
-
-
-def bench_groups(path: Path) -> list[dict[str, Any]]:
-    """(key point, candidate units, reader's verdict) of the benchmark's train answers."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            g = json.loads(line)
-            if g["units"]:
-                out.append(
-                    {
-                        "a": g["kp_text"],
-                        "units": g["units"],
-                        "y": LABELS.index(g["verdict"]),
-                        "item": g["item_id"],
-                    }
-                )
     return out
 
 
@@ -169,7 +175,11 @@ def main() -> None:
     )
     ap.add_argument("--no-beetle", action="store_true")
     ap.add_argument(
-        "--bench-groups", type=Path, help="benchmark train answers as (key point, units, verdict)"
+        "--pairs",
+        type=Path,
+        action="append",
+        default=[],
+        help="extra labelled pairs: JSONL with a, b, y (label name), item",
     )
     ap.add_argument("--out", type=Path, default=ROOT / "interviewer" / "data" / "verifier.npz")
     ap.add_argument("--epochs", type=float, default=3.0)
@@ -180,9 +190,13 @@ def main() -> None:
     ap.add_argument("--dev-share", type=float, default=0.1, help="share of synthetic questions held out")
     ap.add_argument("--beetle-share", type=float, default=0.5, help="share of Beetle rows used per epoch")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--context", type=float, default=0.5, help="share of synthetic pairs read inside other sentences"
+    )
+    ap.add_argument("--balance", action="store_true", help="weigh the loss by inverse class frequency")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", "1")))
     rng = random.Random(args.seed)
     tok = tokenizer(args.max_length)
 
@@ -192,30 +206,53 @@ def main() -> None:
     train = [p for p in pairs if p["item"] not in dev_items]
     dev = [p for p in pairs if p["item"] in dev_items]
     beetle = [] if args.no_beetle else beetle_pairs(args.beetle)
-    groups = bench_groups(args.bench_groups) if args.bench_groups else []
+    for extra in args.pairs:
+        for line in extra.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                e = json.loads(line)
+                train.append(
+                    {
+                        "a": e["a"],
+                        "b": e["b"],
+                        "y": LABELS.index(e["y"]),
+                        "item": e["item"],
+                        "src": e.get("src", "pairs"),
+                    }
+                )
     print(
-        f"synthetic {len(train)} train / {len(dev)} dev pairs ({len(dev_items)} questions held out); beetle {len(beetle)}; bench groups {len(groups)}",
+        f"synthetic {len(train)} train / {len(dev)} dev pairs ({len(dev_items)} questions held out); beetle {len(beetle)}",
         file=sys.stderr,
     )
 
     model = load_model(args.rank)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    per_epoch = len(train) + int(len(beetle) * args.beetle_share) + len(groups)
+    per_epoch = len(train) + int(len(beetle) * args.beetle_share)
     steps = int(math.ceil(per_epoch / args.batch) * args.epochs)
     warm = max(1, steps // 20)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
     )
-    loss_fn = nn.CrossEntropyLoss()
+    counts = np.bincount([p["y"] for p in train] + [p["y"] for p in beetle], minlength=3)
+    weight = (
+        torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
+        if args.balance
+        else None
+    )
+    print(
+        f"labels {counts.tolist()}; loss weights {None if weight is None else weight.numpy().round(2).tolist()}",
+        file=sys.stderr,
+    )
+    loss_fn = nn.CrossEntropyLoss(weight=weight)
     nrng = np.random.default_rng(args.seed)
     step, t0, seen = 0, time.time(), []
     dev_enc = tok.encode_batch([(p["a"], p["b"]) for p in dev])
     dev_y = np.array([p["y"] for p in dev])
     while step < steps:
         model.train()
-        epoch = train + rng.sample(beetle, int(len(beetle) * args.beetle_share))
-        epoch += _mil_rows(model, tok, groups)
+        epoch = in_context(train, rng, args.context) + rng.sample(
+            beetle, int(len(beetle) * args.beetle_share)
+        )
         enc = tok.encode_batch([(p["a"], p["b"]) for p in epoch])
         y = torch.tensor([p["y"] for p in epoch])
         for rows_b, ids, segs, mask in batches(
@@ -251,7 +288,7 @@ def main() -> None:
         "labels": np.array(LABELS),
         "trained_on": np.array(
             f"{len(train)} synthetic pairs from {len(items) - len(dev_items)} questions, "
-            f"{len(beetle)} Beetle 5-way train rows ({args.beetle_share:.0%} an epoch), {len(groups)} benchmark train groups"
+            f"{len(beetle)} Beetle 5-way train rows ({args.beetle_share:.0%} an epoch)"
         ),
         "recipe": np.array(
             f"lora rank {args.rank}, lr {args.lr}, {args.epochs} epochs, batch {args.batch}, max length {args.max_length}"
@@ -261,26 +298,6 @@ def main() -> None:
     saved: dict[str, Any] = {**delta, **{f"meta.{k}": v for k, v in meta.items()}}
     np.savez_compressed(args.out, **saved)
     print(f"saved {args.out}", file=sys.stderr)
-
-
-def _mil_rows(model: CrossEncoder, tok: Any, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """This epoch's rows from the benchmark groups: the likeliest unit of a stated or contradicted point, every
-    unit of an absent one."""
-    if not groups:
-        return []
-    flat = [(g["a"], u) for g in groups for u in g["units"]]
-    enc = tok.encode_batch(flat)
-    probs = predict(model, enc, np.arange(len(enc)))
-    out, at = [], 0
-    for g in groups:
-        p = probs[at : at + len(g["units"])]
-        at += len(g["units"])
-        if g["y"] == A:
-            out += [{"a": g["a"], "b": u, "y": A} for u in g["units"]]
-        else:
-            best = int(p[:, g["y"]].argmax())
-            out.append({"a": g["a"], "b": g["units"][best], "y": g["y"]})
-    return out
 
 
 if __name__ == "__main__":

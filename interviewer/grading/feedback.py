@@ -84,9 +84,9 @@ def _hint(target: Target, point_id: str, answer: str) -> str:
 
 
 def _corrections(grade: Grade, target: Target, most: int = 2) -> list[str]:
-    """ "You said X; in fact Y" for the points the answer contradicts: a wrong claim is worth correcting plainly."""
+    """'You said X; in fact Y' for the points the answer contradicts: a wrong claim is worth correcting plainly."""
     points = {k.id: k for k in target.key_points}
-    out = []
+    out: list[str] = []
     for c in grade.criteria:
         kp = points.get(c.id)
         if c.verdict == "contradicts" and c.evidence and kp is not None and len(out) < most:

@@ -25,7 +25,7 @@ from interviewer.grading.features import FEATURES, Encoded, encode, pair_feature
 from interviewer.grading.feedback import build_feedback, dimension_scores, read_star
 from interviewer.grading.guards import GuardResult, drop_repeats, run_guards
 from interviewer.grading.level_model import VERDICT_ORDER, plausible_range
-from interviewer.grading.polarity import MISCONCEPTION_STATED, PolarityScorer, Scored
+from interviewer.grading.polarity import PolarityScorer, Scored
 from interviewer.grading.score_model import ScoreModel
 
 EVIDENCE_AT = 0.4
@@ -248,7 +248,10 @@ class RubricGrader:
             if "off_topic" in flags:
                 for c in scored.criteria:
                     c.met = min(c.met, 0.05)
-            if scored.misconception >= MISCONCEPTION_STATED:
+            # The flag keeps the similarity rule fitted for it (training/fit_misconceptions.py): read on real
+            # answers, the verifier takes a misconception's on-topic neighbours for it far too often. Its own
+            # reading stays a score feature, where the fitted weight says how far to trust it.
+            if stated_misconception(probs[:n_points], probs[n_points:]):
                 flags.append("misconception")
             return scored
         criteria = []

@@ -19,10 +19,6 @@ from interviewer.grading.level_model import VERDICT_ORDER, LevelModel, level_fea
 from interviewer.grading.verdicts import Reading, VerdictModel, read_points
 from interviewer.grading.verifier import PointVerifier
 
-MISCONCEPTION_STATED = 0.7
-"""A misconception is flagged when the verifier reads the unit that best matches it as stating it this surely."""
-
-
 @dataclass
 class Scored:
     """What scoring an answer produced, before guards, flags and feedback are applied."""

@@ -1,0 +1,252 @@
+"""Fit the verdict, level and score models on labelled interview answers; choose their penalties on dev.
+
+    python training/fit_grades.py --train READINGS... --dev READINGS [--write]
+
+Inputs are readings (training/grade_readings.py) of labelled answers. The training answers must be read by a
+verifier that never saw them, so the models learn how far to trust the verifier on new answers rather than on its
+own training data: the shipped verifier learned from the key-point sentences, Beetle and the evidence pairs of
+training/data/train_answers/ only, and reads the benchmark's train answers here (its train-extra answers, which it
+trained on, were tried as extra rows and chosen against on dev). The dev answers are read by the same verifier.
+Nothing reads the test split. With --write the chosen models go to interviewer/data/verdict_model.json and level_model.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from interviewer.corpus.loader import load_corpus  # noqa: E402
+from interviewer.evaluation import interviews  # noqa: E402
+from interviewer.grading.level_model import (  # noqa: E402
+    SCORE_FEATURES,
+    VERDICT_ORDER,
+    LevelModel,
+    level_features,
+    score_features,
+)
+from interviewer.grading.verdicts import VERDICTS, VerdictModel, point_features  # noqa: E402
+
+OVERRIDDEN = {"off_topic"}
+"""Flags after which the grader sets the level itself (with a guard cap below 5): not the level model's to fit."""
+
+
+def softmax_fit(x: np.ndarray, y: np.ndarray, k: int, l2: float) -> np.ndarray:
+    d = x.shape[1]
+
+    def nll(w: np.ndarray) -> tuple[float, np.ndarray]:
+        w = w.reshape(d, k)
+        z = x @ w
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.log(p[np.arange(len(y)), y] + 1e-12).sum() + l2 * (w[:-1] ** 2).sum()
+        p[np.arange(len(y)), y] -= 1
+        grad = x.T @ p
+        grad[:-1] += 2 * l2 * w[:-1]
+        return loss, grad.ravel()
+
+    return minimize(nll, np.zeros(d * k), jac=True, method="L-BFGS-B").x.reshape(d, k)
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    w = softmax_fit(x, y.astype(int), 2, l2)
+    return w[:, 1] - w[:, 0]
+
+
+class Data:
+    """Readings joined with labels and the corpus's key points."""
+
+    def __init__(self, paths: list[Path], folders: list[Path]):
+        corpus = load_corpus(ROOT / "corpus", ROOT / "rubrics")
+        self.items = {
+            k: (v[1] if isinstance(v, tuple) else v) for k, v in interviews.corpus_items(corpus).items()
+        }
+        self.labels = {a.id: a for f in folders for a in interviews.load(f)}
+        self.rows = [json.loads(line) for p in paths for line in p.read_text().splitlines() if line.strip()]
+        self.rows = [r for r in self.rows if r["answer_id"] in self.labels]
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = [], []
+        for r in self.rows:
+            label = self.labels[r["answer_id"]].label
+            for kp, pt in zip(self.items[r["item_id"]].key_points, r["points"], strict=True):
+                xs.append(point_features(np.array(pt["probs"]).reshape(-1, 3), np.array(pt["match"])))
+                ys.append(VERDICTS.index(label.points[kp.id]))
+        return np.array(xs), np.array(ys)
+
+    def verdicts(self, model: VerdictModel, r: dict) -> tuple[list, list, list, list]:
+        kps = self.items[r["item_id"]].key_points
+        x = np.array(
+            [point_features(np.array(p["probs"]).reshape(-1, 3), np.array(p["match"])) for p in r["points"]]
+        )
+        probs = model.probs(x)
+        states = [0.0 if q.argmax() == 2 else float(q[1]) for q in probs]
+        return [k.level for k in kps], [k.weight for k in kps], states, [float(q[2]) for q in probs]
+
+    def fitted(self, r: dict) -> bool:
+        return r["cap"] >= 5.0 and not (set(r["flags"]) & OVERRIDDEN)
+
+
+def fit_levels(data: Data, vm: VerdictModel, rows: list[dict], l2: float) -> list[list[float]]:
+    x = np.array([level_features(*data.verdicts(vm, r)) for r in rows])
+    y = np.array([VERDICT_ORDER.index(data.labels[r["answer_id"]].label.level) for r in rows])
+    steps = []
+    for k in range(1, 4):
+        sel = y >= k - 1
+        steps.append(logistic_fit(x[sel], y[sel] >= k, l2).tolist())
+    return steps
+
+
+def oof_level_probs(data: Data, vm: VerdictModel, rows: list[dict], l2: float, folds: int = 5) -> np.ndarray:
+    """Level probabilities of each training answer from a model fitted without its question's answers."""
+    fold = {q: i % folds for i, q in enumerate(sorted({r["item_id"] for r in rows}))}
+    out = np.zeros((len(rows), 4))
+    for f in range(folds):
+        train = [r for r in rows if fold[r["item_id"]] != f]
+        lm = LevelModel(fit_levels(data, vm, train, l2), score=[0.0] * len(SCORE_FEATURES))
+        for i, r in enumerate(rows):
+            if fold[r["item_id"]] == f:
+                out[i] = lm.level_probs(level_features(*data.verdicts(vm, r)))
+    return out
+
+
+def score_rows(data: Data, vm: VerdictModel, rows: list[dict], level_p: np.ndarray) -> np.ndarray:
+    out = []
+    for r, p in zip(rows, level_p, strict=True):
+        levels, weights, states, contra = data.verdicts(vm, r)
+        wrong = max(r["misconceptions"], default=0.0)
+        out.append(
+            score_features(r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong)
+        )
+    return np.array(out)
+
+
+def ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
+    reg = alpha * np.eye(x.shape[1])
+    reg[-1, -1] = 0.0
+    return np.linalg.solve(x.T @ x + reg, x.T @ y)
+
+
+def fit_all(
+    data: Data, train: list[dict], v_l2: float, l_l2: float, alpha: float
+) -> tuple[VerdictModel, LevelModel]:
+    keep = {r["answer_id"] for r in train}
+    sub = Data.__new__(Data)
+    sub.items, sub.labels, sub.rows = (
+        data.items,
+        data.labels,
+        [r for r in data.rows if r["answer_id"] in keep],
+    )
+    xp, yp = sub.points()
+    vm = VerdictModel(softmax_fit(xp, yp, 3, v_l2).tolist())
+    rows = [r for r in sub.rows if data.fitted(r)]
+    steps = fit_levels(data, vm, rows, l_l2)
+    oof = oof_level_probs(data, vm, rows, l_l2)
+    gold = [VERDICT_ORDER.index(data.labels[r["answer_id"]].label.level) for r in rows]
+    temp = _oof_temperature(oof, gold)
+    sx = score_rows(data, vm, rows, oof)
+    sy = np.array([data.labels[r["answer_id"]].label.score for r in rows])
+    return vm, LevelModel(steps, ridge(sx, sy, alpha).tolist(), temperature=temp)
+
+
+def _oof_temperature(oof: np.ndarray, gold: list[int]) -> float:
+    """A temperature on the out-of-fold probabilities' log-odds that makes them best calibrated (NLL)."""
+    logp = np.log(np.clip(oof, 1e-9, 1.0))
+    grid = np.linspace(0.5, 3.0, 26)
+
+    def nll(t: float) -> float:
+        z = logp / t
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        return -float(np.sum(np.log(p[np.arange(len(gold)), gold] + 1e-12)))
+
+    return float(grid[int(np.argmin([nll(t) for t in grid]))])
+
+
+def evaluate(data: Data, rows: list[dict], vm: VerdictModel, lm: LevelModel) -> dict[str, float]:
+    """The benchmark issue's figures for these answers, as the grader would produce them."""
+    answers, graded = [], []
+    for r in rows:
+        levels, weights, states, contra = data.verdicts(vm, r)
+        p = lm.level_probs(level_features(levels, weights, states, contra))
+        wrong = max(r["misconceptions"], default=0.0)
+        x_score = score_features(r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong)
+        score = min(lm.score_of(x_score), r["cap"])
+        level = VERDICT_ORDER[int(np.argmax(p))] if data.fitted(r) else "none"
+        kps = data.items[r["item_id"]].key_points
+        x = np.array(
+            [point_features(np.array(q["probs"]).reshape(-1, 3), np.array(q["match"])) for q in r["points"]]
+        )
+        points = {k.id: VERDICTS[int(q.argmax())] for k, q in zip(kps, vm.probs(x), strict=True)}
+        answers.append(data.labels[r["answer_id"]])
+        graded.append(interviews.Graded(level, score, float(p.max()), points, r["flags"]))
+    out = interviews.summarise(answers, graded, resamples=0)
+    keep = [
+        "level_exact",
+        "level_within_one",
+        "fooled_rate",
+        "plain_reach_rate",
+        "score_spearman",
+        "score_rmse",
+        "score_bias",
+        "confidence_ece",
+    ]
+    return {k: round(out[k], 4) for k in keep} | {k: round(v, 4) for k, v in out["key_points"].items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--train", type=Path, nargs="+", required=True, help="cross-fitted readings of training answers"
+    )
+    ap.add_argument(
+        "--dev", type=Path, required=True, help="readings of the benchmark's dev answers (shipped verifier)"
+    )
+    ap.add_argument("--answers", type=Path, nargs="+", default=[interviews.packaged_benchmark()])
+    ap.add_argument("--write", action="store_true")
+    args = ap.parse_args()
+    data = Data([*args.train, args.dev], args.answers)
+    train = [r for r in data.rows if r["split"] != "dev" and r["split"] != "test"]
+    dev = [r for r in data.rows if r["split"] == "dev"]
+    print(f"{len(train)} training answers, {len(dev)} dev answers", file=sys.stderr)
+    best = None
+    for v_l2 in (0.1, 1.0, 10.0):
+        for l_l2 in (0.1, 1.0, 3.0):
+            for alpha in (1.0, 10.0):
+                vm, lm = fit_all(data, train, v_l2, l_l2, alpha)
+                m = evaluate(data, dev, vm, lm)
+                goal = (
+                    m["level_exact"]
+                    + m["level_within_one"]
+                    + m["score_spearman"]
+                    - m["fooled_rate"]
+                    - m["score_rmse"] / 5
+                )
+                print(f"verdict l2 {v_l2} level l2 {l_l2} ridge {alpha}: {m}", file=sys.stderr)
+                if best is None or goal > best[0]:
+                    best = (goal, v_l2, l_l2, alpha, vm, lm, m)
+    assert best is not None
+    _, v_l2, l_l2, alpha, vm, lm, m = best
+    print(f"chosen on dev: verdict l2 {v_l2}, level l2 {l_l2}, ridge {alpha}: {m}", file=sys.stderr)
+    if args.write:
+        what = (
+            f"{len(train)} labelled answers read by a verifier that never saw them; penalties chosen on"
+            f" {len(dev)} dev answers"
+        )
+        vm.trained_on, vm.validation = what, {k: v for k, v in m.items() if "precision" in k or "recall" in k}
+        lm.trained_on, lm.validation = what, m
+        vm.save(ROOT / "interviewer" / "data" / "verdict_model.json")
+        lm.save(ROOT / "interviewer" / "data" / "level_model.json")
+        print("wrote interviewer/data/verdict_model.json and level_model.json", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Labelled (key point, answer unit) pairs for the verifier, from answers whose readers quoted their evidence.
+
+    python training/verifier_pairs.py        # writes training/data/verifier_pairs_{benchmark,answers}.jsonl
+
+A point the reader marked `states` or `contradicts` gives one pair: the point and the verbatim span the reader
+quoted. A point the reader marked `absent` gives hard negatives: the point and the units the grader's matcher ranks
+highest for it (what the verifier will be shown at serving time). Two files, one per source: the benchmark's train
+split, and the other answers we wrote. The shipped recipe (`make fit-verifier`) trains on the second only, so that
+the benchmark's train answers it then reads for training/fit_grades.py are new to it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
+
+from grade_readings import top_units  # noqa: E402
+
+from interviewer.config import load_settings  # noqa: E402
+from interviewer.evaluation import interviews  # noqa: E402
+from interviewer.services import Services  # noqa: E402
+
+DATA = ROOT / "training" / "data"
+SOURCES = {
+    "benchmark": (interviews.packaged_benchmark(), DATA / "benchmark_train_evidence.jsonl", "train"),
+    "answers": (DATA / "train_answers", DATA / "train_answers" / "evidence.jsonl", "train-extra"),
+}
+
+
+def main() -> None:
+    svc = Services(load_settings(verifier=False))
+    grader = svc.rubric_grader
+    items = interviews.corpus_items(svc.corpus)
+    for name, (folder, evidence_path, split) in SOURCES.items():
+        quotes = {}
+        for line in evidence_path.read_text(encoding="utf-8").splitlines():
+            e = json.loads(line)
+            if e["quote"].strip():
+                quotes[(e["answer_id"], e["kp_id"])] = e["quote"]
+        out = []
+        for a in (a for a in interviews.load(folder) if a.split == split):
+            target = interviews.target_of(items, a.item_id)
+            _info, texts, tops, _match = top_units(grader, target, a.text, 3)
+            for kp, order in zip(target.key_points, tops, strict=True):
+                verdict = a.label.points[kp.id]
+                if verdict == "absent":
+                    out += [{"item": a.item_id, "a": kp.text, "b": texts[j], "y": "absent"} for j in order]
+                elif (a.id, kp.id) in quotes:
+                    out.append({"item": a.item_id, "a": kp.text, "b": quotes[(a.id, kp.id)], "y": verdict})
+        path = DATA / f"verifier_pairs_{name}.jsonl"
+        path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in out), encoding="utf-8")
+        print(f"{path.name}: {len(out)} pairs", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
