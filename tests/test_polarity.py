@@ -82,7 +82,8 @@ def test_the_level_follows_the_verdicts_at_all_three_levels():
     full = scorer.score(_target(), units, match, 0.8)
     assert full.level == "senior"
     junior_only = scorer.score(_target(), units[:1], match[:, :1], 0.8)
-    assert junior_only.level == "junior"  # a complete junior answer earns junior, whatever it leaves out above
+    # a complete junior answer earns junior, whatever it leaves out above
+    assert junior_only.level == "junior"
     assert full.score > junior_only.score
 
 

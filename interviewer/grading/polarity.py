@@ -19,6 +19,7 @@ from interviewer.grading.level_model import VERDICT_ORDER, LevelModel, level_fea
 from interviewer.grading.verdicts import Reading, VerdictModel, read_points
 from interviewer.grading.verifier import PointVerifier
 
+
 @dataclass
 class Scored:
     """What scoring an answer produced, before guards, flags and feedback are applied."""
