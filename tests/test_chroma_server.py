@@ -80,7 +80,8 @@ def test_interviews_go_on_when_the_chroma_server_goes_down_mid_session(tmp_path,
         jd = "We build retrieval-augmented LLM assistants and evaluate them offline."
         state, _ = sessions.start("ana", Setup(level="mid", track="general", questions=4, job_description=jd))
         match = svc.engine.planner.match
-        assert match._facets is not None and jd in match._profiles  # the questions' vectors came from the index
+        # The questions' vectors came from the index.
+        assert match._facets is not None and jd in match._profiles
         sessions.reply(state.id, "Retrieval quality is measured with recall at k on labelled queries.")
     finally:
         stop(server)

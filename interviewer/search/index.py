@@ -251,7 +251,8 @@ class VectorIndex:
         with reaching(self.settings):
             got = self.collection(name).get(include=["documents", "embeddings"])
         return {
-            d: np.asarray(e, dtype=np.float32) for d, e in zip(got["documents"], got["embeddings"], strict=True)
+            d: np.asarray(e, dtype=np.float32)
+            for d, e in zip(got["documents"], got["embeddings"], strict=True)
         }
 
     def query(
