@@ -15,6 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "2000")
 from interviewer.ops.memory import limit_malloc_arenas
 from interviewer.ops.monitoring import configure_logging
 from interviewer.services import Services
+from interviewer.sessions.voice_service import prepare_voice
 from interviewer.ui.app import build_app, launch_options
 
 if __name__ == "__main__":
@@ -36,8 +37,15 @@ if __name__ == "__main__":
         **launch_options(services, demo),  # CSS, GET /metrics and /ready, one-shot downloads, optional login
     )
     # The page is served first; the model, the index and the corpus's encodings load meanwhile (an answer that
-    # arrives before they are ready waits for them). Then expired sessions and old downloads are cleaned up.
+    # arrives before they are ready waits for them). Then expired sessions and old downloads are cleaned up, and
+    # Whisper's files are joined and checked (the model itself loads on the first voice answer).
     threading.Thread(
-        target=lambda: (services.warm_up(), services.profiles.sweep()), name="warm-up", daemon=True
+        target=lambda: (
+            services.warm_up(),
+            services.profiles.sweep(),
+            prepare_voice(services.settings.data_dir),
+        ),
+        name="warm-up",
+        daemon=True,
     ).start()
     demo.block_thread()

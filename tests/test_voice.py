@@ -128,6 +128,8 @@ def test_a_recording_uploaded_through_the_api_lands_in_the_answer_box(speaker, t
         out = alice.predict(key, [], answer, api_name="/answer")
         assert "Feedback" in str(out[0]) or "score" in str(out[0]).lower()
         assert "wpm" in alice.predict(key, api_name="/delivery")
+        spoken = alice.predict(key, True, api_name="/speak")  # the next question, read aloud
+        assert spoken["visible"] and spoken["value"]["path"].endswith(".wav")
         # Bob, with his own key, cannot read Alice's delivery through her page's session.
         bob, bkey = new_browser(url, "10.3.0.2")
         bob.session_hash = alice.session_hash
@@ -135,3 +137,19 @@ def test_a_recording_uploaded_through_the_api_lands_in_the_answer_box(speaker, t
 
         with pytest.raises(AppError, match="No interview of yours"):
             bob.predict(bkey, api_name="/delivery")
+
+
+def test_questions_are_spoken_by_piper_or_by_the_espeak_fallback(speaker, tmp_path):
+    import shutil
+
+    from interviewer.voice.tts import wav_seconds
+
+    question = "What does `softmax` do?\n```python\nprint(1)\n```"
+    assert speaker.speak(question, tmp_path / "piper.wav") == "piper"
+    assert 1.5 < wav_seconds(tmp_path / "piper.wav") < 12
+    fallback = Speaker("espeak-ng")
+    if shutil.which("espeak-ng"):
+        assert fallback.speak(question, tmp_path / "espeak.wav") == "espeak-ng"
+        assert wav_seconds(tmp_path / "espeak.wav") > 1.0
+    else:  # Debian's package is the fallback's only source: without it the reason says how to get it
+        assert fallback.engine == "off" and "apt-get install espeak-ng" in fallback.reason

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -20,7 +21,16 @@ from interviewer.voice.delivery import Delivery, measure
 from interviewer.voice.settings import VoiceSettings
 from interviewer.voice.stt import Transcriber, Transcript, VoiceInputError
 from interviewer.voice.tts import Speaker
-from interviewer.voice.weights import FASTER_WHISPER, WHISPER_PARTS, WeightsError, locate, require_package
+from interviewer.voice.weights import (
+    FASTER_WHISPER,
+    WHISPER_PARTS,
+    WeightsError,
+    locate,
+    prepare_whisper,
+    require_package,
+)
+
+log = logging.getLogger(__name__)
 
 _SHARED: dict[tuple[Path, int], Transcriber] = {}
 _SHARED_LOCK = threading.Lock()
@@ -143,6 +153,20 @@ class VoiceService:
         out = Path(tempfile.mkdtemp(dir=folder)) / "question.wav"
         self.speaker.speak(said, out)
         return out
+
+
+def prepare_voice(data_dir: Path) -> str:
+    """Join and check Whisper's files at start-up, so the first voice answer waits only for the model load;
+    what is on, or why not (logged; the app never fails for it)."""
+    voice = VoiceSettings()
+    if not voice.enabled:
+        return "voice off (INTERVIEWER_VOICE_ENABLED=false)"
+    try:
+        prepare_whisper(voice.model_dir or data_dir / "voice" / "whisper-base")
+    except WeightsError as exc:
+        log.warning("voice off because %s", exc)
+        return f"voice off because {exc}"
+    return "voice on"
 
 
 def remove_upload(path: Path | None, temp_root: Path | None) -> None:

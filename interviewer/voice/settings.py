@@ -23,10 +23,12 @@ class VoiceSettings(BaseSettings):
         default=300, ge=5, le=3600, description="Longest recording transcribed, in seconds (5 minutes)."
     )
     stt_threads: int = Field(
-        default=2,
+        default=1,
         ge=1,
         le=16,
-        description="CPU threads of a transcription. One transcription runs at a time, next to grading.",
+        description="CPU threads of a transcription (one runs at a time, next to grading). On 2 busy cores, 2"
+        " threads took the turn p95 at 2 turns/s from 978 to 4592 ms while 60 s answers were transcribed; 1 thread"
+        " left it at 693 ms (1329 ms without), at a real-time factor of 0.18 instead of 0.06 (docs/voice.md).",
     )
     tts: Literal["piper", "espeak-ng", "off"] = Field(
         default="piper",

@@ -38,8 +38,8 @@ class Speaker:
 
     def __init__(self, mode: str = "piper"):
         self.mode = mode
-        self.engine, self.reason = self._choose(mode)
         self._voice: tuple[Path, Path] | None = None
+        self.engine, self.reason = self._choose(mode)
 
     def _choose(self, mode: str) -> tuple[str, str]:
         if mode == "off":
