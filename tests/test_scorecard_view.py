@@ -55,7 +55,8 @@ def test_the_scorecard_names_things_and_keeps_code_checks_off_the_radar(corpus):
 
 def test_history_shows_the_level_the_scorecard_gives():
     row = {"id": "s1", "created": 0, "track": "general", "target_level": "mid", "status": "finished"}
-    table, _ = history_rows([{**row, "score": 1.8, "level": "mid"}], {"s1": "junior"})
+    table, _ = history_rows([{**row, "score": 1.8, "level": "mid"}], {"s1": "junior"}, {"general": "General"})
     assert table[0][-1] == "junior"  # not `mid`, the difficulty the interview ended at
+    assert table[0][1] == "General"  # the track's name, not its id
     table, _ = history_rows([{**row, "status": "active", "score": None, "level": "mid"}], {})
     assert table[0][-1] == ""

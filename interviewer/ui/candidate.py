@@ -265,7 +265,8 @@ class CandidateTab(CandidateActions):
         @guarded
         def on_refresh(key: Any, request: gr.Request):
             rows = self.profiles.resumable(who(services, key, request))
-            choices = [paused_choice(r) for r in rows]
+            names = {t.id: t.name for t in self.corpus.tracks}
+            choices = [paused_choice(r, names) for r in rows]
             return gr.update(choices=choices, value=choices[-1][1] if choices else None)
 
         self.refresh_btn.click(on_refresh, [key], [self.paused], api_name="paused_sessions")

@@ -16,15 +16,16 @@ from interviewer.ui.complaints import reviews_markdown
 
 
 def history_rows(
-    rows: list[dict[str, Any]], levels: dict[str, str] | None = None
+    rows: list[dict[str, Any]], levels: dict[str, str] | None = None, tracks: dict[str, str] | None = None
 ) -> tuple[list[list[Any]], str]:
     """The History table and its trend line from the caller's session rows; `levels`: each finished session's
-    level estimate, as its scorecard gives it (the row's own level is the difficulty the interview ended at)."""
-    levels = levels or {}
+    level estimate, as its scorecard gives it (the row's own level is the difficulty the interview ended at);
+    `tracks`: track names by id."""
+    levels, tracks = levels or {}, tracks or {}
     table = [
         [
             time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"])),
-            r["track"],
+            tracks.get(r["track"], r["track"]),
             r["target_level"],
             r["status"],
             r["score"] if r["score"] is not None else "",
@@ -59,7 +60,7 @@ def build_my_data(services: Any, key: Any, state: Any, chat: Any, scorecard: lis
             for r in rows
             if r["status"] == "finished"
         }
-        table, note = history_rows(rows, levels)
+        table, note = history_rows(rows, levels, {t.id: t.name for t in services.corpus.tracks})
         return table, note + reviews_markdown(services, [r["id"] for r in rows])
 
     hist_refresh.click(on_history, [key], [hist, trend], api_name="history")

@@ -26,9 +26,10 @@ def restored_chat(state: SessionState, coding: dict[str, Any]) -> list[dict[str,
     return chat
 
 
-def paused_choice(row: dict[str, Any]) -> tuple[str, str]:
-    """How a paused interview is listed under Resume."""
-    return f"{row['track']} ({row['target_level']}), {row['id']}", row["id"]
+def paused_choice(row: dict[str, Any], tracks: dict[str, str] | None = None) -> tuple[str, str]:
+    """How a paused interview is listed under Resume (`tracks`: track names by id)."""
+    track = (tracks or {}).get(row["track"], row["track"])
+    return f"{track} ({row['target_level']}), {row['id']}", row["id"]
 
 
 def wire_restore(tab: Any, demo: gr.Blocks) -> Any:
@@ -52,7 +53,8 @@ def wire_restore(tab: Any, demo: gr.Blocks) -> Any:
         setup = [s.level, s.track, s.questions, s.job_description, s.timer_s / 60, s.feedback]
         if state.status == "paused":
             note = "Your interview is paused: press Resume to go on where you stopped."
-            listed = gr.update(choices=[paused_choice(r) for r in rows], value=row["id"])
+            names = {t.id: t.name for t in services.corpus.tracks}
+            listed = gr.update(choices=[paused_choice(r, names) for r in rows], value=row["id"])
             return [gr.update(), gr.update(), note, *setup, listed]
         chat = restored_chat(state, services.engine.coding_data(state))
         page = {"id": state.id, "feedback": s.feedback}
