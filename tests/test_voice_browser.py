@@ -13,7 +13,7 @@ from interviewer.voice.clips import make_clip
 from interviewer.voice.stt import AUDIO_SUFFIXES
 from interviewer.voice.tts import Speaker
 
-from .browser import CHROMIUM, CHROMIUM_ARGS
+from .browser import CHROMIUM, CHROMIUM_ARGS, profile_key
 from .candidate_app import candidate_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
@@ -43,6 +43,7 @@ def test_an_answer_recorded_through_the_microphone_is_transcribed_and_graded(tmp
             page = context.new_page()
             page.set_default_timeout(60_000)
             page.goto(url)
+            profile_key(page)  # the page's load event has given it its key: start waits for nothing
             page.click("#start")
             page.wait_for_function(
                 "() => (document.querySelector('#status')?.innerText || '').includes('active')"
