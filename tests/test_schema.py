@@ -80,7 +80,7 @@ def test_a_fresh_database_is_the_schema_source(new_url):
     for name, table in want.items():
         assert [c[0] for c in got[name]["columns"]] == table["columns"], name
         assert got[name]["primary_key"] == table["primary_key"], name
-        named = {i for i in got[name]["indexes"] if (i[0] or "").startswith("ix_")}
+        named = {i for i in got[name]["indexes"] if (i[0] or "").startswith(("ix_", "ux_"))}
         assert named == set(table["indexes"]), name
         fks = {(cols[0], ref, (ondelete or "").upper()) for cols, ref, ondelete in got[name]["foreign_keys"]}
         assert fks == {
