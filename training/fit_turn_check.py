@@ -40,6 +40,8 @@ GRID = {
     "answer_terms": [2, 3, 4, 5, 99],
     "probe_cos": [0.0, 0.2, 0.3, 0.4, 0.5],
 }
+VERIFIER_GRID = [None, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+"""With --verifier: P(states) of a statement for an answer text at which it gives the answer away (None: unused)."""
 
 
 def context_of(row: dict[str, Any], corpus: Corpus) -> TurnContext:
@@ -75,7 +77,7 @@ def measure(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus) ->
     }
 
 
-def fit(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus) -> Thresholds:
+def fit(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus, verifier: Any = None) -> Thresholds:
     """The grid setting kept by the rule in the module docstring, from features computed once per turn."""
     cases: list[tuple[bool, str, TurnContext, Features]] = []
     for r in rows:
@@ -89,8 +91,9 @@ def fit(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus) -> Thr
             )
         )
     best: tuple[float, float, Thresholds] | None = None
-    for values in itertools.product(*GRID.values()):
-        t = Thresholds(**dict(zip(GRID, values, strict=True)))
+    grid = {**GRID, "verifier_states": VERIFIER_GRID if verifier is not None else [None]}
+    for values in itertools.product(*grid.values()):
+        t = Thresholds(**dict(zip(grid, values, strict=True)))
         trial = TurnChecker(checker.embedder, t)
         passed, rejected, n_good, n_bad = 0, 0, 0, 0
         for good, rule, ctx, f in cases:
@@ -116,17 +119,32 @@ def fit(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus) -> Thr
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "interviewer" / "data" / "turn_check.json")
+    ap.add_argument(
+        "--verifier",
+        action="store_true",
+        help="also fit a threshold on the shipped key-point verifier's P(states)",
+    )
     args = ap.parse_args()
     settings = load_settings()
     corpus = load_corpus(settings.corpus_dir, settings.rubrics_dir)
     halves = split(load_turns())
-    checker = TurnChecker(make_embedder("onnx"), Thresholds())
-    kept = fit(checker, halves["fit"], corpus)
+    verifier = None
+    if args.verifier:
+        from interviewer.grading.verifier import make_verifier
+
+        verifier = make_verifier("onnx")
+        if verifier is None:
+            raise SystemExit("--verifier: the package ships no interviewer/data/verifier.npz")
+    # A checker that computes every feature (the verifier's too, when asked); trial thresholds are applied to them.
+    checker = TurnChecker(
+        make_embedder("onnx"), Thresholds(verifier_states=0.5 if verifier else None), verifier
+    )
+    kept = fit(checker, halves["fit"], corpus, verifier)
     kept.fitted_on = (
         f"tests/data/llm_turns.jsonl, fit half ({len(halves['fit'])} turns; training/turn_examples.py); "
         f"best balanced accuracy with at least {PASS_GOAL:.0%} of good turns passed"
     )
-    fitted = TurnChecker(checker.embedder, kept)
+    fitted = TurnChecker(checker.embedder, kept, verifier)
     report = {half: measure(fitted, rows, corpus) for half, rows in halves.items()}
     args.out.write_text(
         json.dumps({"thresholds": kept.model_dump(), "rates": report}, indent=2, ensure_ascii=False) + "\n",
