@@ -168,6 +168,7 @@ def test_scorecard_and_history_agree_and_speak_in_names(app):
         profile_key(page)
         _start(page, "mid", 1, track="LLM engineer")
         _send(page, "I would start with a simple baseline, measure it on held-out data, and then iterate.")
+        page.click("#end")  # the answer may have drawn a follow-up: end the interview here
         _wait_status(page, "finished")
         page.get_by_role("tab", name="Scorecard").click()
         card = page.locator("#scorecard-md").inner_text()
