@@ -34,7 +34,7 @@ from interviewer.engine.turn_check import Features, Thresholds, TurnChecker, Tur
 
 PASS_GOAL = 0.95
 """Share of good fit turns a setting must pass (above the 0.90 goal, to leave room for the other half)."""
-GRID = {
+GRID: dict[str, list[Any]] = {
     "answer_cos": [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 2.0],
     "answer_margin": [-0.1, 0.0, 0.1, 0.2, 0.3],
     "answer_terms": [2, 3, 4, 5, 99],
@@ -91,7 +91,10 @@ def fit(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus, verifi
             )
         )
     best: tuple[float, float, Thresholds] | None = None
-    grid = {**GRID, "verifier_states": VERIFIER_GRID if verifier is not None else [None]}
+    grid: dict[str, list[Any]] = {
+        **GRID,
+        "verifier_states": VERIFIER_GRID if verifier is not None else [None],
+    }
     for values in itertools.product(*grid.values()):
         t = Thresholds(**dict(zip(grid, values, strict=True)))
         trial = TurnChecker(checker.embedder, t)
