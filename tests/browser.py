@@ -24,6 +24,19 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
+def chromium_app():
+    """The served app for a module of browser tests; fails (never skips) when Debian chromium is missing."""
+    import os
+
+    import pytest
+
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.fail("Debian chromium is missing: run scripts/setup-browser.sh (make test does)")
+    with served_app() as served:
+        yield served
+
+
+@contextmanager
 def served_app(data_dir: Path | None = None, recruiter: tuple[str, str] = ("rec", "recruiter-pass")):
     """The real app on a free loopback port, with its own data folder and a recruiter account."""
     from interviewer.services import Services

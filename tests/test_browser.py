@@ -6,7 +6,7 @@ import pytest
 
 from interviewer.sessions.identity import profile_of_key
 
-from .browser import browser_page, fill, profile_key, served_app
+from .browser import browser_page, chromium_app, fill, profile_key
 from .helpers import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
@@ -14,11 +14,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("se
 
 @pytest.fixture(scope="module")
 def app():
-    import os
-
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.fail("Debian chromium is missing: run scripts/setup-browser.sh (make test does)")
-    with served_app() as served:
+    with chromium_app() as served:
         yield served
 
 

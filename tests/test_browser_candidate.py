@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from interviewer.sessions.identity import profile_of_key
 
-from .browser import browser_page, fill, profile_key, served_app
+from .browser import browser_page, chromium_app, fill, profile_key
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
@@ -28,9 +26,7 @@ NEWEST_IN_CHAT = """() => {
 
 @pytest.fixture(scope="module")
 def app():
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.fail("Debian chromium is missing: run scripts/setup-browser.sh (make test does)")
-    with served_app() as served:
+    with chromium_app() as served:
         yield served
 
 

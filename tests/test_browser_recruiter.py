@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import ROOT, browser_page, fill, served_app
+from .browser import ROOT, browser_page, chromium_app, fill
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
@@ -16,11 +16,7 @@ TIPS = "rubrics/tips.yaml"
 
 @pytest.fixture(scope="module")
 def app():
-    import os
-
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.fail("Debian chromium is missing: run scripts/setup-browser.sh (make test does)")
-    with served_app() as served:
+    with chromium_app() as served:
         yield served
 
 

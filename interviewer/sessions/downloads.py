@@ -46,6 +46,14 @@ def owner_folder(profile: str) -> str:
     return hashlib.sha256(f"downloads:{profile}".encode()).hexdigest()[:24]
 
 
+def remove_owner_folder(root: Path, profile: str) -> int:
+    """Remove a profile's folder under `root` and everything in it; how many files it held."""
+    folder = root / owner_folder(profile)
+    count = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+    shutil.rmtree(folder, ignore_errors=True)
+    return count
+
+
 class Downloads:
     """Writes and removes the candidate's download files under `root` (the private temp folder)."""
 
@@ -84,10 +92,7 @@ class Downloads:
 
     def remove_profile(self, profile: str) -> int:
         """Remove every download of a profile; how many files."""
-        folder = self.root / owner_folder(profile)
-        count = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
-        shutil.rmtree(folder, ignore_errors=True)
-        return count
+        return remove_owner_folder(self.root, profile)
 
     def remove_sessions(self, session_ids: list[str]) -> int:
         """Remove the scorecard files of these sessions (named `scorecard-<id>.*`); how many files."""

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from interviewer.sessions.downloads import owner_folder, private_dir
+from interviewer.sessions.downloads import owner_folder, private_dir, remove_owner_folder
 
 
 class VoiceStore:
@@ -61,10 +61,7 @@ class VoiceStore:
 
     def remove_profile(self, profile: str) -> int:
         """Remove every voice file of a profile; how many files."""
-        folder = self.root / owner_folder(profile)
-        count = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
-        shutil.rmtree(folder, ignore_errors=True)
-        return count
+        return remove_owner_folder(self.root, profile)
 
     def remove_sessions(self, session_ids: list[str]) -> int:
         """Remove the voice files of these sessions (the retention purge); how many files."""
