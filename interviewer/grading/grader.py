@@ -246,8 +246,8 @@ class RubricGrader:
         if self.polarity is not None and target.level is not None:
             scored = self.polarity.score(target, units[1].texts, probs, p_ref)
             if "off_topic" in flags:
-                for c in scored.criteria:
-                    c.met = min(c.met, 0.05)
+                for c in scored.criteria:  # an answer to another question is quoted for nothing, as below
+                    c.met, c.evidence = min(c.met, 0.05), ""
             # The flag keeps the similarity rule fitted for it (training/fit_misconceptions.py): read on real
             # answers, the verifier takes a misconception's on-topic neighbours for it far too often. Its own
             # reading stays a score feature, where the fitted weight says how far to trust it.
