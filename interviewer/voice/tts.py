@@ -1,18 +1,23 @@
-"""Text to speech in a separate process: piper (GPL-3.0, so never imported here) with the pinned joe voice, or
-Debian's espeak-ng when piper is missing or fails. The text goes in on stdin, never as an argument."""
+"""Text to speech in a separate process: piper (GPL-3.0, so never imported here) with the pinned joe voice, kept
+running between questions (piper_worker.py), or Debian's espeak-ng, started per text, when piper is missing or
+fails. The text goes in on stdin, never as an argument."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
-import sys
 import wave
 from pathlib import Path
 
+from interviewer.voice.piper_worker import piper_worker
 from interviewer.voice.weights import WeightsError, piper_voice
 
 TIMEOUT_S = 120.0
+NO_ESPEAK = (
+    "espeak-ng, the fallback voice, is not installed (`make run` installs it when run as root; otherwise run"
+    " `sudo apt-get install -y espeak-ng`)"
+)
 
 
 class SpeechError(RuntimeError):
@@ -44,34 +49,42 @@ class Speaker:
     def _choose(self, mode: str) -> tuple[str, str]:
         if mode == "off":
             return "off", "spoken questions are turned off (INTERVIEWER_VOICE_TTS=off)"
-        reason = ""
+        why_not_piper = ""
         if mode == "piper":
             try:
                 self._voice = piper_voice()
                 return "piper", ""
             except WeightsError as exc:
-                reason = f"piper is unavailable ({exc}); using espeak-ng"
+                why_not_piper = f"piper is unavailable ({exc})"
         if shutil.which("espeak-ng"):
-            return "espeak-ng", reason
-        return "off", (
-            reason + "; " if reason else ""
-        ) + "espeak-ng is not installed (apt-get install espeak-ng)"
+            return "espeak-ng", f"{why_not_piper}; using espeak-ng" if why_not_piper else ""
+        return "off", f"{why_not_piper}, and {NO_ESPEAK}" if why_not_piper else NO_ESPEAK
+
+    def warm(self) -> None:
+        """Start piper's worker now, so the first question waits for no process start or voice load."""
+        if self.engine == "piper" and self._voice:
+            piper_worker(self._voice[0]).start()
 
     def speak(self, text: str, out: Path) -> str:
         """Write `text` spoken to the WAV file `out`; the engine that spoke it."""
         text = speakable(text)
         if not text:
             raise SpeechError("There is nothing to say.")
+        why = self.reason
         if self.engine == "piper" and self._voice:
-            model, config = self._voice
-            cmd = [sys.executable, "-m", "piper", "-m", str(model), "-c", str(config), "-f", str(out)]
-            if self._run(cmd, text, out):
+            # piper reads the voice's config from the file beside the model (<model>.onnx.json), checked with it
+            worker = piper_worker(self._voice[0])
+            if worker.speak(text, out, TIMEOUT_S):
                 return "piper"
-        if self.engine != "off" and shutil.which("espeak-ng"):
-            cmd = ["espeak-ng", "-v", "en-us", "-s", "165", "--stdin", "-w", str(out)]
-            if self._run(cmd, text, out):
+            why = worker.last_error or "piper failed"
+        if self.engine != "off":
+            if not shutil.which("espeak-ng"):
+                why = f"{why}, and {NO_ESPEAK}"
+            elif self._run(["espeak-ng", "-v", "en-us", "-s", "165", "--stdin", "-w", str(out)], text, out):
                 return "espeak-ng"
-        raise SpeechError(f"The question could not be spoken: {self.reason or 'no speech engine worked'}.")
+            else:
+                why = f"{why}; espeak-ng failed too" if why else "espeak-ng failed"
+        raise SpeechError(f"The question could not be spoken: {why}. It is on screen as text.")
 
     @staticmethod
     def _run(cmd: list[str], text: str, out: Path) -> bool:
