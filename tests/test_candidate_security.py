@@ -168,7 +168,7 @@ def _voice(s: Scene) -> None:
     from .voice_clips import noise
 
     clip = noise(Path(tempfile.mkdtemp()) / "mallory.wav")
-    _on_alices_page("/transcribe", "", handle_file(str(clip)), True)(s)
+    _on_alices_page("/transcribe", handle_file(str(clip)), True)(s)
     _on_alices_page("/speak", True)(s)
     _on_alices_page("/delivery")(s)
     assert s.svc.profiles.voice_files.records(profile_of_key(s.akey), s.sid) == []

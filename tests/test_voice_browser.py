@@ -1,5 +1,6 @@
 """A spoken answer end to end in headless Chromium: its fake microphone plays a WAV that piper made, the page
-records it, the transcript appears in the answer box, and the answer is graded once sent."""
+records it, the transcript is added after what the candidate typed (also while it ran), and the answer is graded
+once sent."""
 
 from __future__ import annotations
 
@@ -54,7 +55,14 @@ def test_an_answer_recorded_through_the_microphone_is_transcribed_and_graded(tmp
             page.wait_for_selector(
                 "#voice-mic audio, #voice-mic [data-testid='waveform-controls']", state="attached"
             )
+            box = page.locator("#answer textarea")
+            box.fill("My typed start.")
             page.click("#voice-transcribe")
+            # The candidate goes on typing while the recording is transcribed (the model's first load alone
+            # takes seconds): nothing typed may be lost when the transcript arrives.
+            box.press("End")
+            box.press_sequentially(" Typed while it ran.", delay=20)
+            assert "Transcribed" not in page.locator("#voice-delivery").inner_text()  # it typed in time
             page.wait_for_function(
                 "() => /Transcribed|Record an answer|silent|No words|could not/"
                 ".test(document.querySelector('#voice-delivery')?.innerText || '')",
@@ -62,14 +70,19 @@ def test_an_answer_recorded_through_the_microphone_is_transcribed_and_graded(tmp
             )
             note = page.locator("#voice-delivery").inner_text()
             assert "How you spoke" in note, note
-            assert "compare the model" in page.locator("#answer textarea").input_value().lower()
+            page.wait_for_function(
+                "() => (document.querySelector('#answer textarea')?.value || '').includes('\\n\\n')"
+            )
+            typed, _, heard = box.input_value().partition("\n\n")
+            assert typed == "My typed start. Typed while it ran." and "compare the model" in heard.lower()
             page.click("#send")
             page.wait_for_function(
                 "() => (document.querySelector('#chat')?.innerText || '').includes('Feedback')",
                 timeout=120_000,
             )
             assert page.locator("#answer textarea").input_value() == ""
-            assert "compare the model" in page.locator("#chat").inner_text().lower()
+            chat = page.locator("#chat").inner_text().lower()
+            assert "typed while it ran" in chat and "compare the model" in chat
             temp = Path(os.environ["GRADIO_TEMP_DIR"])
             recordings = [f for f in temp.rglob("*") if f.suffix.lower() in AUDIO_SUFFIXES]
             assert not recordings, recordings  # Gradio's cached copies of the recording are removed

@@ -126,7 +126,7 @@ def bench_turns_while_transcribing(
         client.predict(key, "", False, "mid", "general", 12, "", 0, True, False, api_name="/start")
         while not stop.is_set():
             t = time.perf_counter()
-            client.predict(key, "", handle_file(str(long)), False, api_name="/transcribe")
+            client.predict(key, handle_file(str(long)), False, api_name="/transcribe")
             done.append(time.perf_counter() - t)
 
     try:

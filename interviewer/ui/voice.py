@@ -3,7 +3,8 @@ the interviewer, and see how each answer was spoken; a delivery chart on the Sco
 
 Its own module with a narrow hook into the candidate tab (`voice_panel`, `delivery_card`, `wire_voice`). Every
 handler identifies the caller from the profile key and acts through VoiceService, which checks that the session
-is the caller's. Gradio's cached copy of a recording is removed once it is transcribed.
+is the caller's. Gradio's cached copy of a recording is removed once it is transcribed. `/transcribe` returns the
+transcript; the page adds it after the answer box's text of the moment it arrives.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class VoicePanel:
     question: Any = None
     spoken: Any = None
     chart: Any = None
+    heard: Any = None
 
 
 def voice_panel(services: Any) -> VoicePanel:
@@ -63,6 +65,7 @@ def voice_panel(services: Any) -> VoicePanel:
                 elem_id="voice-keep",
             )
         panel.feedback = gr.Markdown("", elem_id="voice-delivery")
+        panel.heard = gr.Textbox(visible=False, elem_id="voice-heard")  # the last transcript, for the page
         panel.speak = gr.Checkbox(
             label="Speak the interviewer's questions (the text stays on screen)",
             value=False,
@@ -112,6 +115,14 @@ def delivery_chart(deliveries: list[Delivery]) -> str:
     )
 
 
+APPEND_TRANSCRIPT = """(typed, heard) => {
+    const before = (typed || "").replace(/\\s+$/, "");
+    if (!heard) return typed;
+    return before ? before + "\\n\\n" + heard : heard;
+}"""
+"""Runs in the page once a transcript arrives: the box's text of that moment, then the transcript."""
+
+
 def _temp_root() -> Path | None:
     folder = os.environ.get("GRADIO_TEMP_DIR")
     return Path(folder) if folder else None
@@ -123,30 +134,29 @@ def wire_voice(tab: Any, demo: gr.Blocks) -> None:
     service = panel.service
 
     @guarded
-    def on_transcribe(
-        key: Any, sess: dict[str, Any], answer: str, audio: str | None, keep: bool, request: gr.Request
-    ):
+    def on_transcribe(key: Any, sess: dict[str, Any], audio: str | None, keep: bool, request: gr.Request):
         caller = who(services, key, request)
         try:
             spoken = service.transcribe(
                 caller, (sess or {}).get("id"), Path(audio) if audio else None, bool(keep)
             )
         except VoiceInputError as exc:
-            return gr.update(), None, str(exc)  # the typed answer stays as it is
+            return "", None, str(exc)  # nothing to add: the answer box stays as it is
         finally:
             if audio:
                 remove_upload(Path(audio), _temp_root())
-        text = spoken.transcript.text
-        joined = f"{answer.rstrip()}\n\n{text}" if (answer or "").strip() else text
         kept = "\n\nYour recording is kept with your data." if spoken.kept_recording else ""
         note = f"Transcribed {spoken.transcript.audio_seconds:.0f} s: correct the text, then press Send."
-        return joined, None, f"{note}\n\n{spoken.delivery.markdown()}{kept}"
+        return spoken.transcript.text, None, f"{note}\n\n{spoken.delivery.markdown()}{kept}"
 
-    voice_in = [key, state, tab.answer, panel.mic, panel.keep]
-    voice_out = [tab.answer, panel.mic, panel.feedback]
+    voice_in = [key, state, panel.mic, panel.keep]
+    voice_out = [panel.heard, panel.mic, panel.feedback]
     # One transcription at a time (its own queue): it shares the two cores with grading.
     options: dict[str, Any] = {"concurrency_limit": 1, "concurrency_id": "voice"}
-    panel.transcribe.click(on_transcribe, voice_in, voice_out, api_name="transcribe", **options)
+    transcribed = panel.transcribe.click(on_transcribe, voice_in, voice_out, api_name="transcribe", **options)
+    # The answer box is no output of the transcription, so the candidate can go on typing while it runs; the
+    # transcript is then added in the page after whatever the box holds at that moment, so nothing typed is lost.
+    transcribed.success(None, [tab.answer, panel.heard], [tab.answer], js=APPEND_TRANSCRIPT, queue=False)
 
     @guarded
     def on_speak(key: Any, sess: dict[str, Any], on: bool, last: str, request: gr.Request):
