@@ -20,8 +20,10 @@ from .candidate_app import candidate_app
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
 
-def test_an_answer_recorded_through_the_microphone_is_transcribed_and_graded(tmp_path):
+def test_an_answer_recorded_through_the_microphone_is_transcribed_and_graded(tmp_path, monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("INTERVIEWER_VOICE_MAX_SECONDS", "6")  # the page stops the recording at the cap
 
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian chromium is missing: run scripts/setup-browser.sh (make test does)")
@@ -49,11 +51,17 @@ def test_an_answer_recorded_through_the_microphone_is_transcribed_and_graded(tmp
             page.wait_for_function(
                 "() => (document.querySelector('#status')?.innerText || '').includes('active')"
             )
+            assert "6-second cap" in page.locator("#voice-mic").inner_text()
             page.click("#voice-mic .record-button")
-            page.wait_for_timeout(5_000)  # the fake microphone loops the file: about one pass
-            page.click("#voice-mic .stop-button")
+            # No Stop pressed: the page stops at the cap (the fake microphone loops the file, 1.5 passes by then)
             page.wait_for_selector(
-                "#voice-mic audio, #voice-mic [data-testid='waveform-controls']", state="attached"
+                "#voice-mic audio, #voice-mic [data-testid='waveform-controls']",
+                state="attached",
+                timeout=20_000,
+            )
+            page.wait_for_function(
+                "() => (document.querySelector('#voice-delivery')?.innerText || '').includes('6-second cap')",
+                timeout=20_000,
             )
             box = page.locator("#answer textarea")
             box.fill("My typed start.")

@@ -183,6 +183,33 @@ def test_voice_answers_go_only_into_the_callers_own_session(voice, tmp_path):
     assert [d.fillers for d in svc.deliveries(alice, sid)] == [1]
 
 
+def test_coding_answers_stay_typed(loop_services, tmp_path):
+    from interviewer.domain.session import Setup
+    from interviewer.sessions.identity import Caller
+    from interviewer.sessions.voice_service import VoiceService
+
+    svc = VoiceService(loop_services.profiles, transcriber=StandIn())  # type: ignore[arg-type]
+    carol = Caller(profile="k:carol", ip="10.0.0.3")
+    st, _ = loop_services.profiles.start(carol, "", False, False, Setup(track="coding", questions=2))
+    assert st.items[-1].kind == "coding"
+    with pytest.raises(VoiceInputError, match="Coding answers stay typed"):
+        svc.transcribe(carol, st.id, noise(tmp_path / "answer.wav"))
+    assert svc.store.records(carol.profile, st.id) == []
+
+
+def test_how_an_answer_was_spoken_never_changes_its_grade(voice, loop_services, tmp_path):
+    from interviewer.domain.target import Target
+
+    svc, alice, _mallory, sid, _ = voice
+    text = svc.transcribe(alice, sid, noise(tmp_path / "answer.wav")).transcript.text
+    assert svc.deliveries(alice, sid)[0].fillers == 1  # the answer's delivery is on record
+    state, _ = loop_services.profiles.reply(alice, sid, text)
+    item = state.items[0]
+    # The session's grade of the transcript is the grader's grade of the same text, typed: no delivery in it.
+    typed = loop_services.grader.grade(Target.of(loop_services.corpus.by_id[item.id]), text)
+    assert item.grade is not None and item.grade.model_dump() == typed.model_dump()
+
+
 def test_kept_recordings_are_exported_deleted_and_purged(voice, tmp_path, loop_services):
     svc, alice, _mallory, sid, _ = voice
     svc.transcribe(alice, sid, noise(tmp_path / "answer.wav"), keep=True)

@@ -10,6 +10,7 @@ transcript; the page adds it after the answer box's text of the moment it arrive
 from __future__ import annotations
 
 import html
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,8 @@ def voice_panel(services: Any) -> VoicePanel:
         panel.mic = gr.Audio(
             sources=["microphone", "upload"],
             type="filepath",
-            label=f"Record your answer (up to {panel.service.voice.max_seconds // 60} min); the transcript goes"
-            " into the answer box for you to correct before sending",
+            label=f"Record your answer (it stops at the {cap_words(panel.service.voice.max_seconds)} cap); the"
+            " transcript goes into the answer box for you to correct before sending",
             elem_id="voice-mic",
             visible=on,
         )
@@ -131,6 +132,29 @@ APPEND_TRANSCRIPT = """(typed, heard) => {
 """Runs in the page once a transcript arrives: the box's text of that moment, then the transcript."""
 
 
+CAP_START = """() => {
+    clearTimeout(window.voiceCapTimer);
+    window.voiceCapHit = false;
+    window.voiceCapTimer = setTimeout(() => {
+        const stop = document.querySelector("#voice-mic .stop-button");
+        if (stop) { window.voiceCapHit = true; stop.click(); }
+    }, %d);
+}"""
+"""Runs in the page when recording starts: press Stop once the cap is reached (pauses count towards it)."""
+CAP_STOP = """(note) => {
+    clearTimeout(window.voiceCapTimer);
+    if (!window.voiceCapHit) return note;
+    window.voiceCapHit = false;
+    return %s;
+}"""
+"""Runs in the page when recording stops: says so when it was the cap that stopped it."""
+
+
+def cap_words(seconds: int) -> str:
+    """The recording cap as said to the candidate: "5-minute", "90-second"."""
+    return f"{seconds // 60}-minute" if seconds % 60 == 0 else f"{seconds}-second"
+
+
 def _temp_root() -> Path | None:
     folder = os.environ.get("GRADIO_TEMP_DIR")
     return Path(folder) if folder else None
@@ -165,6 +189,15 @@ def wire_voice(tab: Any, demo: gr.Blocks) -> None:
     # The answer box is no output of the transcription, so the candidate can go on typing while it runs; the
     # transcript is then added in the page after whatever the box holds at that moment, so nothing typed is lost.
     transcribed.success(None, [tab.answer, panel.heard], [tab.answer], js=APPEND_TRANSCRIPT, queue=False)
+    # gr.Audio has no length limit of its own: the page stops the microphone at the cap, so a long answer keeps
+    # what was said up to it instead of being refused whole after the candidate has finished speaking.
+    cap = service.voice.max_seconds
+    panel.mic.start_recording(None, None, None, js=CAP_START % (cap * 1000), queue=False)
+    stopped = json.dumps(
+        f"Recording stopped at the {cap_words(cap)} cap: what you said up to then is kept. Press Transcribe,"
+        " then record or type the rest."
+    )
+    panel.mic.stop_recording(None, [panel.feedback], [panel.feedback], js=CAP_STOP % stopped, queue=False)
 
     @guarded
     def on_speak(key: Any, sess: dict[str, Any], on: bool, last: str, request: gr.Request):
