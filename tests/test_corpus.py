@@ -24,6 +24,7 @@ TOPICS = {
     "leadership",
     "agents",
     "llm_inference",
+    "speech",
 }
 
 

@@ -31,6 +31,7 @@ TOPIC_NAMES = {
     "mlops": "MLOps",
     "multilingual": "Multilingual NLP",
     "prompting_rag": "Prompting and RAG",
+    "speech": "Speech and voice AI",
     "system_design": "ML system design",
     "transformers": "Transformers",
 }
