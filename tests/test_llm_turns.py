@@ -214,9 +214,9 @@ def _examples():
     return module
 
 
-def test_the_validator_meets_its_pass_goal_on_the_measure_half(services, corpus):
+def test_the_validator_meets_its_goals_on_the_measure_half(services, corpus):
     """The shipped thresholds were fitted on the fit half only; on the other half good turns must pass (goal
-    0.90) and most bad ones be rejected. The shipped file's figures must be what the code gives."""
+    0.90; 0.95 kept) and bad ones be rejected (goal 0.95). The shipped file's figures must be what the code gives."""
     examples = _examples()
     spec = importlib.util.spec_from_file_location("fit_turn_check", ROOT / "training" / "fit_turn_check.py")
     assert spec and spec.loader
@@ -224,7 +224,7 @@ def test_the_validator_meets_its_pass_goal_on_the_measure_half(services, corpus)
     spec.loader.exec_module(fit)
     rows = examples.split(examples.load_turns())["measure"]
     report = fit.measure(TurnChecker(services.embedder, shipped_thresholds()), rows, corpus)
-    assert report["good_passed"] >= 0.90 and report["bad_rejected"] >= 0.80
+    assert report["good_passed"] >= 0.95 and report["bad_rejected"] >= 0.95
     shipped = json.loads((ROOT / "interviewer" / "data" / "turn_check.json").read_text())["rates"]["measure"]
     assert (shipped["good_passed"], shipped["bad_rejected"]) == (
         report["good_passed"],

@@ -2,9 +2,10 @@
 
     .venv/bin/python training/fit_turn_check.py [--out interviewer/data/turn_check.json]
 
-The wording rules (turn_rules) are fixed; what is fitted is where a statement counts as giving the answer away
-(closeness to an answer text, how much closer than to the context, how many answer words it adds) and where a
-follow-up counts as off its probe. The grid is coarse on purpose (90 turns in the half). Among the settings that
+The wording rules (turn_rules) and the forms of assertion (turn_claims) are fixed; what is fitted is where a
+statement counts as giving the answer away (closeness to an answer text, how much closer than to the context, how
+many answer words it adds; for a statement that asserts by its form, its closeness to the topic and how many words
+of its own it adds) and where a follow-up counts as off its probe. The grid is coarse on purpose (90 turns in the half). Among the settings that
 pass at least PASS_GOAL of the good fit turns, the one with the best balanced accuracy (pass rate of good turns
 plus reject rate of bad ones) is kept; ties go to the setting that passes more good turns, then to the first in
 grid order. The measure half is read once, with the kept setting, and only reported.
@@ -32,13 +33,16 @@ from interviewer.encoders.embeddings import make_embedder  # noqa: E402
 from interviewer.engine.phrasing import turn_context  # noqa: E402
 from interviewer.engine.turn_check import Features, Thresholds, TurnChecker, TurnContext  # noqa: E402
 
-PASS_GOAL = 0.95
-"""Share of good fit turns a setting must pass (above the 0.90 goal, to leave room for the other half)."""
+PASS_GOAL = 0.97
+"""Share of good fit turns a setting must pass: above the issue's 0.90 and the 0.95 kept since, to leave room for
+the other half (the statement checks of turn_claims can be set tight enough to refuse good scene-setting turns)."""
 GRID: dict[str, list[Any]] = {
     "answer_cos": [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 2.0],
     "answer_margin": [-0.1, 0.0, 0.1, 0.2, 0.3],
     "answer_terms": [2, 3, 4, 5, 99],
     "probe_cos": [0.0, 0.2, 0.3, 0.4, 0.5],
+    "claim_cos": [0.3, 0.4, 0.5, 0.6, 2.0],
+    "claim_novel": [1, 2, 3, 4, 6],
 }
 VERIFIER_GRID = [None, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 """With --verifier: P(states) of a statement for an answer text at which it gives the answer away (None: unused)."""
@@ -144,7 +148,8 @@ def main() -> None:
     )
     kept = fit(checker, halves["fit"], corpus, verifier)
     kept.fitted_on = (
-        f"tests/data/llm_turns.jsonl, fit half ({len(halves['fit'])} turns; training/turn_examples.py); "
+        f"tests/data/llm_turns.jsonl, fit half ({len(halves['fit'])} turns, "
+        f"{sum('written_by' in r for r in halves['fit'])} of them added for fitting; training/turn_examples.py); "
         f"best balanced accuracy with at least {PASS_GOAL:.0%} of good turns passed"
     )
     fitted = TurnChecker(checker.embedder, kept, verifier)

@@ -1,8 +1,10 @@
 """The labelled LLM interviewer turns (tests/data/llm_turns.jsonl) and the fixed rule that splits them in two.
 
-The turns were written by someone other than the validator's author: follow-ups and preambles (the words an LLM
-puts before a main question), each good or bad with the kind of fault (`bad_kind`). The turn validator's
-thresholds are fitted on the `fit` half only; its pass and reject rates are reported on the `measure` half.
+The first 180 turns were written by someone other than the validator's author: follow-ups and preambles (the
+words an LLM puts before a main question), each good or bad with the kind of fault (`bad_kind`). Turns marked
+`written_by` were added later for fitting, only for (kind, question) pairs of the fit half, so the halves of the
+first 180 stay as they were. The turn validator's thresholds are fitted on the `fit` half only; its pass and
+reject rates are reported on the `measure` half.
 
 The rule is fixed before any fitting and never changed after: within each kind, the distinct question ids are
 ordered by the SHA-256 of "turn-check:" + id, and alternate between the halves (even ranks fit, odd ranks

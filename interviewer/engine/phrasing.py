@@ -172,4 +172,5 @@ def turn_context(
         probe_points=probe_points,
         candidate=candidate,
         instruction=task_prompt(kind, topic=topic or target.topic),
+        wrong_texts=tuple(target.misconceptions),
     )

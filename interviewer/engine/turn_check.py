@@ -7,7 +7,10 @@ probe or the candidate's own words (a probe may restate its premise and name its
 about the candidate in the third person, repeat its instructions, speak of grading, or stop mid-sentence.
 
 The wording rules are in `turn_rules`; the closeness is measured with the bundled MiniLM sentence encoder, and
-with the key-point verifier when the package ships one. The thresholds are fitted on labelled turns written by
+with the key-point verifier when the package ships one. A statement that asserts by its form (`turn_claims`: a
+definition, a general law, a reason, advice, a leading question, a statement after the question) is also held to
+its closeness to the topic (the question, the answer texts and the known misconceptions) when it brings enough
+words of its own: such statements give answers, right or wrong, in words far from the key points. The thresholds are fitted on labelled turns written by
 someone else (training/fit_turn_check.py) and shipped in interviewer/data/turn_check.json.
 """
 
@@ -24,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from interviewer.domain.text import content_stems, spans
 from interviewer.encoders.embeddings import Embedder
-from interviewer.engine import turn_rules
+from interviewer.engine import turn_claims, turn_rules
 
 if TYPE_CHECKING:
     from interviewer.grading.verifier import PointVerifier
@@ -46,6 +49,12 @@ class Thresholds(BaseModel):
     )
     probe_cos: float = Field(
         0.3, description="A follow-up whose best clause is less close to its probe is off it."
+    )
+    claim_cos: float = Field(
+        2.0, description="A statement that asserts by its form (turn_claims) this close to the topic ..."
+    )
+    claim_novel: int = Field(
+        99, description="... with this many content words the context does not contain, states an answer."
     )
     verifier_states: float | None = Field(
         None, description="With the verifier: P(states) of a statement for any answer text at or above this."
@@ -73,6 +82,8 @@ class TurnContext:
     candidate: str = ""
     instruction: str = ""
     """The instruction sent to the LLM, less the question and probe it quotes (to catch an echo of it)."""
+    wrong_texts: tuple[str, ...] = ()
+    """The question's known misconceptions: a statement close to one gives a wrong answer."""
 
 
 @dataclass
@@ -84,6 +95,12 @@ class Features:
     context_cos: list[float] = field(default_factory=list)
     answer_terms: list[int] = field(default_factory=list)
     verifier_states: list[float] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
+    """Per statement, the form by which it asserts something (turn_claims; '' when it does not)."""
+    topic_cos: list[float] = field(default_factory=list)
+    """Per statement, its closeness to the question, the answer texts and the misconceptions."""
+    novel_terms: list[int] = field(default_factory=list)
+    """Per statement, its content words that the question, probe and candidate's answer do not contain."""
     probe_cos: float = 1.0
 
 
@@ -126,6 +143,9 @@ class TurnChecker:
                 return sentence
             if close or f.answer_terms[i] >= t.answer_terms:
                 return sentence
+            asserts = bool(f.claims) and bool(f.claims[i])
+            if asserts and f.topic_cos[i] >= t.claim_cos and f.novel_terms[i] >= t.claim_novel:
+                return sentence
         return ""
 
     def rule_failure(self, text: str, ctx: TurnContext) -> str:
@@ -152,8 +172,9 @@ class TurnChecker:
             return "asks_question"  # the main question follows at once: a second one only confuses
         return ""
 
-    def sentence_failure(self, sentence: str, ctx: TurnContext) -> str:
-        """Whether one finished sentence of a streaming turn may be shown: '' when it may, else the reason."""
+    def sentence_failure(self, sentence: str, ctx: TurnContext, shown: str = "") -> str:
+        """Whether one finished sentence of a streaming turn may be shown: '' when it may, else the reason.
+        `shown`: the turn's sentences already shown (a statement after a question is read as a possible answer)."""
         if turn_rules.echoes_instruction(sentence, ctx.instruction):
             return "instruction_echo"
         if turn_rules.third_person(sentence):
@@ -166,15 +187,18 @@ class TurnChecker:
             c.asks and c.text.endswith("?") for c in turn_rules.clauses(sentence)
         ):
             return "asks_question"
-        return "states_answer" if self.states_answer(self.features(sentence, ctx)) else ""
+        return "states_answer" if self.states_answer(self.features(sentence, ctx, shown)) else ""
 
-    def features(self, text: str, ctx: TurnContext) -> Features:
+    def features(self, text: str, ctx: TurnContext, before: str = "") -> Features:
+        """The measured side of `text`; `before`: what the turn said ahead of it (read for its questions only)."""
         parts = turn_rules.clauses(text)
-        statements = [c.text for c in parts if not c.asks and len(c.text.split()) >= 3]
+        statements = _statements(parts)
+        if before.strip():
+            parts = [c for c in turn_rules.clauses(before) if c.asks] + parts
         context = [ctx.question, ctx.probe, *_sentences(ctx.candidate)]
         context = [c for c in context if c.strip()]
         answers = [t for a in ctx.answer_texts for t in _sentences(a)]
-        f = Features(statements=statements)
+        f = Features(statements=statements, claims=[_claim(s, parts) for s in statements])
         if ctx.kind == "follow_up" and ctx.probe:
             whole = [text, *(c.text for c in parts if c.asks)]
             vecs = self.embedder.embed(whole)
@@ -189,10 +213,43 @@ class TurnChecker:
         known = {s for c in context for s in content_stems(c)}
         answer_stems = {s for a in ctx.answer_texts for s in content_stems(a)}
         f.answer_terms = [len((set(content_stems(s)) & answer_stems) - known) for s in statements]
+        topic = [ctx.question, *answers, *ctx.wrong_texts]
+        f.topic_cos = [float(x) for x in (s_vecs @ self.embedder.embed(topic).T).max(axis=1)]
+        f.novel_terms = [len(set(content_stems(s)) - known) for s in statements]
         if self.verifier is not None:
             v = self.verifier
             f.verifier_states = [max(float(v.probs(a, s)[1]) for a in ctx.answer_texts) for s in statements]
         return f
+
+
+def _statements(parts: list[turn_rules.Clause]) -> list[str]:
+    """What a turn states: its statements, and what its questions assert while they ask."""
+    out = []
+    for c in parts:
+        if not c.asks:
+            said = c.text
+        else:
+            said = turn_claims.asserting_question(c.text) if c.text.endswith("?") else ""
+        if len(said.split()) >= 3:
+            out.append(said)
+    return out
+
+
+def _claim(statement: str, parts: list[turn_rules.Clause]) -> str:
+    """How `statement` asserts: its form; 'after_question' when it follows an ask and does more than courtesy
+    (a statement after the question tends to answer it); 'question' for what a question asserts while asking."""
+    form = turn_claims.claim_form(statement)
+    if form:
+        return form
+    asked = False
+    for c in parts:
+        if c.asks:
+            asked = True
+        elif c.text == statement and asked and turn_claims.substantive(statement):
+            return "after_question"
+    if any(c.asks and statement in c.text for c in parts):
+        return "question"
+    return ""
 
 
 def _sentences(text: str) -> list[str]:

@@ -42,7 +42,8 @@ class SentenceGate:
                 return
             while (m := _BOUNDARY.search(self._buffer, self._shown)) is not None:
                 sentence = self._buffer[self._shown : m.end()]
-                reason = self.checker.sentence_failure(sentence.strip(), self.ctx)
+                shown = self._buffer[: self._shown]
+                reason = self.checker.sentence_failure(sentence.strip(), self.ctx, shown)
                 if reason:
                     self._fail(reason)
                     return

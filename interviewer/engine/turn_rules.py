@@ -49,7 +49,7 @@ _THIRD_PERSON = re.compile(
 )
 # Pronoun forms count only when the turn never speaks to "you": "they should explain ..." to nobody.
 _THIRD_PRONOUN = re.compile(
-    r"\b(?:he|she|they|s/he|he\s+or\s+she)\s+(?:should|must|needs?\s+to|has\s+to|have\s+to|ought\s+to|"
+    r"(?<!\bthan\s)(?<!\bas\s)\b(?:he|she|they|s/he|he\s+or\s+she)\s+(?:should|must|needs?\s+to|has\s+to|have\s+to|ought\s+to|"
     r"is\s+expected|are\s+expected|will\s+now|can\s+now|would\s+need)\b|"
     r"\blet'?s\s+see\s+(?:whether|if|how|what)\s+(?:he|she|they)\b|\b(?:ask|press|quiz|push)\s+(?:them|him|her)\b",
     re.I,

@@ -1,0 +1,107 @@
+"""Statements that assert by their form (turn_claims), and how the turn check holds them to the topic.
+
+The sentences here are written for these tests or come from the fit half of tests/data/llm_turns.jsonl, never
+from its measure half.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from interviewer.domain.target import Target
+from interviewer.engine.phrasing import turn_context
+from interviewer.engine.turn_check import TurnChecker, shipped_thresholds
+from interviewer.engine.turn_claims import asserting_question, claim_form
+from interviewer.engine.turn_gate import SentenceGate
+
+from .helpers import ROOT
+
+ASSERTS = {
+    "Most recent LLMs use RoPE, which adds a learned vector to each token embedding.": "relative",
+    "Trees split on thresholds, so a monotone rescaling changes nothing.": "relative",
+    "Deleting identity words would just hide them.": "law",
+    "FlashAttention approximates the softmax, trading a little accuracy for speed.": "law",
+    "Linear regression only fits straight lines through the raw features.": "law",
+    "A feature store is basically a database table of features.": "generic",
+    "Good. 97% token accuracy is a strong result for a tagger.": "copula",
+    "You'd compute it on held-out data.": "advice",
+    "If each step succeeds 95% of the time, the whole task still succeeds about as often.": "law",
+}
+SETS_A_SCENE = [
+    "Say your GPU sits at 95% utilisation and p99 latency is awful.",
+    "You mentioned game theory.",
+    "Your random forest ranks a customer ID column as the third most important feature.",
+    "Here's a twist: you roll back, and the old model now fails on every request.",
+    "A teammate set 0.85 as the cutoff for duplicates.",
+    "Last week the embedding model was upgraded.",
+    "The product team plans to rank summarisers by ROUGE alone.",
+    "Thanks, that was a careful answer.",
+    "Good, the next one is about evaluating retrieval-augmented systems.",
+    "Okay, tokenisers are up next.",
+    "Let's switch to ensembles, which I'm sure you've used.",
+    "Rough numbers are fine.",
+]
+
+
+@pytest.mark.parametrize("sentence", sorted(ASSERTS))
+def test_a_statement_that_asserts_is_read_by_its_form(sentence):
+    assert claim_form(sentence) == ASSERTS[sentence]
+
+
+@pytest.mark.parametrize("sentence", SETS_A_SCENE)
+def test_scenes_references_and_talk_about_the_interview_assert_nothing(sentence):
+    assert claim_form(sentence) == ""
+
+
+def test_a_leading_or_declarative_question_asserts_its_body():
+    leading = "Isn't weight decay in Adam just an L2 term?"
+    assert asserting_question(leading) == leading.rstrip("?")
+    assert asserting_question("So per-step errors multiply across the ten steps?") == (
+        "per-step errors multiply across the ten steps"
+    )
+    for asks in ("Which would you trust more, and why?", "Is that good?", "You mentioned JSON modes?"):
+        assert asserting_question(asks) == ""
+
+
+def _shap_context():
+    from interviewer.config import load_settings
+    from interviewer.corpus.loader import load_corpus
+
+    settings = load_settings()
+    question = load_corpus(settings.corpus_dir, settings.rubrics_dir).by_id["xai-shap-vs-lime"]
+    probe = "What do SHAP attributions for one prediction add up to, and why is that useful?"
+    return turn_context(
+        "follow_up", Target.of(question), probe=probe, candidate="LIME fits a local linear model."
+    )
+
+
+def test_a_statement_that_answers_the_question_just_asked_is_stopped_before_it_is_shown(services):
+    """Alone the fragment passes; after the question it is read as the question's answer, and never shown."""
+    checker = TurnChecker(services.embedder, shipped_thresholds())
+    ctx = _shap_context()
+    asked = "What do the SHAP values for one prediction add up to?"
+    answer = "The prediction minus the average prediction over the background set."
+    assert checker.sentence_failure(answer, ctx) == ""
+    shown: list[str] = []
+    gate = SentenceGate(checker, ctx, shown.append)
+    for word in f"{asked} {answer} ".split(" "):
+        gate.feed(word + " ")
+    assert "".join(shown).strip() == asked and gate.failure == "states_answer"
+    courteous = SentenceGate(checker, ctx, [].append)
+    for word in f"{asked} No rush. ".split(" "):
+        courteous.feed(word + " ")
+    assert courteous.failure == "" and courteous.finish(f"{asked} No rush.") == ""
+
+
+def test_turns_added_for_fitting_stay_in_the_fit_half():
+    """Turns written to fit the validator (marked `written_by`) use only the fit half's questions, so the
+    measure half is still the 90 turns written by someone else."""
+    spec = importlib.util.spec_from_file_location("turn_examples", ROOT / "training" / "turn_examples.py")
+    assert spec and spec.loader
+    examples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(examples)
+    halves = examples.split(examples.load_turns())
+    assert len(halves["measure"]) == 90 and not any("written_by" in r for r in halves["measure"])
+    assert sum("written_by" in r for r in halves["fit"]) == len(halves["fit"]) - 90 > 0
