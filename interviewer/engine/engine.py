@@ -34,6 +34,7 @@ from interviewer.engine.intents import Intent, classify
 from interviewer.engine.judging import Judging
 from interviewer.engine.phrasing import Phraser, template, turn_context
 from interviewer.engine.planner import Planner, level_after
+from interviewer.grading.merge import merge_turns
 from interviewer.llm import tokens
 from interviewer.llm.providers import TokenCallback
 
@@ -213,7 +214,7 @@ class Engine:
             judging = Judging(self.judge, target, answer, deadline)
         previous = item.grade
         fresh = self.grader.grade(target, answer)
-        grade = self._kept(previous, fresh, item)
+        grade = self._credited(previous, fresh, item, target, answer)
         if grade is not previous and small_talk(grade, text, len(item.answers)):
             item.answers.pop()  # a remark to the interviewer, not an answer: the question stands
             msg = template("redirect", f"{state.id}:{len(state.turns)}", question=self._asked_text(state))
@@ -254,6 +255,15 @@ class Engine:
             }
             head.append(Event(kind="feedback", text=feedback, data=data))
         return [*head, *tail]
+
+    def _credited(
+        self, previous: Grade | None, fresh: Grade, item: ItemState, target: Target, answer: str
+    ) -> Grade:
+        """The item's grade after another answer: a follow-up answer is credited to the key point it covers, and
+        nothing earned before is taken away (code is graded as a whole, by its tests: kept or replaced)."""
+        if previous is None or len(item.answers) < 2 or target.coding is not None:
+            return self._kept(previous, fresh, item)
+        return merge_turns(previous, fresh, target, self.corpus.rubric, answer)
 
     @staticmethod
     def _kept(previous: Grade | None, new: Grade, item: ItemState) -> Grade:
