@@ -118,10 +118,17 @@ def test_a_recording_uploaded_through_the_api_lands_in_the_answer_box(speaker, t
         assert "compare the model" in answer.lower()
         assert mic is None and "How you spoke" in note
         assert not list(temp.rglob("answer.wav"))  # Gradio's cached copy of the upload is gone
-        nothing, _, bad = alice.predict(
-            key, handle_file(str(corrupt(tmp_path / "bad.wav"))), False, api_name="/transcribe"
-        )
-        assert nothing == "" and "could not be read" in bad  # nothing to add to the answer box
+        # Bad input through the app: each gets its message, nothing is added to the answer box, and no delivery
+        # is recorded (the recording of the good answer above stays the only one).
+        for bad_file, message in (
+            (silence(tmp_path / "quiet.wav", 4), "silent"),
+            (silence(tmp_path / "ten.wav", 600), "capped at 5 minutes"),
+            (corrupt(tmp_path / "bad.wav"), "could not be read"),
+            (foreign(tmp_path / "notes.txt"), "not a recording"),
+        ):
+            nothing, _, note = alice.predict(key, handle_file(str(bad_file)), False, api_name="/transcribe")
+            assert nothing == "" and message in note, (bad_file.name, note)
+        assert alice.predict(key, api_name="/delivery").count("wpm") == 1
         out = alice.predict(key, [], answer, api_name="/answer")
         assert "Feedback" in str(out[0]) or "score" in str(out[0]).lower()
         assert "wpm" in alice.predict(key, api_name="/delivery")
