@@ -31,7 +31,13 @@ from interviewer.corpus.loader import Corpus, load_corpus  # noqa: E402
 from interviewer.domain.target import Target  # noqa: E402
 from interviewer.encoders.embeddings import make_embedder  # noqa: E402
 from interviewer.engine.phrasing import turn_context  # noqa: E402
-from interviewer.engine.turn_check import Features, Thresholds, TurnChecker, TurnContext  # noqa: E402
+from interviewer.engine.turn_check import (  # noqa: E402
+    Features,
+    Thresholds,
+    TurnChecker,
+    TurnContext,
+    shipped_thresholds,
+)
 
 PASS_GOAL = 0.97
 """Share of good fit turns a setting must pass: above the issue's 0.90 and the 0.95 kept since, to leave room for
@@ -48,10 +54,22 @@ VERIFIER_GRID = [None, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 """With --verifier: P(states) of a statement for an answer text at which it gives the answer away (None: unused)."""
 
 
+def target_of(item_id: str, corpus: Corpus) -> Target:
+    """A question of the bank, or a scenario's stage (`scenario#stage`) asked at mid level as the engine does."""
+    if "#" not in item_id:
+        return Target.of(corpus.by_id[item_id])
+    scenario_id, stage_id = item_id.split("#", 1)
+    scenario = corpus.scenario(scenario_id)
+    stage = next(s for s in scenario.stages if s.id == stage_id)
+    return Target.of(stage, level="mid", kind="case", topic=scenario.topic)
+
+
 def context_of(row: dict[str, Any], corpus: Corpus) -> TurnContext:
-    question = corpus.by_id[row["question_id"]]
     ctx = turn_context(
-        row["kind"], Target.of(question), probe=row["probe"], candidate=row["candidate_answer"]
+        row["kind"],
+        target_of(row["question_id"], corpus),
+        probe=row["probe"],
+        candidate=row["candidate_answer"],
     )
     if row["kind"] == "follow_up" and not ctx.probe_points:
         ctx = TurnContext(**{**ctx.__dict__, "probe_points": tuple(row["target_texts"])})
@@ -131,9 +149,23 @@ def main() -> None:
         action="store_true",
         help="also fit a threshold on the shipped key-point verifier's P(states)",
     )
+    ap.add_argument(
+        "--blind",
+        type=Path,
+        help="only measure the shipped thresholds on this file of labelled turns (fits and writes nothing)",
+    )
     args = ap.parse_args()
     settings = load_settings()
     corpus = load_corpus(settings.corpus_dir, settings.rubrics_dir)
+    if args.blind:
+        rows = [
+            json.loads(line) for line in args.blind.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
+        for r in rows:
+            r["bad_kind"] = r.get("bad_kind") or ""
+        result = measure(TurnChecker(make_embedder("onnx"), shipped_thresholds()), rows, corpus)
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
     halves = split(load_turns())
     verifier = None
     if args.verifier:
