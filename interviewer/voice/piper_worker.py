@@ -67,7 +67,12 @@ class PiperWorker:
                 wav = self._wait(deadline)
                 if wav is None:
                     return False
-                shutil.move(wav, out)
+                try:
+                    shutil.move(wav, out)
+                except OSError as exc:  # e.g. `out`'s folder is gone: the caller's fallback voice tries
+                    self.last_error = f"piper's WAV could not be moved to {out} ({exc})"
+                    Path(wav).unlink(missing_ok=True)
+                    return False
                 return out.is_file() and out.stat().st_size > 44
             return False
 
