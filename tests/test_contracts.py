@@ -156,6 +156,7 @@ def test_bench(cli, capsys):
         ],
         *["turn_p50_ms_1", "turn_p95_ms_1", "turn_p50_ms_50", "turn_p95_ms_50", "turn_p99_ms_50"],
         *["saturation_turns_per_s", "cold_start_s", "rss_mb"],
+        *["stt_rtf", "stt_10s_ms", "tts_rtf", "turn_p95_ms_50_stt"],  # voice (issue 28)
     )
     assert b["cores"] >= 1 and all(isinstance(v, int | float) for v in b.values() if not isinstance(v, dict))
 
