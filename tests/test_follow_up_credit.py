@@ -26,7 +26,9 @@ def _stage(corpus) -> Target:
 
 def _grade(score: float, met: dict[str, float], missed: list[str]) -> Grade:
     criteria = [Criterion(id=k, level="junior", met=v, evidence="x" if v else "") for k, v in met.items()]
-    return Grade(question_id="q", score=score, level="junior", criteria=criteria, missed=missed, confidence=0.5)
+    return Grade(
+        question_id="q", score=score, level="junior", criteria=criteria, missed=missed, confidence=0.5
+    )
 
 
 def test_the_probed_point_is_met_once_the_follow_up_answers_it(services):

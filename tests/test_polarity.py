@@ -51,12 +51,12 @@ def _target() -> Target:
 
 
 def _model() -> LevelModel:
-    # Reaching a level needs most of that level's points and none of its contradictions; the score follows the
-    # points stated at or below the asked level.
+    # Reaching a level needs most of that level's points and none of its contradictions (the match with the
+    # reference answer is left out); the score follows the points stated at or below the asked level.
     steps = [
-        [8, 0, 0, -8, 0, 0, -4],
-        [0, 8, 0, 0, -8, 0, -4],
-        [0, 0, 8, 0, 0, -8, -4],
+        [8, 0, 0, -8, 0, 0, 0, -4],
+        [0, 8, 0, 0, -8, 0, 0, -4],
+        [0, 0, 8, 0, 0, -8, 0, -4],
     ]
     score = [3.0, 1.0, -2.0, 0.5, -1.0, 0.0, -1.0, 0.5]
     return LevelModel(steps=[list(map(float, s)) for s in steps], score=score)
@@ -123,9 +123,10 @@ def test_level_probabilities_sum_to_one_and_the_range_holds_their_mass():
 
 
 def test_level_features_weigh_points_within_their_level():
-    x = level_features(["junior", "junior", "mid"], [2.0, 1.0, 1.0], [1.0, 0.0, 0.5], [0.0, 1.0, 0.0])
+    x = level_features(["junior", "junior", "mid"], [2.0, 1.0, 1.0], [1.0, 0.0, 0.5], [0.0, 1.0, 0.0], 0.4)
     assert x[:3] == pytest.approx([2 / 3, 0.5, 0.0])
     assert x[3:6] == pytest.approx([1 / 3, 0.0, 0.0])
+    assert x[6] == 0.4  # the match with the reference answer, then the bias
 
 
 def test_a_repeated_sentence_is_read_once():

@@ -4,9 +4,10 @@
 
 Inputs are readings (training/grade_readings.py) of labelled answers. The training answers must be read by a
 verifier that never saw them, so the models learn how far to trust the verifier on new answers rather than on its
-own training data: the shipped verifier learned from the key-point sentences, Beetle and the evidence pairs of
-training/data/train_answers/ only, and reads the benchmark's train answers here (its train-extra answers, which it
-trained on, were tried as extra rows and chosen against on dev). The dev answers are read by the same verifier.
+own training data. `make fit-verifier` cross-fits: a verifier trained on the evidence of one half of the benchmark's
+train questions (plus the key-point sentences, Beetle and the answers of training/data/train_answers/) reads the
+other half (training/folds.py); the shipped verifier learns from both halves and reads the dev answers. (The
+train-extra answers, which every verifier trains on, were tried as extra rows and chosen against on dev.)
 Nothing reads the test split. With --write the chosen models go to interviewer/data/verdict_model.json and level_model.json.
 """
 
@@ -96,7 +97,7 @@ class Data:
 
 
 def fit_levels(data: Data, vm: VerdictModel, rows: list[dict], l2: float) -> list[list[float]]:
-    x = np.array([level_features(*data.verdicts(vm, r)) for r in rows])
+    x = np.array([level_features(*data.verdicts(vm, r), r["reference_match"]) for r in rows])
     y = np.array([VERDICT_ORDER.index(data.labels[r["answer_id"]].label.level) for r in rows])
     steps = []
     for k in range(1, 4):
@@ -114,7 +115,7 @@ def oof_level_probs(data: Data, vm: VerdictModel, rows: list[dict], l2: float, f
         lm = LevelModel(fit_levels(data, vm, train, l2), score=[0.0] * len(SCORE_FEATURES))
         for i, r in enumerate(rows):
             if fold[r["item_id"]] == f:
-                out[i] = lm.level_probs(level_features(*data.verdicts(vm, r)))
+                out[i] = lm.level_probs(level_features(*data.verdicts(vm, r), r["reference_match"]))
     return out
 
 
@@ -176,7 +177,7 @@ def evaluate(data: Data, rows: list[dict], vm: VerdictModel, lm: LevelModel) -> 
     answers, graded = [], []
     for r in rows:
         levels, weights, states, contra = data.verdicts(vm, r)
-        p = lm.level_probs(level_features(levels, weights, states, contra))
+        p = lm.level_probs(level_features(levels, weights, states, contra, r["reference_match"]))
         wrong = max(r["misconceptions"], default=0.0)
         x_score = score_features(r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong)
         score = min(lm.score_of(x_score), r["cap"])
@@ -238,7 +239,7 @@ def main() -> None:
     print(f"chosen on dev: verdict l2 {v_l2}, level l2 {l_l2}, ridge {alpha}: {m}", file=sys.stderr)
     if args.write:
         what = (
-            f"{len(train)} labelled answers read by a verifier that never saw them; penalties chosen on"
+            f"{len(train)} labelled answers, each read by a verifier that never saw it; penalties chosen on"
             f" {len(dev)} dev answers"
         )
         vm.trained_on, vm.validation = what, {k: v for k, v in m.items() if "precision" in k or "recall" in k}

@@ -21,6 +21,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from folds import fold_of  # noqa: E402
+
 from interviewer.config import load_settings  # noqa: E402
 from interviewer.evaluation import interviews  # noqa: E402
 from interviewer.grading.verdicts import TOP_UNITS  # noqa: E402
@@ -67,6 +69,11 @@ def main() -> None:
         "--answers", type=Path, required=True, help="a folder with answers.jsonl and labels.jsonl"
     )
     ap.add_argument("--splits", default="", help="only answers of these splits (comma-separated)")
+    ap.add_argument(
+        "--fold",
+        type=int,
+        help="only answers to the questions of this half of the train questions (training/folds.py)",
+    )
     ap.add_argument("--top", type=int, default=TOP_UNITS)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
@@ -77,6 +84,9 @@ def main() -> None:
     answers = interviews.load(args.answers)
     if args.splits:
         answers = [a for a in answers if a.split in args.splits.split(",")]
+    if args.fold is not None:
+        fold = fold_of(a.item_id for a in answers if a.split == "train")
+        answers = [a for a in answers if fold.get(a.item_id) == args.fold]
     with open(args.out, "w", encoding="utf-8") as fh:
         for n, a in enumerate(answers, start=1):
             target = interviews.target_of(items, a.item_id)

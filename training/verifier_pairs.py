@@ -1,12 +1,13 @@
 """Labelled (key point, answer unit) pairs for the verifier, from answers whose readers quoted their evidence.
 
-    python training/verifier_pairs.py        # writes training/data/verifier_pairs_{benchmark,answers}.jsonl
+    python training/verifier_pairs.py   # writes training/data/verifier_pairs_{answers,benchmark,benchmark_fold*}.jsonl
 
 A point the reader marked `states` or `contradicts` gives one pair: the point and the verbatim span the reader
 quoted. A point the reader marked `absent` gives hard negatives: the point and the units the grader's matcher ranks
-highest for it (what the verifier will be shown at serving time). Two files, one per source: the benchmark's train
-split, and the other answers we wrote. The shipped recipe (`make fit-verifier`) trains on the second only, so that
-the benchmark's train answers it then reads for training/fit_grades.py are new to it.
+highest for it (what the verifier will be shown at serving time). One file per source, the benchmark's train split
+and the other answers we wrote, and the benchmark's pairs once more split by question into the halves of
+training/folds.py: `make fit-verifier` trains a verifier on each half to read the other half's answers for
+training/fit_grades.py, so the models are fitted on readings of answers new to the verifier that read them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
+from folds import FOLDS, fold_of  # noqa: E402
 from grade_readings import top_units  # noqa: E402
 
 from interviewer.config import load_settings  # noqa: E402
@@ -52,9 +54,18 @@ def main() -> None:
                     out += [{"item": a.item_id, "a": kp.text, "b": texts[j], "y": "absent"} for j in order]
                 elif (a.id, kp.id) in quotes:
                     out.append({"item": a.item_id, "a": kp.text, "b": quotes[(a.id, kp.id)], "y": verdict})
-        path = DATA / f"verifier_pairs_{name}.jsonl"
-        path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in out), encoding="utf-8")
-        print(f"{path.name}: {len(out)} pairs", file=sys.stderr)
+        _write(DATA / f"verifier_pairs_{name}.jsonl", out)
+        if name == "benchmark":  # the halves a cross-fitted verifier learns from (training/folds.py)
+            fold = fold_of(a.item_id for a in interviews.load(folder) if a.split == split)
+            for k in range(FOLDS):
+                _write(
+                    DATA / f"verifier_pairs_{name}_fold{k}.jsonl", [o for o in out if fold[o["item"]] == k]
+                )
+
+
+def _write(path: Path, pairs: list[dict]) -> None:
+    path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in pairs), encoding="utf-8")
+    print(f"{path.name}: {len(pairs)} pairs", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The level an answer demonstrates and its 0-5 score, as functions of its key-point verdicts.
 
 The level is reached step by step: the probability of reaching junior from the share of junior points stated (and
-contradicted), of reaching mid given junior, of reaching senior given mid; each step sees every level's shares, so
-one paraphrased junior point that the verifier missed lowers the odds instead of breaking a ladder. The weights are
+contradicted), of reaching mid given junior, of reaching senior given mid; each step sees every level's shares and
+the answer's match with the reference answer, so one paraphrased junior point that the verifier missed lowers the
+odds instead of breaking a ladder. The weights are
 fitted on labelled interview answers (training/fit_grades.py), never set by hand. The score is a linear function of
 the same evidence relative to the level the question is asked at, fitted on the readers' scores.
 """
@@ -27,6 +28,7 @@ LEVEL_FEATURES = (
     "contra_junior",
     "contra_mid",
     "contra_senior",
+    "reference_match",
     "bias",
 )
 SCORE_FEATURES = (
@@ -45,16 +47,21 @@ RANGE_MASS = 0.8
 
 
 def level_features(
-    levels: Sequence[str], weights: Sequence[float], states: Sequence[float], contra: Sequence[float]
+    levels: Sequence[str],
+    weights: Sequence[float],
+    states: Sequence[float],
+    contra: Sequence[float],
+    reference_match: float,
 ) -> np.ndarray:
-    """LEVEL_FEATURES of an answer from its key points' levels, weights and verdict probabilities."""
+    """LEVEL_FEATURES of an answer from its key points' levels, weights and verdict probabilities, and its match with
+    the reference answer as a whole (a second opinion on every point at once, where one verdict can be misread)."""
     out = []
     for values in (states, contra):
         for lv in LEVELS:
             w = [wt for wt, pl in zip(weights, levels, strict=True) if pl == lv]
             v = [x for x, pl in zip(values, levels, strict=True) if pl == lv]
             out.append(float(np.dot(w, v) / sum(w)) if w else 0.0)
-    return np.array([*out, 1.0])
+    return np.array([*out, reference_match, 1.0])
 
 
 @dataclass

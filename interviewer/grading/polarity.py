@@ -50,7 +50,7 @@ class PolarityScorer:
         weights = [k.weight for k in kps]
         states = [0.0 if r.verdict == "contradicts" else r.states for r in readings]
         contra = [r.contradicts for r in readings]
-        p = self.levels.level_probs(level_features(levels, weights, states, contra))
+        p = self.levels.level_probs(level_features(levels, weights, states, contra, reference_match))
         x = score_features(target.level, levels, weights, states, contra, p, reference_match, wrong)
         level: Verdict = VERDICT_ORDER[int(np.argmax(p))]
         return Scored(self.levels.score_of(x), reference_match, criteria, level, p, wrong, readings)

@@ -22,7 +22,7 @@ import numpy as np
 from interviewer.encoders.cross_encoder import PairGraph
 
 DELTA = "verifier.npz"
-VERSION = "verifier-1"
+VERSION = "verifier-2"
 LABELS = ("absent", "states", "contradicts")
 
 
