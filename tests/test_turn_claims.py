@@ -13,8 +13,9 @@ import pytest
 from interviewer.domain.target import Target
 from interviewer.engine.phrasing import turn_context
 from interviewer.engine.turn_check import TurnChecker, shipped_thresholds
-from interviewer.engine.turn_claims import asserting_question, claim_form
+from interviewer.engine.turn_claims import asserting_question, claim_form, confirms
 from interviewer.engine.turn_gate import SentenceGate
+from interviewer.engine.turn_rules import clauses, echoes_instruction, gives_hint
 
 from .helpers import ROOT
 
@@ -28,6 +29,8 @@ ASSERTS = {
     "Good. 97% token accuracy is a strong result for a tagger.": "copula",
     "You'd compute it on held-out data.": "advice",
     "If each step succeeds 95% of the time, the whole task still succeeds about as often.": "law",
+    "For instance, a greedy decoder can loop on the same phrase forever.": "example",
+    "At a 60% cache hit rate and five lookups you'd get about 3 hits per request.": "result",
 }
 SETS_A_SCENE = [
     "Say your GPU sits at 95% utilisation and p99 latency is awful.",
@@ -65,6 +68,38 @@ def test_a_leading_or_declarative_question_asserts_its_body():
         assert asserting_question(asks) == ""
 
 
+def test_a_leading_question_in_any_negated_auxiliary_asserts_its_body():
+    leading = "Couldn't the drift also come from the labels themselves?"
+    assert asserting_question(leading) == leading.rstrip("?")
+    assert asserting_question("Hasn't the tokenizer already split that word?") != ""
+
+
+def test_confirming_a_claim_is_judging_it_but_an_acknowledgement_is_not():
+    assert confirms("Yes, and batching is what makes decode cheap.")
+    assert confirms("Exactly, since the cache grows with every token.")
+    for plain in (
+        "Right, you brought up dropout.",
+        "Exactly.",
+        "Yes. Say the cache is full.",
+        "Right. Imagine a spike.",
+    ):
+        assert not confirms(plain)
+
+
+def test_a_wh_question_ending_on_right_asks_and_a_bare_request_to_agree_does_not():
+    asks = clauses("Fair. So how would you tell whether you picked the window right?")
+    assert [c.asks for c in asks] == [False, True]
+    agree = clauses("The scheduler should drop the oldest jobs first. Would you agree?")
+    assert not any(c.asks for c in agree)
+
+
+def test_labels_stage_directions_and_what_matters_are_caught():
+    assert echoes_instruction("Transition question: how do you pick a learning rate?")
+    assert echoes_instruction("(Don't give the answer away) What limits the batch size here?")
+    assert gives_hint("What really matters here is how fresh the index is. How would you check it?")
+    assert not echoes_instruction("How would you follow up with the annotators (say, by email)?")
+
+
 def _shap_context():
     from interviewer.config import load_settings
     from interviewer.corpus.loader import load_corpus
@@ -75,6 +110,26 @@ def _shap_context():
     return turn_context(
         "follow_up", Target.of(question), probe=probe, candidate="LIME fits a local linear model."
     )
+
+
+REFUSED = {
+    "Yes, and the attributions always sum to zero for every prediction. Why does that help?": "confirms_claim",
+    "Follow-up question (no hints): what do the attributions add up to?": "instruction_echo",
+    "The attributions add up to the prediction minus the baseline. Would you agree?": "no_question",
+    "What really matters is the background set you pick. How would you choose it?": "gives_hint",
+}
+
+
+@pytest.mark.parametrize("turn", sorted(REFUSED))
+def test_confirmations_labels_requests_to_agree_and_hints_are_refused(services, turn):
+    checker = TurnChecker(services.embedder, shipped_thresholds())
+    assert checker.check(turn, _shap_context()).reason == REFUSED[turn]
+
+
+def test_a_wh_follow_up_ending_on_right_passes(services):
+    checker = TurnChecker(services.embedder, shipped_thresholds())
+    turn = "Fair enough. So how would you check what the SHAP values for one prediction add up to, and get it right?"
+    assert checker.check(turn, _shap_context()).ok
 
 
 def test_a_statement_that_answers_the_question_just_asked_is_stopped_before_it_is_shown(services):
@@ -105,3 +160,6 @@ def test_turns_added_for_fitting_stay_in_the_fit_half():
     halves = examples.split(examples.load_turns())
     assert len(halves["measure"]) == 90 and not any("written_by" in r for r in halves["measure"])
     assert sum("written_by" in r for r in halves["fit"]) == len(halves["fit"]) - 90 > 0
+    fitting = examples.fitting_rows()
+    measured = {r["turn"] for r in halves["measure"]}
+    assert len(fitting) == len(halves["fit"]) + 100 and not any(r["turn"] in measured for r in fitting)

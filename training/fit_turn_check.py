@@ -1,11 +1,13 @@
-"""Fit the turn validator's thresholds on the `fit` half of the labelled LLM turns; report both halves.
+"""Fit the turn validator's thresholds on the `fit` half of the labelled LLM turns and the first blind set.
 
     .venv/bin/python training/fit_turn_check.py [--out interviewer/data/turn_check.json]
 
 The wording rules (turn_rules) and the forms of assertion (turn_claims) are fixed; what is fitted is where a
 statement counts as giving the answer away (closeness to an answer text, how much closer than to the context, how
 many answer words it adds; for a statement that asserts by its form, its closeness to the topic and how many words
-of its own it adds) and where a follow-up counts as off its probe. The grid is coarse on purpose (90 turns in the half). Among the settings that
+of its own it adds) and where a follow-up counts as off its probe. The grid is coarse on purpose (a few hundred
+turns). The first blind set (tests/data/llm_turns_blind.jsonl) was read once as a measure and is fitting data
+since; it is reported beside the halves but is no measure. Among the settings that
 pass at least PASS_GOAL of the good fit turns, the one with the best balanced accuracy (pass rate of good turns
 plus reject rate of bad ones) is kept; ties go to the setting that passes more good turns, then to the first in
 grid order. The measure half is read once, with the kept setting, and only reported.
@@ -24,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from turn_examples import load_turns, split  # noqa: E402
+from turn_examples import BLIND, fitting_rows, load_turns, split  # noqa: E402
 
 from interviewer.config import load_settings  # noqa: E402
 from interviewer.corpus.loader import Corpus, load_corpus  # noqa: E402
@@ -46,7 +48,7 @@ GRID: dict[str, list[Any]] = {
     "answer_cos": [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 2.0],
     "answer_margin": [-0.1, 0.0, 0.1, 0.2, 0.3],
     "answer_terms": [2, 3, 4, 5, 99],
-    "probe_cos": [0.0, 0.2, 0.3, 0.4, 0.5],
+    "probe_cos": [0.0, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6],
     "claim_cos": [0.3, 0.4, 0.5, 0.6, 2.0],
     "claim_novel": [1, 2, 3, 4, 6],
 }
@@ -167,6 +169,7 @@ def main() -> None:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return
     halves = split(load_turns())
+    rows = fitting_rows()
     verifier = None
     if args.verifier:
         from interviewer.grading.verifier import make_verifier
@@ -178,14 +181,19 @@ def main() -> None:
     checker = TurnChecker(
         make_embedder("onnx"), Thresholds(verifier_states=0.5 if verifier else None), verifier
     )
-    kept = fit(checker, halves["fit"], corpus, verifier)
+    kept = fit(checker, rows, corpus, verifier)
+    blind = rows[len(halves["fit"]) :]
     kept.fitted_on = (
         f"tests/data/llm_turns.jsonl, fit half ({len(halves['fit'])} turns, "
-        f"{sum('written_by' in r for r in halves['fit'])} of them added for fitting; training/turn_examples.py); "
+        f"{sum('written_by' in r for r in halves['fit'])} of them added for fitting), and the first blind set "
+        f"({len(blind)} turns, {BLIND.name}; training/turn_examples.py); "
         f"best balanced accuracy with at least {PASS_GOAL:.0%} of good turns passed"
     )
     fitted = TurnChecker(checker.embedder, kept, verifier)
-    report = {half: measure(fitted, rows, corpus) for half, rows in halves.items()}
+    report = {
+        half: measure(fitted, part, corpus)
+        for half, part in (*halves.items(), ("blind_used_for_fitting", blind))
+    }
     args.out.write_text(
         json.dumps({"thresholds": kept.model_dump(), "rates": report}, indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",

@@ -6,6 +6,10 @@ words an LLM puts before a main question), each good or bad with the kind of fau
 first 180 stay as they were. The turn validator's thresholds are fitted on the `fit` half only; its pass and
 reject rates are reported on the `measure` half.
 
+`tests/data/llm_turns_blind.jsonl` (100 turns written later by someone who had not seen the checks) was read
+once as a blind measure; that read done, it is used for fitting too (`fitting_rows`: the fit half and the blind
+set), never as a measure again. Its turns share some question ids with the measure half, but no turn.
+
 The rule is fixed before any fitting and never changed after: within each kind, the distinct question ids are
 ordered by the SHA-256 of "turn-check:" + id, and alternate between the halves (even ranks fit, odd ranks
 measure). Splitting by question keeps every turn about one question on one side; alternating within a kind keeps
@@ -21,6 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TURNS = ROOT / "tests" / "data" / "llm_turns.jsonl"
+BLIND = ROOT / "tests" / "data" / "llm_turns_blind.jsonl"
+"""The first blind set: measured once (docs/llm.md), now fitting data."""
 HALVES = ("fit", "measure")
 
 
@@ -50,6 +56,14 @@ def split(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     for r in rows:
         out[halves[(r["kind"], r["question_id"])]].append(r)
     return out
+
+
+def fitting_rows() -> list[dict[str, Any]]:
+    """What the thresholds are fitted on: the fit half of the labelled turns, then the first blind set."""
+    blind = load_turns(BLIND)
+    for r in blind:
+        r["bad_kind"] = r.get("bad_kind") or ""
+    return split(load_turns())["fit"] + blind
 
 
 if __name__ == "__main__":

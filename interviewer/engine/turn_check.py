@@ -108,8 +108,8 @@ class Features:
 class TurnVerdict:
     ok: bool
     reason: str = ""
-    """empty, too_long, truncated, instruction_echo, third_person, reveals_grading, gives_hint, no_question,
-    asks_question, states_answer or off_target."""
+    """empty, too_long, truncated, instruction_echo, third_person, reveals_grading, gives_hint, confirms_claim,
+    no_question, asks_question, states_answer or off_target."""
     detail: str = ""
 
 
@@ -144,7 +144,8 @@ class TurnChecker:
             if close or f.answer_terms[i] >= t.answer_terms:
                 return sentence
             asserts = bool(f.claims) and bool(f.claims[i])
-            if asserts and f.topic_cos[i] >= t.claim_cos and f.novel_terms[i] >= t.claim_novel:
+            worked = asserts and f.claims[i] in turn_claims.WORKED
+            if asserts and f.topic_cos[i] >= t.claim_cos and (f.novel_terms[i] >= t.claim_novel or worked):
                 return sentence
         return ""
 
@@ -165,6 +166,8 @@ class TurnChecker:
             return "reveals_grading"
         if turn_rules.gives_hint(text):
             return "gives_hint"
+        if any(turn_claims.confirms(s) for s in turn_rules.sentences(text)):
+            return "confirms_claim"
         asks = [c for c in turn_rules.clauses(text) if c.asks]
         if ctx.kind == "follow_up" and not asks:
             return "no_question"
@@ -183,6 +186,8 @@ class TurnChecker:
             return "reveals_grading"
         if turn_rules.gives_hint(sentence):
             return "gives_hint"
+        if turn_claims.confirms(sentence):
+            return "confirms_claim"
         if ctx.kind == "preamble" and any(
             c.asks and c.text.endswith("?") for c in turn_rules.clauses(sentence)
         ):

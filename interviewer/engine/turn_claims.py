@@ -174,6 +174,35 @@ _ADVERBIAL = re.compile(
 )
 
 
+# A worked example or a worked result hands over what the question then asks the candidate to produce:
+# "For example, X maps A and B to the same stem.", "With 80% acceptance you'd get about 3.4 tokens per pass."
+_EXAMPLE = re.compile(
+    r"^(?:for\s+(?:example|instance)|e\.g\.|as\s+an\s+example|to\s+give\s+an\s+example)\b", re.I
+)
+_RESULT = re.compile(
+    r"\b(?:you'?d|you\s+would|you'?ll|you\s+will|we'?d|we\s+would|it\s+would|that\s+would|this\s+would)\s+"
+    r"(?:get|see|end\s+up\s+(?:with|at)|land\s+(?:at|on)|come\s+out\s+(?:at|to)|reach|save|need)\s+"
+    r"(?:about|roughly|around|approximately|nearly|almost|close\s+to|only|just|~)?\s*\d|"
+    r"\b(?:works?|worked|comes?|came)\s+out\s+(?:to|at)\s+(?:about|roughly|around|~)?\s*\d",
+    re.I,
+)
+WORKED = frozenset({"example", "result"})
+"""Forms that hand over a worked answer: held to the closeness to the topic alone (their words are the topic's)."""
+# Words that confirm a claim as correct when they open a sentence that goes on to make one: "Exactly, and ...".
+_AFFIRM = re.compile(
+    r"^(?:yes|yeah|yep|exactly|correct|right|indeed|precisely|true|absolutely|spot\s+on|that'?s\s+(?:right|"
+    r"correct|true|exactly\s+right))\s*[,;:—–-]\s*",
+    re.I,
+)
+
+
+def confirms(statement: str) -> bool:
+    """Whether a sentence confirms a claim as correct and then states one ("Yes, X just means Y."): the
+    interviewer would be judging the answer aloud, and a wrong claim confirmed is a wrong answer given."""
+    m = _AFFIRM.match(statement.strip())
+    return m is not None and bool(claim_form(statement.strip()[m.end() :]))
+
+
 def opener_stripped(statement: str) -> str:
     """The statement without the words that only open it."""
     return _OPENER.sub("", statement.strip()).strip(" ,;:—-")
@@ -232,10 +261,15 @@ def _main_clause_form(s: str) -> str:
 
 def claim_form(statement: str) -> str:
     """The form by which `statement` asserts something about the subject ('' when it only sets a scene, refers
-    to the candidate or moves the talk on): relative, reason, generic, advice, hint, copula or law."""
+    to the candidate or moves the talk on): example, result, relative, reason, generic, advice, hint, copula or
+    law."""
     s = opener_stripped(statement)
     if not s:
         return ""
+    if _EXAMPLE.match(s):
+        return "example"
+    if _RESULT.search(s) and not _SCENE.match(s):
+        return "result"
     if _RELATIVE.search(s):
         return "relative"
     if _REASON.search(s):
@@ -258,7 +292,8 @@ _ASKING_START = re.compile(
     re.I,
 )
 _LEADING = re.compile(
-    r"^(?:isn'?t|aren'?t|wasn'?t|doesn'?t|don'?t|didn'?t|wouldn'?t|won'?t|can'?t|shouldn'?t)\s+"
+    r"^(?:isn'?t|aren'?t|wasn'?t|weren'?t|doesn'?t|don'?t|didn'?t|wouldn'?t|won'?t|can'?t|couldn'?t|shouldn'?t|"
+    r"mightn'?t|hasn'?t|haven'?t|hadn'?t)\s+"
     r"(?!(?:you|your|that|this|it)\b)",
     re.I,
 )

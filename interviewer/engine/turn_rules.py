@@ -27,10 +27,16 @@ _TAG = re.compile(
 _CONFIRM = re.compile(
     r"^(?:so,?\s+|and\s+)?(?:(?:does|do|would|could|is|isn'?t)\s+(?:that|this|it)\s+(?:sound|seem|match|make|fit|"
     r"ring|look)\b|(?:can|could)\s+you\s+(?:expand|elaborate|say more|go on|confirm)\b|(?:right|agreed|correct|"
-    r"true|make sense|yes or no|sound good|with me)\s*\?)",
+    r"true|make sense|yes or no|sound good|with me)\s*\?|(?:would|do|wouldn'?t|don'?t)\s+you\s+agree"
+    r"(?:\s+with\s+(?:that|this|me))?\s*\?$)",
     re.I,
 )
 # A request in the imperative asks as much as a question does: "Walk me through ...", "Give me an example ...".
+# A question that opens with a wh-word asks, even when it ends on a word a tag question ends on ("... got it right?").
+_WH_OPEN = re.compile(
+    r"^(?:(?:so|and|then|now|okay|ok|well|but)[,\s]+)*(?:what|why|how|where|when|which|who|whom|whose)\b",
+    re.I,
+)
 _IMPERATIVE_ASK = re.compile(
     r"^(?:(?:so|and|now|okay|ok|then|next|first|briefly)[,\s]+)*(?:(?:walk|talk|take|run)\s+me\s+through|"
     r"(?:tell|show|give)\s+me\b|explain\b|describe\b|sketch\b|outline\b|compare\b|estimate\b|justify\b|"
@@ -73,7 +79,9 @@ _ECHO = re.compile(
     r"\s+away|judging|evaluating)\b|\b(?:in|under|within|at\s+most|no\s+more\s+than)\s+(?:one|two|three|four|"
     r"\d)\s+sentences?\b|\((?:generating|writing|drafting)\b|"
     r"\bmy\s+next\s+step\s+is\b|\bi\s+will\s+now\s+(?:present|ask|introduce|pose|move)\b|"
-    r"^(?:follow-?\s?up|transition|preamble|acknowledge?ment|reply|response|interviewer|output)\s*[(:]",
+    r"^(?:follow-?\s?up|transition|preamble|acknowledge?ment|reply|response|interviewer|output)(?:\s+question)?\s*[(:]|"
+    r"\((?:do\s+not|don'?t|never|without)\s+(?:reveal|revealing|give|giving|hint|hinting|mention|state|share|"
+    r"disclose|judge|grade)\b",
     re.I,
 )
 
@@ -97,7 +105,8 @@ _GRADING = re.compile(
 _HINT = re.compile(
     r"(?:^|[;:,.]\s*)remember\b|\b(?:remember|recall|note)\s+that\b|\b(?:keep|bear)\s+in\s+mind\b|"
     r"\bdon'?t\s+forget\b|\bas\s+you\s+(?:probably\s+|may\s+|might\s+)?know\b|"
-    r"\bthe\s+(?:trick|catch|answer|key|secret)\s+(?:here\s+)?is\b|\bhint\s*:|\bspoiler\b",
+    r"\bthe\s+(?:trick|catch|answer|key|secret)\s+(?:here\s+)?is\b|\bhint\s*:|\bspoiler\b|"
+    r"\bwhat\s+(?:really\s+|actually\s+|truly\s+)?(?:counts|matters)\s+(?:here\s+|most\s+)?is\b",
     re.I,
 )
 
@@ -124,7 +133,7 @@ def clauses(text: str) -> list[Clause]:
             last = i == len(parts) - 1
             if last and part.endswith("?"):
                 tag = _TAG.search(part)
-                if tag and tag.start() > 0:
+                if tag and tag.start() > 0 and not _WH_OPEN.match(part):
                     out.append(Clause(part[: tag.start()].strip(" ,"), asks=False))
                 elif not _CONFIRM.match(part):
                     out.append(Clause(part, asks=True))
