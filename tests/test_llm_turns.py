@@ -122,7 +122,7 @@ def test_a_follow_up_that_states_a_key_point_is_replaced(server, make_engine):
     state, _ = _start(engine)
     target = engine.target(state.current)
     leak = next(k.text for k in target.key_points if k.level == "junior")
-    server.script(reply(f"Right. {leak} So what would you say about that?"))
+    server.script(reply(f"Okay. {leak} So what would you say about that?"))
     events = engine.reply(state, ANSWER, on_token=lambda t: None)
     follow = next(e for e in events if e.kind == "follow_up")
     assert leak not in follow.text and engine.phraser.failures[-1] == "states_answer"

@@ -166,7 +166,8 @@ class TurnChecker:
             return "reveals_grading"
         if turn_rules.gives_hint(text):
             return "gives_hint"
-        if any(turn_claims.confirms(s) for s in turn_rules.sentences(text)):
+        said = turn_rules.sentences(text)
+        if any(turn_claims.confirms(s, said[i - 1] if i else "") for i, s in enumerate(said)):
             return "confirms_claim"
         asks = [c for c in turn_rules.clauses(text) if c.asks]
         if ctx.kind == "follow_up" and not asks:
@@ -186,7 +187,8 @@ class TurnChecker:
             return "reveals_grading"
         if turn_rules.gives_hint(sentence):
             return "gives_hint"
-        if turn_claims.confirms(sentence):
+        earlier = turn_rules.sentences(shown)
+        if turn_claims.confirms(sentence, earlier[-1] if earlier else ""):
             return "confirms_claim"
         if ctx.kind == "preamble" and any(
             c.asks and c.text.endswith("?") for c in turn_rules.clauses(sentence)

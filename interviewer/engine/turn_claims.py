@@ -191,16 +191,21 @@ WORKED = frozenset({"example", "result"})
 # Words that confirm a claim as correct when they open a sentence that goes on to make one: "Exactly, and ...".
 _AFFIRM = re.compile(
     r"^(?:yes|yeah|yep|exactly|correct|right|indeed|precisely|true|absolutely|spot\s+on|that'?s\s+(?:right|"
-    r"correct|true|exactly\s+right))\s*[,;:—–-]\s*",
+    r"correct|true|exactly\s+right))\s*(?:[,;:—–-]\s*|[.!]\s*$)",
     re.I,
 )
 
 
-def confirms(statement: str) -> bool:
-    """Whether a sentence confirms a claim as correct and then states one ("Yes, X just means Y."): the
-    interviewer would be judging the answer aloud, and a wrong claim confirmed is a wrong answer given."""
-    m = _AFFIRM.match(statement.strip())
-    return m is not None and bool(claim_form(statement.strip()[m.end() :]))
+def confirms(statement: str, before: str = "") -> bool:
+    """Whether a sentence confirms a claim as correct and then states one ("Yes, X just means Y.", or "Right."
+    as the sentence `before` it): the interviewer would be judging the answer aloud, and a wrong claim
+    confirmed is a wrong answer given."""
+    s = statement.strip()
+    m = _AFFIRM.match(s)
+    if m is not None:
+        return bool(s[m.end() :]) and bool(claim_form(s[m.end() :]))
+    bare = _AFFIRM.match(before.strip())
+    return bare is not None and not before.strip()[bare.end() :] and bool(claim_form(s))
 
 
 def opener_stripped(statement: str) -> str:
