@@ -100,6 +100,18 @@ def test_labels_stage_directions_and_what_matters_are_caught():
     assert echoes_instruction("(Don't give the answer away) What limits the batch size here?")
     assert gives_hint("What really matters here is how fresh the index is. How would you check it?")
     assert not echoes_instruction("How would you follow up with the annotators (say, by email)?")
+    assert echoes_instruction("[Follow-up] How do you pick a learning rate?")
+    assert gives_hint("Think about dividing by the batch size. What changes then?")
+    assert gives_hint("Here's a small clue: it involves the warm-up. What would you change?")
+    assert not gives_hint("Think about how you would test it. What would you check first?")
+
+
+def test_words_taken_from_the_probe_are_no_echo_and_no_hint():
+    probe = "You have 200 support tickets and a general-domain language model. Does that mean the answer is right?"
+    restated = "So you have a general-domain language model. Does that mean the answer is right?"
+    assert echoes_instruction(restated) and gives_hint(restated)
+    assert not echoes_instruction(restated, quoted=probe) and not gives_hint(restated, probe)
+    assert echoes_instruction("Per my instructions, no hints. Why is that?", quoted=probe)
 
 
 def _shap_context():

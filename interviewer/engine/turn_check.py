@@ -156,7 +156,7 @@ class TurnChecker:
             return "empty"
         if len(text) > MAX_CHARS:
             return "too_long"
-        if turn_rules.echoes_instruction(text, ctx.instruction):
+        if turn_rules.echoes_instruction(text, ctx.instruction, quoted=_quoted(ctx)):
             return "instruction_echo"
         if turn_rules.truncated(text):
             return "truncated"
@@ -164,7 +164,7 @@ class TurnChecker:
             return "third_person"
         if turn_rules.reveals_grading(text):
             return "reveals_grading"
-        if turn_rules.gives_hint(text):
+        if turn_rules.gives_hint(text, _quoted(ctx)):
             return "gives_hint"
         said = turn_rules.sentences(text)
         if any(turn_claims.confirms(s, said[i - 1] if i else "") for i, s in enumerate(said)):
@@ -179,13 +179,13 @@ class TurnChecker:
     def sentence_failure(self, sentence: str, ctx: TurnContext, shown: str = "") -> str:
         """Whether one finished sentence of a streaming turn may be shown: '' when it may, else the reason.
         `shown`: the turn's sentences already shown (a statement after a question is read as a possible answer)."""
-        if turn_rules.echoes_instruction(sentence, ctx.instruction):
+        if turn_rules.echoes_instruction(sentence, ctx.instruction, quoted=_quoted(ctx)):
             return "instruction_echo"
         if turn_rules.third_person(sentence):
             return "third_person"
         if turn_rules.reveals_grading(sentence):
             return "reveals_grading"
-        if turn_rules.gives_hint(sentence):
+        if turn_rules.gives_hint(sentence, _quoted(ctx)):
             return "gives_hint"
         earlier = turn_rules.sentences(shown)
         if turn_claims.confirms(sentence, earlier[-1] if earlier else ""):
@@ -257,6 +257,11 @@ def _claim(statement: str, parts: list[turn_rules.Clause]) -> str:
     if any(c.asks and statement in c.text for c in parts):
         return "question"
     return ""
+
+
+def _quoted(ctx: TurnContext) -> str:
+    """What a turn may restate without it counting as its own words: the question and the probe."""
+    return f"{ctx.question} {ctx.probe}"
 
 
 def _sentences(text: str) -> list[str]:

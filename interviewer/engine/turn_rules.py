@@ -80,7 +80,7 @@ _ECHO = re.compile(
     r"\d)\s+sentences?\b|\((?:generating|writing|drafting)\b|"
     r"\bmy\s+next\s+step\s+is\b|\bi\s+will\s+now\s+(?:present|ask|introduce|pose|move)\b|"
     r"^(?:follow-?\s?up|transition|preamble|acknowledge?ment|reply|response|interviewer|output)(?:\s+question)?\s*[(:]|"
-    r"\((?:do\s+not|don'?t|never|without)\s+(?:reveal|revealing|give|giving|hint|hinting|mention|state|share|"
+    r"^\s*[(\[]|\((?:do\s+not|don'?t|never|without)\s+(?:reveal|revealing|give|giving|hint|hinting|mention|state|share|"
     r"disclose|judge|grade)\b",
     re.I,
 )
@@ -106,7 +106,10 @@ _HINT = re.compile(
     r"(?:^|[;:,.]\s*)remember\b|\b(?:remember|recall|note)\s+that\b|\b(?:keep|bear)\s+in\s+mind\b|"
     r"\bdon'?t\s+forget\b|\bas\s+you\s+(?:probably\s+|may\s+|might\s+)?know\b|"
     r"\bthe\s+(?:trick|catch|answer|key|secret)\s+(?:here\s+)?is\b|\bhint\s*:|\bspoiler\b|"
-    r"\bwhat\s+(?:really\s+|actually\s+|truly\s+)?(?:counts|matters)\s+(?:here\s+|most\s+)?is\b",
+    r"\bwhat\s+(?:really\s+|actually\s+|truly\s+)?(?:counts|matters)\s+(?:here\s+|most\s+)?is\b|"
+    r"\bhere'?s\s+a\s+(?:\w+\s+)?(?:clue|hint|nudge|pointer)\b|\bclue\s*:|"
+    r"(?:^|[.!?]\s+)(?:think\s+(?:about|of)|focus\s+on)\s+(?!(?:a|an|how|what|why|whether|when|where|which|who|it|"
+    r"this|that|these|those|your|you|the\s+(?:question|case|scenario))\b)",
     re.I,
 )
 
@@ -158,9 +161,16 @@ def third_person(text: str) -> bool:
     return bool(_THIRD_PRONOUN.search(text)) and not _SECOND_PERSON.search(text)
 
 
-def echoes_instruction(text: str, instruction: str = "", n: int = 5) -> bool:
-    """Narrates its orders, labels itself, ends on a colon, or repeats `n` words in a row of `instruction`."""
-    if _ECHO.search(text) or text.rstrip().endswith(":"):
+def _found(pattern: re.Pattern[str], text: str, quoted: str) -> bool:
+    """A match of `pattern` in `text` whose words are not in `quoted` (the question and probe it may restate)."""
+    said = " ".join(quoted.lower().split())
+    return any(" ".join(m.group(0).lower().split()) not in said for m in pattern.finditer(text))
+
+
+def echoes_instruction(text: str, instruction: str = "", n: int = 5, quoted: str = "") -> bool:
+    """Narrates its orders, labels itself, ends on a colon, or repeats `n` words in a row of `instruction`.
+    `quoted`: the question and probe (a phrase taken from them, like "a language model", is no echo)."""
+    if _found(_ECHO, text, quoted) or text.rstrip().endswith(":"):
         return True
     if not instruction:
         return False
@@ -173,9 +183,10 @@ def reveals_grading(text: str) -> bool:
     return bool(_GRADING.search(text))
 
 
-def gives_hint(text: str) -> bool:
-    """Reminds the candidate of something or hints at it ("remember that ...", "keep in mind ...")."""
-    return bool(_HINT.search(text))
+def gives_hint(text: str, quoted: str = "") -> bool:
+    """Reminds the candidate of something or hints at it ("remember that ...", "keep in mind ..."), in words
+    not taken from `quoted` (the question and probe)."""
+    return _found(_HINT, text, quoted)
 
 
 _WORDS = re.compile(r"[a-z0-9']+")
