@@ -31,6 +31,7 @@ ASSERTS = {
     "If each step succeeds 95% of the time, the whole task still succeeds about as often.": "law",
     "For instance, a greedy decoder can loop on the same phrase forever.": "example",
     "At a 60% cache hit rate and five lookups you'd get about 3 hits per request.": "result",
+    "Tokenisers matter, since they come up in every pipeline and quietly split rare words apart.": "relative",
 }
 SETS_A_SCENE = [
     "Say your GPU sits at 95% utilisation and p99 latency is awful.",
@@ -45,6 +46,8 @@ SETS_A_SCENE = [
     "Okay, tokenisers are up next.",
     "Let's switch to ensembles, which I'm sure you've used.",
     "Rough numbers are fine.",
+    "Okay, on to gradient boosting, which comes up a lot with tabular data.",
+    "Good, time for evaluation, so switching gears a little.",
 ]
 
 

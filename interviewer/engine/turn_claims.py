@@ -69,9 +69,19 @@ _DISCOURSE = re.compile(
 _RELATIVE = re.compile(
     r"[,;—–]\s*(?:which|where|whereby|since|because|meaning|hence|thus|therefore|that'?s\s+why|as\s+\w+\s+"
     r"(?:does|do|did)\b|so\s+(?!far\b|much\b|many\b|feel\b|take\b|don'?t\b|let'?s\b|i\b|we\b|what\b|"
-    r"how\b|which\b|why\b|when\b|where\b|tell\b|walk\b|talk\b|please\b|no\s+need\b))"
+    r"how\b|which\b|why\b|when\b|where\b|tell\b|walk\b|talk\b|please\b|no\s+need\b|(?:switching|moving|"
+    r"turning|shifting|changing|heading|going)\b))"
     r"(?!\s*(?:one|ones|of|would\s+you|do\s+you|you|you'?d|you'?ve|you'?re|i|i'?m|i'?d|i'?ve|we|we'?ve|"
     r"is\s+(?:what|why|how)\s+i)\b)",
+    re.I,
+)
+# A relative clause or a reason that only says how common or how big the topic is asserts nothing about how it
+# works: "tree ensembles, which come up a lot", "..., since they are everywhere", "..., which is a big area".
+_PREVALENCE = re.compile(
+    r"^\W*(?:which|since|because|as|that|so)?\s*(?:they|it|these|this|that|those)?\s*(?:(?:still|really|"
+    r"certainly)\s+)?(?:(?:come|comes|show|shows|turn|turns)\s+up\b|(?:is|are|'s|'re)\s+(?:(?:still|really|so|"
+    r"very|quite)\s+)?(?:everywhere|common|popular|widely\s+used|a\s+(?:\w+\s+)?(?:area|topic|field|subject|"
+    r"theme)\b))",
     re.I,
 )
 _REASON = re.compile(
@@ -275,10 +285,16 @@ def claim_form(statement: str) -> str:
         return "example"
     if _RESULT.search(s) and not _SCENE.match(s):
         return "result"
-    if _RELATIVE.search(s):
-        return "relative"
-    if _REASON.search(s):
-        return "reason"
+    for pattern, form in ((_RELATIVE, "relative"), (_REASON, "reason")):
+        m = pattern.search(s)
+        if m is None:
+            continue
+        tail = s[m.start() :]
+        if not _PREVALENCE.match(tail) or len(tail.split()) > 9:  # a longer tail goes on to say more
+            return form
+        s = s[: m.start()].strip(" ,;—–")  # the remark on prevalence asserts nothing; read what is before it
+        if not s:
+            return ""
     if _SCENE.match(s):
         return ""
     form = _main_clause_form(s)
