@@ -80,13 +80,15 @@ def test_a_leading_question_in_any_negated_auxiliary_asserts_its_body():
 def test_confirming_a_claim_is_judging_it_but_an_acknowledgement_is_not():
     assert confirms("Yes, and batching is what makes decode cheap.")
     assert confirms("Exactly, since the cache grows with every token.")
-    assert confirms("Batching is what makes decode cheap.", before="Right.")
+    assert confirms("Batching is cheap, since the weights are read once per step.", before="Right.")
     assert not confirms("Imagine the cache is full.", before="Right.")
     for plain in (
         "Right, you brought up dropout.",
         "Exactly.",
         "Yes. Say the cache is full.",
         "Right. Imagine a spike.",
+        "True, the independence assumption is naive.",
+        "Right, oversampling helps recall.",
     ):
         assert not confirms(plain)
 

@@ -207,15 +207,23 @@ _AFFIRM = re.compile(
 
 
 def confirms(statement: str, before: str = "") -> bool:
-    """Whether a sentence confirms a claim as correct and then states one ("Yes, X just means Y.", or "Right."
+    """Whether a sentence confirms a claim as correct and then extends it ("Yes, X just means Y.", or "Right."
     as the sentence `before` it): the interviewer would be judging the answer aloud, and a wrong claim
     confirmed is a wrong answer given."""
     s = statement.strip()
     m = _AFFIRM.match(s)
     if m is not None:
-        return bool(s[m.end() :]) and bool(claim_form(s[m.end() :]))
+        return _extends(s[m.end() :])
     bare = _AFFIRM.match(before.strip())
-    return bare is not None and not before.strip()[bare.end() :] and bool(claim_form(s))
+    return bare is not None and not before.strip()[bare.end() :] and _extends(s)
+
+
+def _extends(claim: str) -> bool:
+    """Whether a claim after an affirmation goes beyond agreeing: it goes on with "and ...", or asserts by a form
+    that carries content of its own (a reason, a relative clause, a general law, advice, a worked answer). A
+    plain restatement ("True, the assumption is naive.") is an acknowledgement, left to the statement checks."""
+    form = claim_form(claim)
+    return bool(form) and (form not in ("copula", "law") or bool(re.match(r"and\b", claim.strip(), re.I)))
 
 
 def opener_stripped(statement: str) -> str:
