@@ -48,6 +48,7 @@ SETS_A_SCENE = [
     "Rough numbers are fine.",
     "Okay, on to gradient boosting, which comes up a lot with tabular data.",
     "Good, time for evaluation, so switching gears a little.",
+    "For example, a user asks the agent the same thing twice in one session.",
 ]
 
 

@@ -289,8 +289,11 @@ def claim_form(statement: str) -> str:
     s = opener_stripped(statement)
     if not s:
         return ""
-    if _EXAMPLE.match(s):
-        return "example"
+    example = _EXAMPLE.match(s)
+    if (
+        example
+    ):  # an example that asserts hands over a case; one that sets a scene ("a user asks ...") does not
+        return "example" if claim_form(s[example.end() :].lstrip(" ,:")) else ""
     if _RESULT.search(s) and not _SCENE.match(s):
         return "result"
     for pattern, form in ((_RELATIVE, "relative"), (_REASON, "reason")):
