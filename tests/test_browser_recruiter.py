@@ -36,6 +36,9 @@ def _append(page, text: str) -> None:
     editor.click()
     page.keyboard.press("Control+End")
     page.keyboard.insert_text(text)  # no key events: the editor's auto-indent stays out of it
+    # The code editor hands its text to Gradio a moment after the last change; a Save clicked within that moment
+    # can send the text as it was (seen under load in CI). A person does not type and click within milliseconds.
+    page.wait_for_timeout(500)
 
 
 def _sign_in(page, url: str) -> None:

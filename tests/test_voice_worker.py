@@ -60,7 +60,9 @@ def test_one_process_speaks_many_questions_and_is_restarted_when_it_dies(speaker
     assert ended_within(first, 10)
     assert speaker.speak("Tell me about a project you led.", tmp_path / "c.wav") == "piper"
     assert worker.pid not in (None, first) and worker.starts == starts + 1
-    assert "exited" in worker.last_error
+    # Seen dead before the text was written ("exited"), or only when its log ended ("stopped while speaking"):
+    # the kernel may not have reaped it yet when the next text comes. Either way a new process speaks it.
+    assert "exited" in worker.last_error or "stopped while speaking" in worker.last_error
 
     again = worker.pid
     assert again is not None

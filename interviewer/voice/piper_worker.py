@@ -65,6 +65,8 @@ class PiperWorker:
                     self._stop("its input pipe was closed")
                     continue
                 wav = self._wait(deadline)
+                if wav == "":  # it ended before it spoke this text (e.g. killed between texts): start again
+                    continue
                 if wav is None:
                     return False
                 try:
@@ -112,6 +114,7 @@ class PiperWorker:
         written.put(None)  # end of the log: the process has ended
 
     def _wait(self, deadline: float) -> str | None:
+        """The WAV piper wrote; '' when the process ended first; None when it did not answer in time."""
         try:
             wav = self._written.get(timeout=max(deadline - time.monotonic(), 0.01))
         except queue.Empty:
@@ -119,6 +122,7 @@ class PiperWorker:
             return None
         if wav is None:
             self._stop("it stopped while speaking")
+            return ""
         return wav
 
     def _stop(self, why: str) -> None:
