@@ -30,7 +30,6 @@ from turn_examples import BLIND, fitting_rows, load_turns, split  # noqa: E402
 
 from interviewer.config import load_settings  # noqa: E402
 from interviewer.corpus.loader import Corpus, load_corpus  # noqa: E402
-from interviewer.domain.target import Target  # noqa: E402
 from interviewer.encoders.embeddings import make_embedder  # noqa: E402
 from interviewer.engine.phrasing import turn_context  # noqa: E402
 from interviewer.engine.turn_check import (  # noqa: E402
@@ -40,6 +39,7 @@ from interviewer.engine.turn_check import (  # noqa: E402
     TurnContext,
     shipped_thresholds,
 )
+from interviewer.evaluation import interviews  # noqa: E402
 
 PASS_GOAL = 0.97
 """Share of good fit turns a setting must pass: above the issue's 0.90 and the 0.95 kept since, to leave room for
@@ -56,20 +56,10 @@ VERIFIER_GRID = [None, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 """With --verifier: P(states) of a statement for an answer text at which it gives the answer away (None: unused)."""
 
 
-def target_of(item_id: str, corpus: Corpus) -> Target:
-    """A question of the bank, or a scenario's stage (`scenario#stage`) asked at mid level as the engine does."""
-    if "#" not in item_id:
-        return Target.of(corpus.by_id[item_id])
-    scenario_id, stage_id = item_id.split("#", 1)
-    scenario = corpus.scenario(scenario_id)
-    stage = next(s for s in scenario.stages if s.id == stage_id)
-    return Target.of(stage, level="mid", kind="case", topic=scenario.topic)
-
-
 def context_of(row: dict[str, Any], corpus: Corpus) -> TurnContext:
     ctx = turn_context(
         row["kind"],
-        target_of(row["question_id"], corpus),
+        interviews.target_of(interviews.corpus_items(corpus), row["question_id"]),
         probe=row["probe"],
         candidate=row["candidate_answer"],
     )
