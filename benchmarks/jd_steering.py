@@ -1,14 +1,15 @@
-"""Plan a session for each job description in tests/data/job_descriptions.yaml, and score the plans against a
+"""Plan a session for each job description in a YAML file of postings, and score the plans against a
 reader's verdicts.
 
-    .venv/bin/python benchmarks/jd_steering.py plan --out plans.jsonl
+    .venv/bin/python benchmarks/jd_steering.py plan [--jds FILE] --out plans.jsonl
     .venv/bin/python benchmarks/jd_steering.py score plans.jsonl verdicts.jsonl [--out docs/results/jd_steering.json]
 
 `plan` runs the real planner (the index and encoder the app uses; set INTERVIEWER_DATA_DIR to a folder of your
-own) for two sessions per job description: length 6, the posting's level, once on the `general` track and once on
-the track the posting matches best. The level is held at the posting's level (no answers are given, so it
-never moves). One JSON line per planned question: jd_id, track, question_id, question_text, kind, topic (a
-scenario is one line: its id and brief, kind `scenario`).
+own) for two sessions per job description in `--jds` (default tests/data/job_descriptions.yaml; any file of the
+same shape, a `job_descriptions` list of {id, level, text}): length 6, the posting's level, once on the `general`
+track and once on the track the posting matches best. The level is held at the posting's level (no answers are
+given, so it never moves). One JSON line per planned question: jd_id, track, question_id, question_text, kind,
+topic (a scenario is one line: its id and brief, kind `scenario`).
 
 `score` reads a reader's verdicts ({jd_id, question_id, relevant, why}, one line each, judged by someone who read
 the posting and the question) and reports the share of planned questions judged relevant, per posting and
@@ -34,7 +35,7 @@ def load_jds(path: Path = JDS) -> list[dict[str, Any]]:
     return list(yaml.safe_load(path.read_text())["job_descriptions"])
 
 
-def plan_all(length: int = 6) -> list[dict[str, Any]]:
+def plan_all(length: int = 6, jds_path: Path = JDS) -> list[dict[str, Any]]:
     from interviewer.domain.session import Setup
     from interviewer.services import Services
 
@@ -43,7 +44,7 @@ def plan_all(length: int = 6) -> list[dict[str, Any]]:
     services.load_encodings()
     planner = services.engine.planner
     rows: list[dict[str, Any]] = []
-    for jd in load_jds():
+    for jd in load_jds(jds_path):
         best = planner.best_track(jd["text"], jd["level"], length)
         for track in dict.fromkeys(["general", best]):
             setup = Setup(level=jd["level"], track=track, questions=length, job_description=jd["text"])
@@ -81,7 +82,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("plan")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument(
+        "--jds", type=Path, default=JDS, help="YAML file of job descriptions (default: %(default)s)"
+    )
+    p.add_argument("--out", type=Path, required=True, help="JSON-lines file for the plans (folders are made)")
     p.add_argument("--length", type=int, default=6)
     s = sub.add_parser("score")
     s.add_argument("plans", type=Path)
@@ -89,13 +93,17 @@ def main() -> None:
     s.add_argument("--out", type=Path)
     args = ap.parse_args()
     if args.cmd == "plan":
-        rows = plan_all(args.length)
+        if not args.jds.is_file():
+            ap.error(f"--jds {args.jds}: no such file; pass a YAML file with a `job_descriptions` list")
+        rows = plan_all(args.length, args.jds)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
         print(f"{len(rows)} planned questions -> {args.out}", file=sys.stderr)
         return
     result = score(_read_jsonl(args.plans), _read_jsonl(args.verdicts))
     text = json.dumps(result, indent=2)
     if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n")
     print(text)
 

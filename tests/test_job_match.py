@@ -71,3 +71,31 @@ def test_steering_works_from_memory_when_the_index_is_down(services, caplog):
     assert max(abs(a[k] - b[k]) for k in a) < 0.1
     top = lambda d: set(sorted(d, key=d.get, reverse=True)[:10])  # noqa: E731
     assert len(top(a) & top(b)) >= 8  # and the posting's best questions are the same
+
+
+def test_the_steering_benchmark_plans_a_file_of_postings_named_on_the_command_line(tmp_path):
+    """`plan --jds FILE` reads another set of postings (the held-out set); a missing file says how to fix it."""
+    import subprocess
+    import sys
+
+    from benchmarks.jd_steering import load_jds
+
+    other = tmp_path / "other.yaml"
+    other.write_text(
+        "job_descriptions:\n  - {id: jd-x, level: mid, text: 'Build retrieval for support chat.'}\n"
+    )
+    assert [j["id"] for j in load_jds(other)] == ["jd-x"]
+    run = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/jd_steering.py",
+            "plan",
+            "--jds",
+            str(tmp_path / "none.yaml"),
+            "--out",
+            "x",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2 and "no such file" in run.stderr, run.stderr
