@@ -99,3 +99,31 @@ def test_the_steering_benchmark_plans_a_file_of_postings_named_on_the_command_li
         text=True,
     )
     assert run.returncode == 2 and "no such file" in run.stderr, run.stderr
+
+
+def _plans(planner, jd_id, tracks):
+    jd = JDS[jd_id]
+    return {
+        t: planner.preview(Setup(level=jd["level"], track=t, questions=6, job_description=jd["text"]))
+        for t in tracks
+    }
+
+
+def test_speech_questions_go_only_to_postings_that_ask_for_speech(services):
+    """A text help-centre chat and a text moderation role got barge-in, voice latency and phone-accent
+    questions; the voice-agent posting keeps its speech questions."""
+    planner = Planner(services.corpus, services.embedder, services.index)
+    for jd_id, tracks in [
+        ("jd-rag-support-mid", ["general", "system-design"]),
+        ("jd-moderation-multilingual-senior", ["general", "system-design"]),
+    ]:
+        for track, planned in _plans(planner, jd_id, tracks).items():
+            assert not [p for p in planned if p["topic"] == "speech"], (jd_id, track, planned)
+    voice = _plans(planner, "jd-voice-bot-mid", ["general"])["general"]
+    assert sum(p["topic"] == "speech" for p in voice) >= 3, voice
+
+
+def test_a_posting_that_says_not_chatbots_gets_no_chatbot_design(services):
+    planner = Planner(services.corpus, services.embedder, services.index)
+    for track, planned in _plans(planner, "jd-ds-nlp-junior", ["general", "nlp-engineer"]).items():
+        assert "customer-support-chatbot" not in [p["question_id"] for p in planned], (track, planned)

@@ -10,7 +10,6 @@ lean toward the posting's topics as well as its questions.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -20,27 +19,27 @@ import numpy as np
 
 from interviewer.corpus.loader import Corpus
 from interviewer.encoders.embeddings import Embedder
+from interviewer.engine.job_text import MODALITIES, Posting, read_posting
 
 log = logging.getLogger(__name__)
 PROFILES_KEPT = 64  # job descriptions whose profile is kept in memory
 # A question's fit is the mean of its best matches with this many of the posting's requirements.
 TOP_CHUNKS = 3
 PASSAGE_BATCH = 32  # small steps, as the encoder's own store does: live grades get the model between them
-MIN_WORDS = 4  # shorter lines ("About us", "Nice to have") say nothing about the work
-MAX_CHUNKS = 60
 TOPIC_TOP = 3  # a topic's fit is the mean fit of its best questions
-_SPLIT = re.compile(r"(?:\n+|(?<=[.;!?])\s+)")
-_BULLET = re.compile(r"^[\s\-*•·–>#\d.)]+")
+# A requirement backs the topics whose best question is within SUPPORT_MARGIN of its best topic's; a topic's
+# support is the weighed count of requirements backing it (one passing mention is about 1).
+SUPPORT_MARGIN = 0.03
+# Cosine taken off an item that needs a modality the posting does not ask for (speech questions for a text role),
+# and off an item close to a phrase the posting negates ("not chatbots"); about three deviations of question fit.
+MODALITY_PENALTY = 0.15
+NEGATION_MIN = 0.45  # closeness to a negated phrase from which an item counts as what the posting is not
+NEGATION_PENALTY = 0.15
 
 
 def requirements(jd: str) -> list[str]:
-    """The posting's lines and sentences that have enough words to state a requirement."""
-    out = []
-    for raw in _SPLIT.split(jd):
-        text = _BULLET.sub("", raw).strip()
-        if len(re.findall(r"[A-Za-z]{2,}", text)) >= MIN_WORDS:
-            out.append(text[:400])
-    return list(dict.fromkeys(out))[:MAX_CHUNKS]
+    """The posting's bullets and sentences that have enough words to state a requirement."""
+    return read_posting(jd).requirements
 
 
 @dataclass
@@ -50,6 +49,8 @@ class JobProfile:
     questions: dict[str, float] = field(default_factory=dict)
     topics: dict[str, float] = field(default_factory=dict)
     scenarios: dict[str, float] = field(default_factory=dict)
+    support: dict[str, float] = field(default_factory=dict)
+    """Per topic, the weighed number of the posting's requirements it is among the best matches for."""
 
     def standardised(self, values: dict[str, float]) -> dict[str, float]:
         """`values` as z-scores over the questions' fits, so weights mean the same for every posting."""
@@ -89,22 +90,54 @@ class JobMatch:
     # -- scoring ----------------------------------------------------------------------------------------------
 
     def _score(self, jd: str) -> JobProfile:
-        chunks = requirements(jd) or [jd[:2000]]
+        post = read_posting(jd)
+        chunks, weights = (post.requirements, post.weights) if post.requirements else ([jd[:2000]], [1.0])
         vecs, owners = self._corpus_facets()
         sims = self.embedder.embed(chunks) @ vecs.T  # (requirements, phrasings)
-        best: dict[str, np.ndarray] = {}
-        for col, owner in enumerate(owners):  # each item's closest phrasing, per requirement
-            cur = best.get(owner)
-            best[owner] = sims[:, col] if cur is None else np.maximum(cur, sims[:, col])
+        best = _best_per_owner(sims, owners)  # each item's closest phrasing, per requirement
+        w = np.asarray(weights, dtype=np.float32)
         k = min(TOP_CHUNKS, len(chunks))
-        fit = {owner: float(np.sort(v)[-k:].mean()) for owner, v in best.items()}
+        fit = {owner: float(np.sort(v * w)[-k:].mean()) for owner, v in best.items()}
+        for owner, penalty in self._penalties(post, vecs, owners).items():
+            fit[owner] -= penalty
         questions = {q.id: fit[q.id] for q in self.corpus.questions}
         by_topic: dict[str, list[float]] = {}
         for q in self.corpus.questions:
             by_topic.setdefault(q.topic, []).append(questions[q.id])
         topics = {t: float(np.mean(sorted(v, reverse=True)[:TOPIC_TOP])) for t, v in by_topic.items()}
         scenarios = {s.id: fit[f"scenario:{s.id}"] for s in self.corpus.scenarios}
-        return JobProfile(questions=questions, topics=topics, scenarios=scenarios)
+        return JobProfile(questions, topics, scenarios, self._support(best, w))
+
+    def _support(self, best: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, float]:
+        """How many of the posting's requirements back each topic: a topic a requirement is about, not one a
+        single passing mention brushes."""
+        names = sorted({q.topic for q in self.corpus.questions})
+        per_topic = np.stack(
+            [np.max([best[q.id] for q in self.corpus.questions if q.topic == t], axis=0) for t in names]
+        )  # (topics, requirements)
+        backs = per_topic >= per_topic.max(axis=0, keepdims=True) - SUPPORT_MARGIN
+        return {t: float((backs[i] * weights).sum()) for i, t in enumerate(names)}
+
+    def _penalties(self, post: Posting, vecs: np.ndarray, owners: list[str]) -> dict[str, float]:
+        """Cosine to take off items the posting does not want: a modality it does not ask for, or what it says
+        the work is not."""
+        out: dict[str, float] = {}
+        for modality in MODALITIES:
+            if not post.wants(modality):
+                for owner in self._needs(modality):
+                    out[owner] = out.get(owner, 0.0) + MODALITY_PENALTY
+        if post.negated:
+            near = _best_per_owner(self.embedder.embed(post.negated) @ vecs.T, owners)
+            for owner, v in near.items():
+                if float(v.max()) >= NEGATION_MIN:
+                    out[owner] = out.get(owner, 0.0) + NEGATION_PENALTY
+        return out
+
+    def _needs(self, modality: str) -> set[str]:
+        """Items that need a modality: those of the topic named for it (a question that only mentions a call
+        transcript is a text question)."""
+        found = {q.id for q in self.corpus.questions if q.topic == modality}
+        return found | {f"scenario:{s.id}" for s in self.corpus.scenarios if s.topic == modality}
 
     def _corpus_facets(self) -> tuple[np.ndarray, list[str]]:
         """Unit vectors of every phrasing of every question and scenario, and whose phrasing each row is."""
@@ -150,3 +183,12 @@ class JobMatch:
         if rest:
             known.update(zip(rest, self.embedder.embed(rest), strict=True))
         return np.stack([known[t] for t in texts]).astype(np.float32)
+
+
+def _best_per_owner(sims: np.ndarray, owners: list[str]) -> dict[str, np.ndarray]:
+    """Per item, its closest phrasing's similarity to each row (requirement or phrase)."""
+    best: dict[str, np.ndarray] = {}
+    for col, owner in enumerate(owners):
+        cur = best.get(owner)
+        best[owner] = sims[:, col] if cur is None else np.maximum(cur, sims[:, col])
+    return best

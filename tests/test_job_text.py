@@ -1,0 +1,52 @@
+"""Reading a posting: sections, negated phrases and the modalities it asks for."""
+
+from __future__ import annotations
+
+from interviewer.engine.job_text import mentions, read_posting
+
+POSTING = """Data Scientist, Text Analytics
+Acme Insights
+
+What you'll do
+- Build topic and sentiment classifiers for survey free-text,
+  think complaints about parking, not chatbots.
+- Explain results to clients rather than dashboards.
+
+We offer
+- 25 days holiday, a pension and a training budget every year.
+- A friendly team that ships every single week.
+"""
+
+
+def test_benefits_are_no_requirements():
+    post = read_posting(POSTING)
+    assert any("sentiment classifiers" in r for r in post.requirements)
+    assert not any("holiday" in r or "friendly team" in r for r in post.requirements), post.requirements
+
+
+def test_what_the_posting_says_the_work_is_not_is_read_and_left_out_of_its_requirements():
+    post = read_posting(POSTING)
+    assert post.negated == ["chatbots", "dashboards"]
+    assert not any("chatbots" in r or "dashboards" in r for r in post.requirements), post.requirements
+
+
+def test_a_clause_after_never_is_not_read_as_a_negated_topic():
+    post = read_posting(
+        "Title line\nMake sure the assistant never invents a refund policy, and cite sources."
+    )
+    assert post.negated == []
+
+
+def test_speech_needs_more_than_one_passing_mention():
+    text_role = read_posting(
+        "Trust and Safety NLP\nUsers post short texts, comments and voice notes in thirty languages.\n"
+        "Detect hate speech and harassment in text with multilingual classifiers.\n"
+        "Keep the brand voice of our replies consistent across markets."
+    )
+    assert not text_role.wants("speech")
+    voice_role = read_posting(
+        "Voice agent engineer\nBuild streaming speech recognition for phone calls.\n"
+        "Cut the latency from the caller's last word to the bot's reply.\n"
+    )
+    assert voice_role.wants("speech")
+    assert not mentions("hate speech detection", "speech") and mentions("8 kHz phone audio", "speech")
