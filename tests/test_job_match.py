@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from interviewer.domain.questions import LEVELS
 from interviewer.domain.session import Setup
 from interviewer.engine.job_match import JobMatch, requirements
 from interviewer.engine.planner import Planner
@@ -127,3 +128,54 @@ def test_a_posting_that_says_not_chatbots_gets_no_chatbot_design(services):
     planner = Planner(services.corpus, services.embedder, services.index)
     for track, planned in _plans(planner, "jd-ds-nlp-junior", ["general", "nlp-engineer"]).items():
         assert "customer-support-chatbot" not in [p["question_id"] for p in planned], (track, planned)
+
+
+def test_llm_and_multilingual_questions_need_more_than_a_passing_mention(services):
+    """Search ranking names LLMs once (a nice-to-have) and got a semantic cache for an LLM and a RAG assistant's
+    misses; the English-only text-analytics posting got language identification and scraped Swahili data."""
+    from interviewer.engine.job_text import mentions
+
+    planner = Planner(services.corpus, services.embedder, services.index)
+    for track, planned in _plans(planner, "jd-search-ranking-mid", ["general", "system-design"]).items():
+        assert not [p for p in planned if mentions(p["question_text"], "llm")], (track, planned)
+    for track, planned in _plans(planner, "jd-ds-nlp-junior", ["general", "nlp-engineer"]).items():
+        assert not [p for p in planned if p["topic"] == "multilingual"], (track, planned)
+    agents = _plans(planner, "jd-agents-mid", ["general"])["general"]  # a posting about LLMs keeps them
+    assert sum(mentions(p["question_text"], "llm") for p in agents) >= 2, agents
+
+
+def test_a_much_better_fitting_question_one_level_down_takes_the_slot(services):
+    """No senior coding question is about fairness; the responsible-AI posting got maximal marginal relevance
+    coding. A mid one that fits far better may take the slot; never a question above the session's level."""
+    planner = Planner(services.corpus, services.embedder, services.index)
+    planned = _plans(planner, "jd-responsible-ai-senior", ["general"])["general"]
+    coding = [p["question_id"] for p in planned if p["kind"] == "coding"]
+    assert coding == ["xai-fairness-gaps"], planned
+    for jd_id in JDS:
+        for plan in _plans(planner, jd_id, ["general"]).values():
+            at = LEVELS.index(JDS[jd_id]["level"])
+            levels = [services.corpus.by_id[p["question_id"]].level for p in plan if p["kind"] != "scenario"]
+            assert all(LEVELS.index(lv) in (at, at - 1) for lv in levels), (jd_id, plan)
+
+
+def test_two_near_duplicate_questions_are_not_both_planned(services):
+    """Grouping requests into token-budget batches and a continuous-batching scheduler step are one exercise."""
+    planner = Planner(services.corpus, services.embedder, services.index)
+    jd = (
+        "Own the LLM inference scheduler of our serving stack.\n"
+        "- Implement continuous batching: admit waiting requests each step within a token budget.\n"
+        "- Group incoming inference requests into batches by their token lengths under a max batch size.\n"
+        "- Keep GPU utilisation high and latency low for our LLM API."
+    )
+    planned = planner.preview(Setup(level="mid", track="coding", questions=4, job_description=jd))
+    ids = [p["question_id"] for p in planned]
+    assert len(ids) == 4 and not {"ops-token-batching", "inf-code-batch-scheduler"} <= set(ids), ids
+
+
+def test_without_a_posting_the_plan_stays_at_the_sessions_level(services):
+    planner = Planner(services.corpus, services.embedder, services.index)
+    for level in ("junior", "mid", "senior"):
+        planned = planner.preview(Setup(level=level, track="general", questions=6))
+        assert {
+            services.corpus.by_id[p["question_id"]].level for p in planned if p["kind"] != "scenario"
+        } == {level}, planned

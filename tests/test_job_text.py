@@ -50,3 +50,17 @@ def test_speech_needs_more_than_one_passing_mention():
     )
     assert voice_role.wants("speech")
     assert not mentions("hate speech detection", "speech") and mentions("8 kHz phone audio", "speech")
+
+
+def test_llms_and_languages_count_only_where_requirements_name_them():
+    search = read_posting(
+        "Search engineer\n- Learning-to-rank models on clicks and purchases.\n"
+        "- Two-tower retrieval with BM25.\nNice to have\n- Experience with LLMs for query rewriting.\n"
+        "- Python, Go or another programming language; we write in many programming languages."
+    )
+    assert not search.wants("llm") and not search.wants("languages")
+    moderation = read_posting(
+        "Multilingual NLP engineer\n- Classify posts in 30 languages, some low-resource.\n"
+        "- Cross-lingual transfer with XLM-R.\n- Compare LLM prompting with fine-tuned encoders."
+    )
+    assert moderation.wants("languages") and not moderation.wants("llm")

@@ -19,7 +19,7 @@ import numpy as np
 
 from interviewer.corpus.loader import Corpus
 from interviewer.encoders.embeddings import Embedder
-from interviewer.engine.job_text import MODALITIES, Posting, read_posting
+from interviewer.engine.job_text import MODALITIES, Posting, mentions, read_posting
 
 log = logging.getLogger(__name__)
 PROFILES_KEPT = 64  # job descriptions whose profile is kept in memory
@@ -33,6 +33,7 @@ SUPPORT_MARGIN = 0.03
 # Cosine taken off an item that needs a modality the posting does not ask for (speech questions for a text role),
 # and off an item close to a phrase the posting negates ("not chatbots"); about three deviations of question fit.
 MODALITY_PENALTY = 0.15
+MODALITY_TOPIC = {"speech": "speech", "languages": "multilingual"}  # the topic that needs each modality
 NEGATION_MIN = 0.45  # closeness to a negated phrase from which an item counts as what the posting is not
 NEGATION_PENALTY = 0.15
 
@@ -67,6 +68,7 @@ class JobMatch:
         self.embedder = embedder
         self.index = index
         self._facets: tuple[np.ndarray, list[str]] | None = None
+        self._rows: dict[str, int] | None = None
         self._profiles: OrderedDict[str, JobProfile] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -82,6 +84,25 @@ class JobMatch:
             while len(self._profiles) > PROFILES_KEPT:
                 self._profiles.popitem(last=False)
         return found
+
+    def closeness(self, candidates: list[str], planned: set[str]) -> dict[str, float]:
+        """Per candidate question, the cosine of its text to the closest planned question's text."""
+        vecs, owners = self._corpus_facets()
+        rows = self._text_rows(owners)
+        done = [rows[i] for i in planned if i in rows]
+        if not done:
+            return {}
+        sims = vecs[[rows[c] for c in candidates]] @ vecs[done].T
+        return {c: float(v) for c, v in zip(candidates, sims.max(axis=1), strict=True)}
+
+    def _text_rows(self, owners: list[str]) -> dict[str, int]:
+        """The row of each question's own text among the phrasings (its first one)."""
+        with self._lock:
+            if self._rows is None:
+                self._rows = {}
+                for row, owner in enumerate(owners):
+                    self._rows.setdefault(owner, row)
+            return self._rows
 
     def warm(self) -> None:
         """Encode the corpus side now (start-up), not in the first session with a job description."""
@@ -134,10 +155,13 @@ class JobMatch:
         return out
 
     def _needs(self, modality: str) -> set[str]:
-        """Items that need a modality: those of the topic named for it (a question that only mentions a call
-        transcript is a text question)."""
-        found = {q.id for q in self.corpus.questions if q.topic == modality}
-        return found | {f"scenario:{s.id}" for s in self.corpus.scenarios if s.topic == modality}
+        """Items that need a modality: those of the topic named for it, or, for a modality no topic holds (LLMs),
+        the questions whose text names it. A question that only mentions a call transcript is a text question."""
+        topic = MODALITY_TOPIC.get(modality)
+        if topic is None:
+            return {q.id for q in self.corpus.questions if mentions(q.text, modality)}
+        found = {q.id for q in self.corpus.questions if q.topic == topic}
+        return found | {f"scenario:{s.id}" for s in self.corpus.scenarios if s.topic == topic}
 
     def _corpus_facets(self) -> tuple[np.ndarray, list[str]]:
         """Unit vectors of every phrasing of every question and scenario, and whose phrasing each row is."""

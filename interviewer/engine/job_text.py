@@ -48,16 +48,28 @@ _NEGATED = re.compile(
     re.I,
 )
 
-# Words that say a posting involves spoken audio; "hate speech", "brand voice" and "voice of the customer" are text.
+# What a posting's work is done on, which some questions cannot do without: spoken audio, many languages, large
+# language models. "hate speech", "brand voice" and "programming languages" do not count.
 MODALITIES = {
     "speech": re.compile(
         r"\b(voice|phone|telephon\w*|callers?|call cent\w+|audio|spoken|speech(?:-to-text)?|asr|tts|"
         r"text-to-speech|transcri\w+|acoustic|word error rate|diari[sz]\w+)\b",
         re.I,
-    )
+    ),
+    "languages": re.compile(
+        r"\b(multilingual|cross-lingual|languages|language pairs|translat\w+|locali[sz]\w+|locales?|non-english|"
+        r"low-resource|code-switching|mbert|xlm-?r?)\b",
+        re.I,
+    ),
+    "llm": re.compile(
+        r"\b(llms?|large language models?|language models?|gpt\w*|generative|gen ?ai|rag|retrieval-augmented|"
+        r"prompts?|prompting|chatbots?|assistants?|foundation models?|frontier models?|generated|generation)\b",
+        re.I,
+    ),
 }
-_NOT_SPEECH = re.compile(
-    r"\b((hate|free|part[- ]of|figure of)[- ]speech|(brand|tone of|passive|active|customer)[- ]voice|voice of the)\b",
+_NOT_MODALITY = re.compile(
+    r"\b((hate|free|part[- ]of|figure of)[- ]speech|(brand|tone of|passive|active|customer)[- ]voice|voice of the|"
+    r"programming languages?)\b",
     re.I,
 )
 MODALITY_MIN = 2  # requirements that must mention a modality before questions that need it are asked
@@ -65,7 +77,8 @@ MODALITY_MIN = 2  # requirements that must mention a modality before questions t
 
 @dataclass
 class Posting:
-    """A posting read for matching: requirement texts with section weights, negated phrases, modality counts."""
+    """A posting read for matching: requirement texts with section weights, negated phrases, and per modality
+    the weighed number of requirements that name it."""
 
     requirements: list[str] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
@@ -79,9 +92,7 @@ class Posting:
 
 def mentions(text: str, modality: str) -> bool:
     """Whether a text speaks of the modality (for speech: voice, phone, audio ... but not "hate speech")."""
-    if modality == "speech":
-        text = _NOT_SPEECH.sub(" ", text)
-    return bool(MODALITIES[modality].search(text))
+    return bool(MODALITIES[modality].search(_NOT_MODALITY.sub(" ", text)))
 
 
 def _section_of(heading: str) -> str | None:

@@ -27,6 +27,14 @@ VARIETY_JD = 0.15
 # track's case slots with case questions); otherwise a case question fits the posting better.
 SCENARIO_MARGIN = 0.5
 SCENARIO_FIT = 1.5
+# With a posting, a slot may take a question one level below the session's when it fits the posting by more than
+# LEVEL_STRETCH (in the score's deviations) better than any at the level: the senior coding questions hold no
+# fairness or classification task, and a responsible-AI posting got maximal marginal relevance coding instead.
+# Never a level above: a harder question than the session's is not a fair stretch.
+LEVEL_STRETCH = 1.0
+# With a posting, a question whose text is this close (cosine) to one already planned is a near-duplicate.
+NEAR_DUPLICATE = 0.6
+DUPLICATE_PENALTY = 3.0
 
 
 def kind_plan(track: Track, n: int, with_scenario: bool) -> list[str]:
@@ -106,25 +114,40 @@ class Planner:
         return in_track[zlib.crc32(state.id.encode()) % len(in_track)]
 
     def next_question(self, state: SessionState, kind: str) -> Question | None:
-        """Best unasked question for the current level and slot kind; relaxes kind, then level, when none is left."""
+        """Best unasked question for the current level and slot kind; relaxes kind, then level, when none is left.
+        With a posting, a question of the slot's kind one level down competes too, at a cost (LEVEL_STRETCH)."""
         track = self.corpus.track(state.setup.track)
         asked = state.asked_ids()
         covered = Counter(i.topic for i in state.items)
         levels = sorted(LEVELS, key=lambda lv: abs(LEVELS.index(lv) - LEVELS.index(state.current_level)))
+
+        def pool_of(level: str, want_kind: str | None) -> list[Question]:
+            return [
+                q
+                for q in self.corpus.questions
+                if q.level == level
+                and q.topic in track.topics
+                and q.id not in asked
+                and (self.only is None or q.id in self.only)
+                and (want_kind is None or q.kind == want_kind)
+                and (want_kind is not None or q.kind in track.kinds)
+            ]
+
         for level in levels:
             for want_kind in (kind, None):
-                pool = [
-                    q
-                    for q in self.corpus.questions
-                    if q.level == level
-                    and q.topic in track.topics
-                    and q.id not in asked
-                    and (self.only is None or q.id in self.only)
-                    and (want_kind is None or q.kind == want_kind)
-                    and (want_kind is not None or q.kind in track.kinds)
-                ]
-                if pool:
-                    return self._rank(state, pool, covered)
+                pool = pool_of(level, want_kind)
+                if not pool:
+                    continue
+                below = LEVELS.index(level) - 1
+                if (
+                    state.setup.job_description.strip()
+                    and want_kind
+                    and level == state.current_level
+                    and below >= 0
+                ):
+                    stretch = pool_of(LEVELS[below], want_kind)
+                    return self._rank(state, pool + stretch, covered, {q.id for q in stretch})
+                return self._rank(state, pool, covered)
         return None
 
     def preview(self, setup: Setup) -> list[dict[str, str]]:
@@ -155,21 +178,33 @@ class Planner:
             out.append({"question_id": q.id, "question_text": q.text, "kind": q.kind, "topic": q.topic})
         return out
 
-    def _rank(self, state: SessionState, pool: list[Question], covered: Counter[str]) -> Question:
+    def _rank(
+        self,
+        state: SessionState,
+        pool: list[Question],
+        covered: Counter[str],
+        off_level: set[str] | None = None,
+    ) -> Question:
         jd = state.setup.job_description.strip()
         seed = zlib.crc32(f"{state.id}:{len(state.items)}".encode())
         rng = np.random.default_rng(seed)
         fit: dict[str, float] = {}
         topic_fit: dict[str, float] = {}
+        near: dict[str, float] = {}
         if jd:
             prof = self.match.profile(jd)
             fit, topic_fit = prof.standardised(prof.questions), prof.standardised(prof.topics)
+            near = self.match.closeness([q.id for q in pool], state.asked_ids())
         spread, variety = (SPREAD_JD, VARIETY_JD) if jd else (SPREAD, VARIETY)
         scores = []
         for q in pool:
             s = -spread * covered[q.topic]  # spread over competencies
             s += 0.8 if q.topic in state.steer_topics and covered[q.topic] == 0 else 0.0
             s += fit.get(q.id, 0.0) + TOPIC_PULL * topic_fit.get(q.topic, 0.0)  # lean toward the posting
+            s -= LEVEL_STRETCH if off_level and q.id in off_level else 0.0
+            s -= (
+                DUPLICATE_PENALTY if near.get(q.id, 0.0) >= NEAR_DUPLICATE else 0.0
+            )  # not the same question twice
             s += variety * rng.random()  # variety between sessions
             scores.append(s)
         return pool[int(np.argmax(scores))]
