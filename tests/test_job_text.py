@@ -64,3 +64,16 @@ def test_llms_and_languages_count_only_where_requirements_name_them():
         "- Cross-lingual transfer with XLM-R.\n- Compare LLM prompting with fine-tuned encoders."
     )
     assert moderation.wants("languages") and not moderation.wants("llm")
+
+
+def test_markdown_headings_mark_sections_and_not_just_is_no_negation():
+    post = read_posting(
+        "Data Scientist, Retail\n## What you'll do\n- Forecast holiday demand per store, not just accuracy.\n"
+        "## Benefits\n- A friendly team that ships every single week.\n**Requirements**\n"
+        "- SQL and Python for analysis and modelling work.\nWe are an equal opportunity employer, honestly."
+    )
+    assert post.requirements == [
+        "Forecast holiday demand per store, not just accuracy.",
+        "SQL and Python for analysis and modelling work.",
+    ]
+    assert post.negated == []

@@ -35,16 +35,21 @@ _SECTIONS = [
         ),
     ),
 ]
+# Benefits and legal lines, by phrases that do not occur in a requirement ("holiday demand forecasting" stays).
 _BOILERPLATE = re.compile(
-    r"(equal opportunit|equal-opportunit|diverse workforce|reasonable adjustment|visa sponsor|holiday|pension|"
-    r"salary|compensation|per annum|hiring process|cover letter|wellbeing support)",
+    r"(equal[- ]opportunit|diverse workforce|inclusive (?:environment|workplace)|reasonable adjustment|visa sponsor|days'? (?:of )?holiday|"
+    r"holiday allowance|paid (?:time off|holiday|leave)|pension|salary|compensation (?:includes|package|range)|"
+    r"per annum|hiring process|interview process|cover letter|wellbeing support|[£$€]\s?\d+(?:[.,]\d+)?k\b)",
     re.I,
 )
 
 # "not chatbots", "rather than dashboards": what the posting says the work is not. Short phrases only, ended by
-# punctuation or the line's end, so a clause such as "never invents a refund policy" is not read as one.
+# punctuation or the line's end, so a clause such as "never invents a refund policy" is not read as one; "not just
+# accuracy" and "not only English" still want what follows.
 _NEGATED = re.compile(
-    r"(?:\bnot|\brather than|\binstead of)\s+((?:an?\s+|the\s+)?[A-Za-z][\w\-/ ]{2,40}?)\s*(?=[.,;:!?)\n]|$)",
+    r"(?:\bnot|\brather than|\binstead of)\s+(?!(?:just|only|merely|necessarily|always|all|every|too|so|as|that|"
+    r"yet|least|limited|required|needed|essential|mandatory)\b)"
+    r"((?:an?\s+|the\s+)?[A-Za-z][\w\-/ ]{2,40}?)\s*(?=[.,;:!?)\n]|$)",
     re.I,
 )
 
@@ -129,6 +134,11 @@ def _blocks(jd: str) -> list[tuple[str, str]]:
         if not titled:  # the title line stands alone
             out.append((section, line))
             titled = True
+            continue
+        marked = re.fullmatch(r"#+\s*(.+)|\*\*([^*]+)\*\*:?", line)  # "## Benefits", "**Requirements**"
+        if marked:
+            flush()
+            section = _section_of((marked.group(1) or marked.group(2)).rstrip(":")) or section
             continue
         if _BULLET.match(raw) and not re.match(r"^\s*\d+[.,]\d", raw):
             flush()
