@@ -5,6 +5,9 @@ its first paragraph. So the posting is cut into its lines and sentences, and eac
 its phrasings (text, search aliases, key points): a question fits when a few of the posting's requirements are
 close to something the question asks about. Topics are scored from the questions they hold, so the planner can
 lean toward the posting's topics as well as its questions.
+
+What a posting does not want costs fit (job_text reads it): questions that need spoken audio, many languages or
+LLMs when at most one requirement names them, and items close to a phrase the posting negates ("not chatbots").
 """
 
 from __future__ import annotations
@@ -27,9 +30,6 @@ PROFILES_KEPT = 64  # job descriptions whose profile is kept in memory
 TOP_CHUNKS = 3
 PASSAGE_BATCH = 32  # small steps, as the encoder's own store does: live grades get the model between them
 TOPIC_TOP = 3  # a topic's fit is the mean fit of its best questions
-# A requirement backs the topics whose best question is within SUPPORT_MARGIN of its best topic's; a topic's
-# support is the weighed count of requirements backing it (one passing mention is about 1).
-SUPPORT_MARGIN = 0.03
 # Cosine taken off an item that needs a modality the posting does not ask for (speech questions for a text role),
 # and off an item close to a phrase the posting negates ("not chatbots"); about three deviations of question fit.
 MODALITY_PENALTY = 0.15
@@ -50,8 +50,6 @@ class JobProfile:
     questions: dict[str, float] = field(default_factory=dict)
     topics: dict[str, float] = field(default_factory=dict)
     scenarios: dict[str, float] = field(default_factory=dict)
-    support: dict[str, float] = field(default_factory=dict)
-    """Per topic, the weighed number of the posting's requirements it is among the best matches for."""
 
     def standardised(self, values: dict[str, float]) -> dict[str, float]:
         """`values` as z-scores over the questions' fits, so weights mean the same for every posting."""
@@ -127,17 +125,7 @@ class JobMatch:
             by_topic.setdefault(q.topic, []).append(questions[q.id])
         topics = {t: float(np.mean(sorted(v, reverse=True)[:TOPIC_TOP])) for t, v in by_topic.items()}
         scenarios = {s.id: fit[f"scenario:{s.id}"] for s in self.corpus.scenarios}
-        return JobProfile(questions, topics, scenarios, self._support(best, w))
-
-    def _support(self, best: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, float]:
-        """How many of the posting's requirements back each topic: a topic a requirement is about, not one a
-        single passing mention brushes."""
-        names = sorted({q.topic for q in self.corpus.questions})
-        per_topic = np.stack(
-            [np.max([best[q.id] for q in self.corpus.questions if q.topic == t], axis=0) for t in names]
-        )  # (topics, requirements)
-        backs = per_topic >= per_topic.max(axis=0, keepdims=True) - SUPPORT_MARGIN
-        return {t: float((backs[i] * weights).sum()) for i, t in enumerate(names)}
+        return JobProfile(questions, topics, scenarios)
 
     def _penalties(self, post: Posting, vecs: np.ndarray, owners: list[str]) -> dict[str, float]:
         """Cosine to take off items the posting does not want: a modality it does not ask for, or what it says

@@ -68,7 +68,8 @@ MODALITIES = {
     ),
     "llm": re.compile(
         r"\b(llms?|large language models?|language models?|gpt\w*|generative|gen ?ai|rag|retrieval-augmented|"
-        r"prompts?|prompting|chatbots?|assistants?|foundation models?|frontier models?|generated|generation)\b",
+        r"prompts?|prompting|chatbots?|assistants?|copilots?|foundation models?|frontier models?|generated|generation|"
+        r"openai|anthropic|claude|gemini|llama\w*|mistral|agentic|ai agents?|function calling|tool calling)\b",
         re.I,
     ),
 }
