@@ -179,3 +179,24 @@ def test_without_a_posting_the_plan_stays_at_the_sessions_level(services):
         assert {
             services.corpus.by_id[p["question_id"]].level for p in planned if p["kind"] != "scenario"
         } == {level}, planned
+
+
+CHURN = """Junior Data Scientist, Subscriptions
+## What you'll do
+* Build churn prediction models on tabular customer data (gradient boosting, logistic regression).
+* Design and analyse A/B tests of pricing pages.
+* Write SQL and build features from event logs; avoid leakage from future data.
+* Present findings to product managers.
+## Benefits
+* 30 days holiday, private health insurance, pension.
+"""
+
+
+def test_a_posting_without_llms_gets_no_llm_scenario_or_agent_exercise(services):
+    """The case scenarios and agent questions need LLMs as much as questions that name them: a churn-modelling
+    posting got the support-chatbot scenario and an agent's tool-argument exercise."""
+    from interviewer.engine.job_text import mentions
+
+    planner = Planner(services.corpus, services.embedder, services.index)
+    planned = planner.preview(Setup(level="junior", track="llm-engineer", questions=6, job_description=CHURN))
+    assert not [p for p in planned if mentions(p["question_text"], "llm")], planned

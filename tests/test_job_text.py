@@ -77,3 +77,8 @@ def test_markdown_headings_mark_sections_and_not_just_is_no_negation():
         "SQL and Python for analysis and modelling work.",
     ]
     assert post.negated == []
+
+
+def test_agents_name_llms_but_human_agents_do_not():
+    assert mentions("Build agents that call our ledger API.", "llm")
+    assert not mentions("Design the hand-off to human agents and support agents.", "llm")

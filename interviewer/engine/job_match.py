@@ -147,7 +147,9 @@ class JobMatch:
         the questions whose text names it. A question that only mentions a call transcript is a text question."""
         topic = MODALITY_TOPIC.get(modality)
         if topic is None:
-            return {q.id for q in self.corpus.questions if mentions(q.text, modality)}
+            found = {q.id for q in self.corpus.questions if mentions(q.text, modality)}
+            briefs = {f"scenario:{s.id}": f"{s.title}. {s.brief}" for s in self.corpus.scenarios}
+            return found | {owner for owner, text in briefs.items() if mentions(text, modality)}
         found = {q.id for q in self.corpus.questions if q.topic == topic}
         return found | {f"scenario:{s.id}" for s in self.corpus.scenarios if s.topic == topic}
 

@@ -54,7 +54,7 @@ _NEGATED = re.compile(
 )
 
 # What a posting's work is done on, which some questions cannot do without: spoken audio, many languages, large
-# language models. "hate speech", "brand voice" and "programming languages" do not count.
+# language models. "hate speech", "brand voice", "programming languages" and "human agents" do not count.
 MODALITIES = {
     "speech": re.compile(
         r"\b(voice|phone|telephon\w*|callers?|call cent\w+|audio|spoken|speech(?:-to-text)?|asr|tts|"
@@ -69,13 +69,13 @@ MODALITIES = {
     "llm": re.compile(
         r"\b(llms?|large language models?|language models?|gpt\w*|generative|gen ?ai|rag|retrieval-augmented|"
         r"prompts?|prompting|chatbots?|assistants?|copilots?|foundation models?|frontier models?|generated|generation|"
-        r"openai|anthropic|claude|gemini|llama\w*|mistral|agentic|ai agents?|function calling|tool calling)\b",
+        r"openai|anthropic|claude|gemini|llama\w*|mistral|agentic|agents?|function calling|tool calling)\b",
         re.I,
     ),
 }
 _NOT_MODALITY = re.compile(
     r"\b((hate|free|part[- ]of|figure of)[- ]speech|(brand|tone of|passive|active|customer)[- ]voice|voice of the|"
-    r"programming languages?)\b",
+    r"programming languages?|(?:human|support|service|sales|contact[- ]cent\w+|call[- ]cent\w+|estate|travel) agents?)\b",
     re.I,
 )
 MODALITY_MIN = 2  # requirements that must mention a modality before questions that need it are asked
