@@ -13,16 +13,18 @@ What it learns from, all of it written by us or from train rows:
   brief): per key point two paraphrases (states), two contradictions (negated, or swapped terms/numbers/inverted
   cause), a sentence that names its terms without stating it and an on-topic sentence that makes another point
   (absent); and, as hard negatives, the other key points of the same question and their paraphrases and
-  contradictions (absent for this point). Only questions outside the benchmark's dev and test splits were written
-  for. A share of them (`--context`) is read inside one or two other sentences of the same question, since real
+  contradictions (absent for this point). A share of them (`--context`) is read inside one or two other sentences of the same question, since real
   answer units are often longer than one claim.
+- `--stances`: per key point a plain statement in everyday words (states) and a confident wrong claim about the
+  same matter without negation (contradicts), as real wrong answers put it (training/data/keypoint_stances/).
 - `--pairs`: (key point, answer unit) pairs from labelled answers whose readers quoted their evidence
   (training/verifier_pairs.py): the quoted span for a stated or contradicted point, the matcher's top units for an
   absent one.
 - the Beetle 5-way train rows: reference and student answer; `correct` states, `contradictory` contradicts,
   `irrelevant` and `non_domain` leave it absent (`partially_correct_incomplete` is left out: part of a multi-part
   reference stated is neither label).
-A share of the synthetic questions (`--dev-share`, by question) is held out and reported, never trained on. The loss
+No written sentence of a question with benchmark answers in dev or test is trained on (`held_out_items`). A share
+of the synthetic questions (`--dev-share`, by question) is held out and reported, never trained on. The loss
 is weighted by inverse class frequency (`--balance`): most pairs are absent. TRAIN_THREADS sets torch's threads (1
 by default: with other work on 2 cores, two threads slowed training several-fold).
 """
@@ -57,13 +59,49 @@ LABELS = ("absent", "states", "contradicts")
 A, S, C = range(3)
 
 
-def synthetic_pairs(path: Path, rng: random.Random, cross: int = 2) -> list[dict[str, Any]]:
+def held_out_items() -> set[str]:
+    """Questions with benchmark answers in dev or test: no sentence is written or trained on for them, so the
+    benchmark measures the grader on questions as a recruiter adds them (without written sentences)."""
+    from interviewer.evaluation import interviews
+
+    return {a.item_id for a in interviews.load(interviews.packaged_benchmark()) if a.split in ("dev", "test")}
+
+
+def stance_pairs(paths: list[Path], rng: random.Random, held_out: set[str]) -> list[dict[str, Any]]:
+    """Pairs from the stance sentences (training/data/keypoint_stances/): per key point a plain statement in
+    everyday words (states) and a confident wrong claim about the same matter with no negation (contradicts), and
+    another point's wrong claim as a hard negative (absent for this one)."""
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for path in paths:
+        for file in sorted(path.glob("*.jsonl")) if path.is_dir() else [path]:
+            for line in file.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    if row["item_id"] not in held_out:
+                        by_item.setdefault(row["item_id"], []).append(row)
+    out = []
+    for item, rows in by_item.items():
+        for r in rows:
+            for field, label in (("plain", S), ("alt", C)):
+                if r.get(field):
+                    out.append({"a": r["kp_text"], "b": r[field], "y": label, "item": item, "src": field})
+            others = [o for o in rows if o["kp_id"] != r["kp_id"] and o.get("alt")]
+            if others:
+                o = rng.choice(others)
+                out.append({"a": r["kp_text"], "b": o["alt"], "y": A, "item": item, "src": "other-alt"})
+    return out
+
+
+def synthetic_pairs(
+    path: Path, rng: random.Random, held_out: set[str], cross: int = 2
+) -> list[dict[str, Any]]:
     """(key point, sentence, label, item) pairs from the written sentences, with other points as hard negatives."""
     by_item: dict[str, list[dict[str, Any]]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            by_item.setdefault(row["item_id"], []).append(row)
+            if row["item_id"] not in held_out:
+                by_item.setdefault(row["item_id"], []).append(row)
     out = []
     for item, rows in by_item.items():
         for r in rows:
@@ -175,6 +213,13 @@ def main() -> None:
     )
     ap.add_argument("--no-beetle", action="store_true")
     ap.add_argument(
+        "--stances",
+        type=Path,
+        action="append",
+        default=[],
+        help="stance sentences (JSONL files or folders of them): plain statements and wrong claims per key point",
+    )
+    ap.add_argument(
         "--pairs",
         type=Path,
         action="append",
@@ -200,7 +245,9 @@ def main() -> None:
     rng = random.Random(args.seed)
     tok = tokenizer(args.max_length)
 
-    pairs = synthetic_pairs(args.synth, rng) if args.synth else []
+    held_out = held_out_items()
+    pairs = synthetic_pairs(args.synth, rng, held_out) if args.synth else []
+    pairs += stance_pairs(args.stances, rng, held_out)
     items = sorted({p["item"] for p in pairs})
     dev_items = set(rng.sample(items, int(len(items) * args.dev_share)))
     train = [p for p in pairs if p["item"] not in dev_items]
@@ -276,7 +323,17 @@ def main() -> None:
                 break
         if dev:
             report("synthetic dev", predict(model, dev_enc, np.arange(len(dev))), dev_y)
-            for src in ("para1", "para2", "contra1", "contra2", "names", "related"):
+            for src in (
+                "para1",
+                "para2",
+                "contra1",
+                "contra2",
+                "names",
+                "related",
+                "plain",
+                "alt",
+                "other-alt",
+            ):
                 sel = np.array([p["src"] == src for p in dev])
                 if sel.any():
                     probs = predict(model, dev_enc, np.flatnonzero(sel))
