@@ -78,7 +78,13 @@ _ECHO = re.compile(
     r"\s+here\b|\b(?:reply|respond)\s+with\b|\bwithout\s+(?:revealing|hinting|giving\s+(?:anything|it|the\s+answer)"
     r"\s+away|judging|evaluating)\b|\b(?:in|under|within|at\s+most|no\s+more\s+than)\s+(?:one|two|three|four|"
     r"\d)\s+sentences?\b|\((?:generating|writing|drafting)\b|"
-    r"\bmy\s+next\s+step\s+is\b|\bi\s+will\s+now\s+(?:present|ask|introduce|pose|move)\b|"
+    r"\bmy\s+next\s+step\s+is\b|"
+    # First-person narration of the role: what it will now do, whose orders it follows, how it words the turn.
+    r"\bi(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to)\s+now\s+\w+|"
+    r"\bnow\s+i(?:'ll|\s+will|\s+shall)\s+(?:present|ask|introduce|pose|move|transition|turn|proceed)\b|"
+    r"\bas\s+(?:i|we)(?:'ve|\s+have|\s+had|\s+was|\s+were|'m|\s+am)?\s+(?:been\s+)?(?:told|asked|instructed|"
+    r"directed|briefed|requested|required|supposed)\b|\bkeeping\s+(?:it|this|things|the\s+\w+)\s+(?:short|brief|"
+    r"neutral|concise|simple|open|vague)\b|"
     r"^(?:follow-?\s?up|transition|preamble|acknowledge?ment|reply|response|interviewer|output)(?:\s+question)?\s*[(:]|"
     r"^\s*[(\[]|\((?:do\s+not|don'?t|never|without)\s+(?:reveal|revealing|give|giving|hint|hinting|mention|state|share|"
     r"disclose|judge|grade)\b",
@@ -134,7 +140,8 @@ def clauses(text: str) -> list[Clause]:
         parts = [p.strip() for p in _CLAUSE_BREAK.split(sent) if p.strip()]
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            if last and part.endswith("?"):
+            if last and _asks_by_mark(part):
+                part = _QUOTE_END.sub("", part) if not part.endswith("?") else part
                 tag = _TAG.search(part)
                 if tag and tag.start() > 0 and not _WH_OPEN.match(part):
                     out.append(Clause(part[: tag.start()].strip(" ,"), asks=False))
@@ -145,6 +152,23 @@ def clauses(text: str) -> list[Clause]:
             else:
                 out.append(Clause(part, asks=False))
     return out
+
+
+# A question that ends on a quoted message ('... if the message is only "and for staging?"') still asks when it
+# opens as a question; a statement that quotes a question ("The user wrote 'why?'") does not.
+_QUOTE_END = re.compile(r"[\"'”’)\]]+$")
+_QUESTION_OPEN = re.compile(
+    r"^(?:(?:so|and|then|now|okay|ok|well|but)[,\s]+)*(?:what|why|how|where|when|which|who|whom|whose|is|are|was|"
+    r"were|do|does|did|can|could|would|will|should|shall|may|might|have|has|had)\b",
+    re.I,
+)
+
+
+def _asks_by_mark(part: str) -> bool:
+    """Ends on a question mark, or on a quoted question after an opening that asks."""
+    if part.endswith("?"):
+        return True
+    return _QUOTE_END.sub("", part).endswith("?") and bool(_QUESTION_OPEN.match(part))
 
 
 def truncated(text: str) -> bool:
