@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from interviewer.engine import turn_questions
+
 
 def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
@@ -198,6 +200,9 @@ _RESULT = re.compile(
 )
 WORKED = frozenset({"example", "result"})
 """Forms that hand over a worked answer: held to the closeness to the topic alone (their words are the topic's)."""
+GENERAL = frozenset({"generic", "leading"})
+"""Forms that state a general law ("X usually beats Y", "Isn't X just Y?"): held to the topic without counting
+their own words when they are closer to the topic than to what was said (turn_check's general_margin)."""
 # Words that confirm a claim as correct when they open a sentence that goes on to make one: "Exactly, and ...".
 _AFFIRM = re.compile(
     r"^(?:yes|yeah|yep|exactly|correct|right|indeed|precisely|true|absolutely|spot\s+on|that'?s\s+(?:right|"
@@ -222,8 +227,12 @@ def _extends(claim: str) -> bool:
     """Whether a claim after an affirmation goes beyond agreeing: it goes on with "and ...", or asserts by a form
     that carries content of its own (a reason, a relative clause, a general law, advice, a worked answer). A
     plain restatement ("True, the assumption is naive.") is an acknowledgement, left to the statement checks."""
+    claim = claim.strip()
+    goes_on = bool(re.match(r"and\b", claim, re.I))
+    if goes_on and not claim.endswith("?") and substantive(claim):
+        return True  # "Right, and under the law you'd have to ...": builds on the claim, in whatever form
     form = claim_form(claim)
-    return bool(form) and (form not in ("copula", "law") or bool(re.match(r"and\b", claim.strip(), re.I)))
+    return bool(form) and (form not in ("copula", "law") or goes_on)
 
 
 def opener_stripped(statement: str) -> str:
@@ -331,11 +340,26 @@ _LEADING = re.compile(
 )
 
 
+def leads(statement: str) -> bool:
+    """Whether a question's body is put as a negated question ("Isn't X just Y?"): it asserts X is Y."""
+    return bool(_LEADING.match(opener_stripped(statement)))
+
+
 def asserting_question(question: str) -> str:
     """The body a question asserts while it asks ('' when it only asks)."""
     s = opener_stripped(question).rstrip("?").strip()
     if _LEADING.match(s):
         return s
+    opened = turn_questions.premise(s)
+    if opened is not None:
+        # "Since P, which test fits?": the question asks; only a premise put forward as fact asserts
+        body, rest, factive = opened
+        rest = opener_stripped(rest)
+        if _ASKING_START.match(rest) or _PARTICIPANT.match(rest) or not rest:
+            return body if factive and claim_form(body) else ""
+    proposed = turn_questions.proposal(s)
+    if proposed:
+        return proposed
     if not s or _ASKING_START.match(s) or _PARTICIPANT.match(s):
         return ""
     return s if claim_form(s) else ""
