@@ -137,7 +137,8 @@ def test_llm_and_multilingual_questions_need_more_than_a_passing_mention(service
 
     planner = Planner(services.corpus, services.embedder, services.index)
     for track, planned in _plans(planner, "jd-search-ranking-mid", ["general", "system-design"]).items():
-        assert not [p for p in planned if mentions(p["question_text"], "llm")], (track, planned)
+        assert "sd-semantic-cache" not in [p["question_id"] for p in planned], (track, planned)
+        assert sum(mentions(p["question_text"], "llm") for p in planned) <= 1, (track, planned)
     for track, planned in _plans(planner, "jd-ds-nlp-junior", ["general", "nlp-engineer"]).items():
         assert not [p for p in planned if p["topic"] == "multilingual"], (track, planned)
     agents = _plans(planner, "jd-agents-mid", ["general"])["general"]  # a posting about LLMs keeps them

@@ -64,6 +64,12 @@ def test_llms_and_languages_count_only_where_requirements_name_them():
         "- Cross-lingual transfer with XLM-R.\n- Compare LLM prompting with fine-tuned encoders."
     )
     assert moderation.wants("languages") and not moderation.wants("llm")
+    # no mention costs a question that needs the modality in full, one passing mention half
+    assert (search.shortfall("speech"), moderation.shortfall("llm"), moderation.shortfall("languages")) == (
+        1,
+        0.5,
+        0,
+    )
 
 
 def test_markdown_headings_mark_sections_and_not_just_is_no_negation():

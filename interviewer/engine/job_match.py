@@ -30,12 +30,16 @@ PROFILES_KEPT = 64  # job descriptions whose profile is kept in memory
 TOP_CHUNKS = 3
 PASSAGE_BATCH = 32  # small steps, as the encoder's own store does: live grades get the model between them
 TOPIC_TOP = 3  # a topic's fit is the mean fit of its best questions
-# Cosine taken off an item that needs a modality the posting does not ask for (speech questions for a text role),
-# and off an item close to a phrase the posting negates ("not chatbots"); about three deviations of question fit.
-MODALITY_PENALTY = 0.15
+# Cosine taken off an item that needs a modality no requirement names (speech questions for a text role), about
+# five deviations of question fit; half of it when one requirement names it in passing (search ranking: "LLMs for
+# query rewriting"). Full cost for one mention was tried: on the dev postings no better, and a posting about RAG
+# that says so in one line would lose its RAG questions.
+MODALITY_PENALTY = 0.25
 MODALITY_TOPIC = {"speech": "speech", "languages": "multilingual"}  # the topic that needs each modality
 NEGATION_MIN = 0.45  # closeness to a negated phrase from which an item counts as what the posting is not
-NEGATION_PENALTY = 0.15
+NEGATION_PENALTY = (
+    0.15  # off an item close to a phrase the posting negates ("not chatbots"): three deviations
+)
 
 
 def requirements(jd: str) -> list[str]:
@@ -132,9 +136,9 @@ class JobMatch:
         the work is not."""
         out: dict[str, float] = {}
         for modality in MODALITIES:
-            if not post.wants(modality):
+            if short := post.shortfall(modality):
                 for owner in self._needs(modality):
-                    out[owner] = out.get(owner, 0.0) + MODALITY_PENALTY
+                    out[owner] = out.get(owner, 0.0) + MODALITY_PENALTY * short
         if post.negated:
             near = _best_per_owner(self.embedder.embed(post.negated) @ vecs.T, owners)
             for owner, v in near.items():

@@ -93,7 +93,12 @@ class Posting:
 
     def wants(self, modality: str) -> bool:
         """Whether the posting's requirements ask for the modality, not just name it once in passing."""
-        return self.modalities.get(modality, 0.0) >= MODALITY_MIN
+        return self.shortfall(modality) == 0.0
+
+    def shortfall(self, modality: str) -> float:
+        """How far the posting is from asking for the modality: 1 when no requirement names it, 0.5 for one
+        passing mention, 0 from MODALITY_MIN on."""
+        return max(0.0, 1.0 - self.modalities.get(modality, 0.0) / MODALITY_MIN)
 
 
 def mentions(text: str, modality: str) -> bool:
