@@ -232,9 +232,10 @@ def test_the_validator_meets_its_goals_on_the_measure_half(services, corpus):
     )
 
 
-def test_the_first_blind_set_is_reported_as_fitting_data_not_as_a_measure():
-    """The blind set was read once as a measure; since it is fitted on, the shipped file must say so."""
+def test_the_blind_sets_already_read_are_reported_as_fitting_data_not_as_a_measure():
+    """Each blind set was read once as a measure; since they are fitted on, the shipped file must say so."""
     shipped = json.loads((ROOT / "interviewer" / "data" / "turn_check.json").read_text())
     assert "llm_turns_blind.jsonl" in shipped["thresholds"]["fitted_on"]
-    assert set(shipped["rates"]) == {"fit", "measure", "blind_used_for_fitting"}
-    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set"
+    assert "llm_turns_blind2.jsonl" in shipped["thresholds"]["fitted_on"]
+    assert set(shipped["rates"]) == {"fit", "measure", "blind_used_for_fitting", "blind2_used_for_fitting"}
+    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set-2"

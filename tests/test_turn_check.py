@@ -8,8 +8,15 @@ Every sentence here was written for these tests; none comes from a labelled set.
 
 from __future__ import annotations
 
+import pytest
+
+from interviewer.domain.target import Target
+from interviewer.engine.phrasing import turn_context
+from interviewer.engine.turn_check import TurnChecker, TurnContext, shipped_thresholds
 from interviewer.engine.turn_claims import asserting_question, claim_form, confirms
 from interviewer.engine.turn_rules import clauses, echoes_instruction
+
+SHAP_PROBE = "What do SHAP attributions for one prediction add up to, and why is that useful?"
 
 
 def test_a_question_that_ends_on_a_quoted_message_asks():
@@ -60,3 +67,72 @@ def test_an_affirmation_that_goes_on_with_and_confirms_whatever_the_form():
     assert confirms("Right, and under that policy you'd have to locate every copy of the recording first.")
     assert not confirms("Right, and you mentioned the retention window.")
     assert not confirms("Yes, and what would you log first?")
+
+
+@pytest.fixture(scope="module")
+def checker():
+    from interviewer.encoders.embeddings import make_embedder
+
+    return TurnChecker(make_embedder("onnx"), shipped_thresholds())
+
+
+@pytest.fixture(scope="module")
+def shap() -> TurnContext:
+    from interviewer.config import load_settings
+    from interviewer.corpus.loader import load_corpus
+
+    settings = load_settings()
+    question = load_corpus(settings.corpus_dir, settings.rubrics_dir).by_id["xai-shap-vs-lime"]
+    return turn_context(
+        "follow_up", Target.of(question), probe=SHAP_PROBE, candidate="LIME fits a local linear model."
+    )
+
+
+def test_a_general_claim_made_of_the_context_words_states_an_answer(checker, shap):
+    """Few words of its own (below claim_novel), yet it states a law closer to the topic than to anything said."""
+    turn = (
+        "LIME is basically the same thing as SHAP, just with a different kernel, so why would you pick SHAP?"
+    )
+    f = checker.features(turn, shap)
+    assert f.claims[0] == "generic" and f.novel_terms[0] < checker.thresholds.claim_novel
+    assert checker.check(turn, shap).reason == "states_answer"
+
+
+def test_a_premise_put_as_a_scene_lets_the_question_pass(checker, shap):
+    turn = "Okay, since the background set is fixed, what do the SHAP values for one prediction add up to?"
+    assert checker.check(turn, shap).ok
+
+
+def test_a_proposal_that_gives_its_reason_is_held_to_the_topic(checker, shap):
+    turn = "Would you pick Kernel SHAP on every prediction, since it fits the same weighted linear model as LIME?"
+    assert checker.check(turn, shap).reason == "states_answer"
+
+
+def test_a_paraphrase_far_from_its_probe_passes_but_going_back_to_the_question_does_not(checker, shap):
+    """Below the probe band, what decides is whether the follow-up is closer to the main question than to its
+    probe: a paraphrase in a scene of its own is not; a question on the main question's other parts is."""
+    paraphrase = "Picture the attribution table for a single decision. What is the sum of that table, and why would you care?"
+    f = checker.features(paraphrase, shap)
+    assert f.probe_cos < checker.thresholds.probe_band and f.question_cos < f.probe_cos
+    assert checker.check(paraphrase, shap).ok
+    back = "What are the main pitfalls of LIME when it explains one prediction?"
+    assert checker.check(back, shap).reason == "off_target"
+
+
+def test_a_premise_put_as_fact_is_held_to_the_topic_whatever_its_form(checker, shap):
+    """A premise the question builds on ("Since P, why ...?") states P: with few words of its own, it still
+    states a (here wrong) fact when it is closer to the topic than to anything said."""
+    turn = "Since LIME gives the same attributions as SHAP, why would you trust SHAP more?"
+    f = checker.features(turn, shap)
+    assert f.claims[0] == "law" and f.premises[0] and f.novel_terms[0] < checker.thresholds.claim_novel
+    assert checker.check(turn, shap).reason == "states_answer"
+    scene = "Your loan model's SHAP table has one row per feature, so what should that row total?"
+    assert checker.check(scene, shap).ok
+
+
+def test_a_leading_question_is_a_general_claim_held_to_the_topic(checker, shap):
+    """ "Isn't X just Y?" asserts X is Y; with few words of its own it is held like any general claim."""
+    turn = "Isn't SHAP just a local linear fit like LIME, with one weighting?"
+    f = checker.features(turn, shap)
+    assert f.claims[0] == "leading" and f.novel_terms[0] < checker.thresholds.claim_novel
+    assert checker.check(turn, shap).reason == "states_answer"

@@ -1,13 +1,15 @@
-"""Fit the turn validator's thresholds on the `fit` half of the labelled LLM turns and the first blind set.
+"""Fit the turn validator's thresholds on the `fit` half of the labelled LLM turns and the blind sets already read.
 
     .venv/bin/python training/fit_turn_check.py [--out interviewer/data/turn_check.json]
 
 The wording rules (turn_rules) and the forms of assertion (turn_claims) are fixed; what is fitted is where a
 statement counts as giving the answer away (closeness to an answer text, how much closer than to the context, how
 many answer words it adds; for a statement that asserts by its form, its closeness to the topic and how many words
-of its own it adds) and where a follow-up counts as off its probe. The grid is coarse on purpose (a few hundred
-turns). The first blind set (tests/data/llm_turns_blind.jsonl) was read once as a measure and is fitting data
-since; it is reported beside the halves but is no measure. Among the settings that
+of its own it adds; for a general claim or a question's premise, how much closer to the topic than to the context
+it must be to count without new words) and where a follow-up counts as off its probe (below a floor, or below a
+band and closer to the main question than to its probe). The grid is coarse on purpose (a few hundred turns). The first and second blind sets (tests/data/llm_turns_blind.jsonl, llm_turns_blind2.jsonl) were each
+read once as a measure and are fitting data since; they are reported beside the halves but are no measure (the
+third blind set is never loaded here, only read once with `--blind`). Among the settings that
 pass at least PASS_GOAL of the good fit turns, the one with the best balanced accuracy (pass rate of good turns
 plus reject rate of bad ones) is kept; ties go to the setting that passes more good turns, then to the first in
 grid order. The measure half is read once, with the kept setting, and only reported.
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from turn_examples import BLIND, fitting_rows, load_turns, split  # noqa: E402
+from turn_examples import BLIND_SETS, blind_rows, fitting_rows, load_turns, split  # noqa: E402
 
 from interviewer.config import load_settings  # noqa: E402
 from interviewer.corpus.loader import Corpus, load_corpus  # noqa: E402
@@ -49,8 +51,10 @@ GRID: dict[str, list[Any]] = {
     "answer_margin": [-0.1, 0.0, 0.1, 0.2, 0.3],
     "answer_terms": [2, 3, 4, 5, 99],
     "probe_cos": [0.0, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6],
+    "probe_band": [0.0, 0.5, 0.55, 0.6],
     "claim_cos": [0.3, 0.4, 0.5, 0.6, 2.0],
     "claim_novel": [1, 2, 3, 4, 6],
+    "general_margin": [9.0, 0.1, 0.05, 0.0, -0.05],
 }
 VERIFIER_GRID = [None, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 """With --verifier: P(states) of a statement for an answer text at which it gives the answer away (None: unused)."""
@@ -117,7 +121,7 @@ def fit(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus, verifi
             ok = (
                 not rule
                 and not trial.states_answer(f)
-                and (ctx.kind != "follow_up" or f.probe_cos >= t.probe_cos)
+                and (ctx.kind != "follow_up" or not trial.off_probe(f))
             )
             n_good += good
             n_bad += not good
@@ -172,17 +176,19 @@ def main() -> None:
         make_embedder("onnx"), Thresholds(verifier_states=0.5 if verifier else None), verifier
     )
     kept = fit(checker, rows, corpus, verifier)
-    blind = rows[len(halves["fit"]) :]
+    blinds = [blind_rows(path) for path in BLIND_SETS]
+    assert len(rows) == len(halves["fit"]) + sum(map(len, blinds))
     kept.fitted_on = (
         f"tests/data/llm_turns.jsonl, fit half ({len(halves['fit'])} turns, "
-        f"{sum('written_by' in r for r in halves['fit'])} of them added for fitting), and the first blind set "
-        f"({len(blind)} turns, {BLIND.name}; training/turn_examples.py); "
-        f"best balanced accuracy with at least {PASS_GOAL:.0%} of good turns passed"
+        f"{sum('written_by' in r for r in halves['fit'])} of them added for fitting), and the blind sets read "
+        f"once each ({', '.join(f'{p.name}: {len(b)} turns' for p, b in zip(BLIND_SETS, blinds, strict=True))}; "
+        f"training/turn_examples.py); best balanced accuracy with at least {PASS_GOAL:.0%} of good turns passed"
     )
     fitted = TurnChecker(checker.embedder, kept, verifier)
+    names = ("blind_used_for_fitting", "blind2_used_for_fitting")
     report = {
         half: measure(fitted, part, corpus)
-        for half, part in (*halves.items(), ("blind_used_for_fitting", blind))
+        for half, part in (*halves.items(), *zip(names, blinds, strict=True))
     }
     args.out.write_text(
         json.dumps({"thresholds": kept.model_dump(), "rates": report}, indent=2, ensure_ascii=False) + "\n",

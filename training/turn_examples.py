@@ -9,6 +9,9 @@ reject rates are reported on the `measure` half.
 `tests/data/llm_turns_blind.jsonl` (100 turns written later by someone who had not seen the checks) was read
 once as a blind measure; that read done, it is used for fitting too (`fitting_rows`: the fit half and the blind
 set), never as a measure again. Its turns share some question ids with the measure half, but no turn.
+`tests/data/llm_turns_blind2.jsonl` (100 turns by another writer who had not seen the checks) went the same way:
+read once as a measure (docs/llm.md), then added to `fitting_rows`. A third blind set
+(`tests/data/llm_turns_blind3.jsonl`) is the measure still to be read; nothing here loads it.
 
 The rule is fixed before any fitting and never changed after: within each kind, the distinct question ids are
 ordered by the SHA-256 of "turn-check:" + id, and alternate between the halves (even ranks fit, odd ranks
@@ -27,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TURNS = ROOT / "tests" / "data" / "llm_turns.jsonl"
 BLIND = ROOT / "tests" / "data" / "llm_turns_blind.jsonl"
 """The first blind set: measured once (docs/llm.md), now fitting data."""
+BLIND2 = ROOT / "tests" / "data" / "llm_turns_blind2.jsonl"
+"""The second blind set: measured once (docs/llm.md), now fitting data."""
+BLIND_SETS = (BLIND, BLIND2)
 HALVES = ("fit", "measure")
 
 
@@ -58,12 +64,17 @@ def split(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def fitting_rows() -> list[dict[str, Any]]:
-    """What the thresholds are fitted on: the fit half of the labelled turns, then the first blind set."""
-    blind = load_turns(BLIND)
-    for r in blind:
+def blind_rows(path: Path) -> list[dict[str, Any]]:
+    """The turns of a blind set already read, with an empty `bad_kind` for good turns."""
+    rows = load_turns(path)
+    for r in rows:
         r["bad_kind"] = r.get("bad_kind") or ""
-    return split(load_turns())["fit"] + blind
+    return rows
+
+
+def fitting_rows() -> list[dict[str, Any]]:
+    """What the thresholds are fitted on: the fit half of the labelled turns, then the blind sets already read."""
+    return split(load_turns())["fit"] + [r for path in BLIND_SETS for r in blind_rows(path)]
 
 
 if __name__ == "__main__":

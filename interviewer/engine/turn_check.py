@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from interviewer.domain.text import content_stems, spans
 from interviewer.encoders.embeddings import Embedder
-from interviewer.engine import turn_claims, turn_rules
+from interviewer.engine import turn_claims, turn_rules, turn_statements
 
 if TYPE_CHECKING:
     from interviewer.grading.verifier import PointVerifier
@@ -50,11 +50,22 @@ class Thresholds(BaseModel):
     probe_cos: float = Field(
         0.3, description="A follow-up whose best clause is less close to its probe is off it."
     )
+    probe_band: float = Field(
+        0.0,
+        description="Below this closeness to its probe, a follow-up closer to the main question than to the probe "
+        "is off it: it goes back over the question instead of asking the probe (0: never).",
+    )
     claim_cos: float = Field(
         2.0, description="A statement that asserts by its form (turn_claims) this close to the topic ..."
     )
     claim_novel: int = Field(
         99, description="... with this many content words the context does not contain, states an answer."
+    )
+    general_margin: float = Field(
+        9.0,
+        description="A general claim ('usually', 'basically the same': turn_claims' generic form) or a question's "
+        "premise put as fact, this much closer to the topic than to the context, states an answer at claim_cos "
+        "whatever words it brings (9: never).",
     )
     verifier_states: float | None = Field(
         None, description="With the verifier: P(states) of a statement for any answer text at or above this."
@@ -97,11 +108,15 @@ class Features:
     verifier_states: list[float] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     """Per statement, the form by which it asserts something (turn_claims; '' when it does not)."""
+    premises: list[bool] = field(default_factory=list)
+    """Per statement, whether a question builds on it ("P, so why ...?", "Since P, why ...?")."""
     topic_cos: list[float] = field(default_factory=list)
     """Per statement, its closeness to the question, the answer texts and the misconceptions."""
     novel_terms: list[int] = field(default_factory=list)
     """Per statement, its content words that the question, probe and candidate's answer do not contain."""
     probe_cos: float = 1.0
+    question_cos: float = 0.0
+    """A follow-up's closeness to the main question (whole turn or a clause that asks, as for probe_cos)."""
 
 
 @dataclass(frozen=True)
@@ -129,9 +144,18 @@ class TurnChecker:
         stated = self.states_answer(f)
         if stated:
             return TurnVerdict(False, "states_answer", stated)
-        if ctx.kind == "follow_up" and f.probe_cos < self.thresholds.probe_cos:
-            return TurnVerdict(False, "off_target", f"closeness to the probe {f.probe_cos:.2f}")
+        if ctx.kind == "follow_up" and self.off_probe(f):
+            return TurnVerdict(
+                False,
+                "off_target",
+                f"closeness to the probe {f.probe_cos:.2f}, to the question {f.question_cos:.2f}",
+            )
         return TurnVerdict(True)
+
+    def off_probe(self, f: Features) -> bool:
+        """Whether a follow-up asks something other than its probe."""
+        t = self.thresholds
+        return f.probe_cos < t.probe_cos or (f.probe_cos < t.probe_band and f.question_cos > f.probe_cos)
 
     def states_answer(self, f: Features) -> str:
         """The first statement that gives the answer away ('' when none)."""
@@ -145,7 +169,19 @@ class TurnChecker:
                 return sentence
             asserts = bool(f.claims) and bool(f.claims[i])
             worked = asserts and f.claims[i] in turn_claims.WORKED
-            if asserts and f.topic_cos[i] >= t.claim_cos and (f.novel_terms[i] >= t.claim_novel or worked):
+            # A general claim or a question's premise made of the context's own words ("X usually beats Y, so
+            # why ...?") brings few new words; it still states a law or a fact, unless it is closer to what was
+            # said than to the topic (a restatement of the question, probe or answer).
+            general = (
+                asserts
+                and (f.claims[i] in turn_claims.GENERAL or (bool(f.premises) and f.premises[i]))
+                and f.topic_cos[i] - f.context_cos[i] >= t.general_margin
+            )
+            if (
+                asserts
+                and f.topic_cos[i] >= t.claim_cos
+                and (f.novel_terms[i] >= t.claim_novel or worked or general)
+            ):
                 return sentence
         return ""
 
@@ -199,18 +235,23 @@ class TurnChecker:
     def features(self, text: str, ctx: TurnContext, before: str = "") -> Features:
         """The measured side of `text`; `before`: what the turn said ahead of it (read for its questions only)."""
         parts = turn_rules.clauses(text)
-        statements = _statements(parts)
+        statements = turn_statements.statements(parts)
         if before.strip():
             parts = [c for c in turn_rules.clauses(before) if c.asks] + parts
         context = [ctx.question, ctx.probe, *_sentences(ctx.candidate)]
         context = [c for c in context if c.strip()]
         answers = [t for a in ctx.answer_texts for t in _sentences(a)]
-        f = Features(statements=statements, claims=[_claim(s, parts) for s in statements])
+        f = Features(
+            statements=statements,
+            claims=[turn_statements.claim(s, parts) for s in statements],
+            premises=[turn_statements.premise(s, parts) for s in statements],
+        )
         if ctx.kind == "follow_up" and ctx.probe:
             whole = [text, *(c.text for c in parts if c.asks)]
             vecs = self.embedder.embed(whole)
             targets = self.embedder.embed([ctx.probe, *ctx.probe_points])
             f.probe_cos = float((vecs @ targets.T).max())
+            f.question_cos = float((vecs @ self.embedder.embed([ctx.question]).T).max())
         if not statements or not answers:
             return f
         s_vecs = self.embedder.embed(statements)
@@ -227,36 +268,6 @@ class TurnChecker:
             v = self.verifier
             f.verifier_states = [max(float(v.probs(a, s)[1]) for a in ctx.answer_texts) for s in statements]
         return f
-
-
-def _statements(parts: list[turn_rules.Clause]) -> list[str]:
-    """What a turn states: its statements, and what its questions assert while they ask."""
-    out = []
-    for c in parts:
-        if not c.asks:
-            said = c.text
-        else:
-            said = turn_claims.asserting_question(c.text) if c.text.endswith("?") else ""
-        if len(said.split()) >= 3:
-            out.append(said)
-    return out
-
-
-def _claim(statement: str, parts: list[turn_rules.Clause]) -> str:
-    """How `statement` asserts: its form; 'after_question' when it follows an ask and does more than courtesy
-    (a statement after the question tends to answer it); 'question' for what a question asserts while asking."""
-    form = turn_claims.claim_form(statement)
-    if form:
-        return form
-    asked = False
-    for c in parts:
-        if c.asks:
-            asked = True
-        elif c.text == statement and asked and turn_claims.substantive(statement):
-            return "after_question"
-    if any(c.asks and statement in c.text for c in parts):
-        return "question"
-    return ""
 
 
 def _quoted(ctx: TurnContext) -> str:
