@@ -88,3 +88,10 @@ def test_markdown_headings_mark_sections_and_not_just_is_no_negation():
 def test_agents_name_llms_but_human_agents_do_not():
     assert mentions("Build agents that call our ledger API.", "llm")
     assert not mentions("Design the hand-off to human agents and support agents.", "llm")
+
+
+def test_a_posting_of_a_few_words_is_its_own_requirement():
+    """'Speech recognition team' is too short for a requirement line, but it is all the posting says."""
+    post = read_posting("Speech recognition team")
+    assert post.requirements == ["Speech recognition team"] and post.wants("speech")
+    assert read_posting("Search ranking team").shortfall("speech") == 1

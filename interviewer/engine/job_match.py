@@ -114,7 +114,7 @@ class JobMatch:
 
     def _score(self, jd: str) -> JobProfile:
         post = read_posting(jd)
-        chunks, weights = (post.requirements, post.weights) if post.requirements else ([jd[:2000]], [1.0])
+        chunks, weights = post.requirements, post.weights
         vecs, owners = self._corpus_facets()
         sims = self.embedder.embed(chunks) @ vecs.T  # (requirements, phrasings)
         best = _best_per_owner(sims, owners)  # each item's closest phrasing, per requirement

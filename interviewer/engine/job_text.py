@@ -97,8 +97,9 @@ class Posting:
 
     def shortfall(self, modality: str) -> float:
         """How far the posting is from asking for the modality: 1 when no requirement names it, 0.5 for one
-        passing mention, 0 from MODALITY_MIN on."""
-        return max(0.0, 1.0 - self.modalities.get(modality, 0.0) / MODALITY_MIN)
+        passing mention, 0 from MODALITY_MIN on (or when every requirement of a shorter posting names it)."""
+        need = min(MODALITY_MIN, len(self.requirements)) or 1
+        return max(0.0, 1.0 - self.modalities.get(modality, 0.0) / need)
 
 
 def mentions(text: str, modality: str) -> bool:
@@ -185,9 +186,12 @@ def read_posting(jd: str) -> Posting:
             seen.add(text)
             post.requirements.append(text[:400])
             post.weights.append(weight)
-            for modality in MODALITIES:
-                if mentions(text, modality):
-                    post.modalities[modality] = post.modalities.get(modality, 0.0) + weight
+    if not post.requirements and jd.strip():  # a few words ("Speech recognition team") are the whole posting
+        post.requirements, post.weights = [jd.strip()[:2000]], [1.0]
     post.requirements, post.weights = post.requirements[:MAX_CHUNKS], post.weights[:MAX_CHUNKS]
+    for text, weight in zip(post.requirements, post.weights, strict=True):
+        for modality in MODALITIES:
+            if mentions(text, modality):
+                post.modalities[modality] = post.modalities.get(modality, 0.0) + weight
     post.negated = list(dict.fromkeys(post.negated))
     return post
