@@ -201,3 +201,17 @@ def test_a_posting_without_llms_gets_no_llm_scenario_or_agent_exercise(services)
     planner = Planner(services.corpus, services.embedder, services.index)
     planned = planner.preview(Setup(level="junior", track="llm-engineer", questions=6, job_description=CHURN))
     assert not [p for p in planned if mentions(p["question_text"], "llm")], planned
+
+
+def test_strong_answers_to_a_stretched_easier_question_do_not_raise_the_level():
+    """A posting may put a question one level down into the session; doing well on it says nothing about the
+    level above, while doing badly on it still counts."""
+    from interviewer.domain.session import SessionState
+    from interviewer.engine.planner import level_after
+
+    state = SessionState(id="s", setup=Setup(level="mid", track="general", questions=6), current_level="mid")
+    state.streak = 1  # one strong answer at mid already
+    assert level_after(state, 4.5, "junior", "junior") == ("mid", 0)
+    assert level_after(state, 4.5, "mid", "mid") == ("senior", 0)
+    state.streak = -1
+    assert level_after(state, 1.0, "none", "junior") == ("junior", 0)

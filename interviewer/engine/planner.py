@@ -202,17 +202,17 @@ class Planner:
             s += 0.8 if q.topic in state.steer_topics and covered[q.topic] == 0 else 0.0
             s += fit.get(q.id, 0.0) + TOPIC_PULL * topic_fit.get(q.topic, 0.0)  # lean toward the posting
             s -= LEVEL_STRETCH if off_level and q.id in off_level else 0.0
-            s -= (
-                DUPLICATE_PENALTY if near.get(q.id, 0.0) >= NEAR_DUPLICATE else 0.0
-            )  # not the same question twice
+            s -= DUPLICATE_PENALTY if near.get(q.id, 0.0) >= NEAR_DUPLICATE else 0.0  # not one question twice
             s += variety * rng.random()  # variety between sessions
             scores.append(s)
         return pool[int(np.argmax(scores))]
 
 
 def level_after(state: SessionState, score: float, verdict: str, asked: Level) -> tuple[Level, int]:
-    """Adapt the level with hysteresis: two strong answers in a row go up, two weak ones go down."""
+    """Adapt the level with hysteresis: two strong answers in a row go up, two weak ones go down. A strong
+    answer to a question below the session's level (a posting's stretch) is no evidence for the level above."""
     strong = score >= 3.5 and verdict != "none" and LEVELS.index(verdict) >= LEVELS.index(asked)
+    strong = strong and LEVELS.index(asked) >= LEVELS.index(state.current_level)
     weak = score < 2.0
     streak = state.streak
     streak = max(streak, 0) + 1 if strong else (min(streak, 0) - 1 if weak else 0)
