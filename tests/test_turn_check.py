@@ -14,7 +14,7 @@ from interviewer.domain.target import Target
 from interviewer.engine.phrasing import turn_context
 from interviewer.engine.turn_check import TurnChecker, TurnContext, shipped_thresholds
 from interviewer.engine.turn_claims import asserting_question, claim_form, confirms
-from interviewer.engine.turn_rules import clauses, echoes_instruction
+from interviewer.engine.turn_rules import clauses, echoes_instruction, gives_hint
 
 SHAP_PROBE = "What do SHAP attributions for one prediction add up to, and why is that useful?"
 
@@ -39,6 +39,18 @@ def test_first_person_narration_of_the_role_is_an_echo_of_the_instruction():
         "Keep it short: which metric would you report first?",
     ):
         assert not echoes_instruction(spoken), spoken
+
+
+def test_think_before_a_thing_and_what_the_interviewer_looks_for_are_hints():
+    assert gives_hint("Okay, retrieval next; think inverted indexes.")
+    assert gives_hint("I'm hoping for the log-sum-exp trick here. What goes wrong with large logits?")
+    for plain in (
+        "Feel free to think out loud.",
+        "Think step by step, then tell me where it breaks.",
+        "I'm looking for a rough estimate. How many GPUs would you need?",
+        "What do you think is happening?",
+    ):
+        assert not gives_hint(plain), plain
 
 
 def test_a_premise_before_a_question_is_read_on_its_own():
@@ -135,4 +147,12 @@ def test_a_leading_question_is_a_general_claim_held_to_the_topic(checker, shap):
     turn = "Isn't SHAP just a local linear fit like LIME, with one weighting?"
     f = checker.features(turn, shap)
     assert f.claims[0] == "leading" and f.novel_terms[0] < checker.thresholds.claim_novel
+    assert checker.check(turn, shap).reason == "states_answer"
+
+
+def test_the_reason_a_proposal_gives_is_a_premise(checker, shap):
+    """ "Would you X, since P?" puts P as fact: held like any premise, however few words of its own it brings."""
+    turn = "Would you pick LIME over SHAP, since LIME gives the same attributions?"
+    f = checker.features(turn, shap)
+    assert f.premises[0] and f.novel_terms[0] < checker.thresholds.claim_novel
     assert checker.check(turn, shap).reason == "states_answer"

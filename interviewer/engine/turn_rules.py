@@ -115,7 +115,15 @@ _HINT = re.compile(
     r"\bwhat\s+(?:really\s+|actually\s+|truly\s+)?(?:counts|matters)\s+(?:here\s+|most\s+)?is\b|"
     r"\bhere'?s\s+a\s+(?:\w+\s+)?(?:clue|hint|nudge|pointer)\b|\bclue\s*:|"
     r"(?:^|[.!?]\s+)(?:think\s+(?:about|of)|focus\s+on)\s+(?!(?:a|an|how|what|why|whether|when|where|which|who|it|"
-    r"this|that|these|those|your|you|the\s+(?:question|case|scenario))\b)",
+    r"this|that|these|those|your|you|the\s+(?:question|case|scenario))\b)|"
+    # "Next, calibration; think reliability diagrams.": "think" straight before a thing names what to say.
+    r"(?:^|[.!?;:]\s+)think\s+(?!(?:about|of|through|back|again|aloud|out|carefully|hard|big|twice|it|that|this|"
+    r"so|you|we|i|how|what|why|whether|when|where|which|who|whatever|first|step|like|ahead|freely|broadly|"
+    r"practically|concretely)\b)[a-z]|"
+    # What the interviewer expects to hear is the answer: "I'm looking for the product of the marginals."
+    r"\bi(?:'m|\s+am)\s+(?:really\s+|mainly\s+|mostly\s+)?(?:looking|hoping|listening)\s+for\s+"
+    r"(?!(?:a|an)\s+(?:rough|quick|short|brief|ballpark|high-level|sketch|overview)\b)|"
+    r"\bwhat\s+i'?m\s+(?:looking|hoping|listening)\s+for\b|\bi'?m\s+hoping\s+to\s+hear\b",
     re.I,
 )
 

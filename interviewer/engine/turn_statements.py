@@ -48,15 +48,18 @@ def claim(statement: str, parts: list[turn_rules.Clause]) -> str:
 
 
 def premise(statement: str, parts: list[turn_rules.Clause]) -> bool:
-    """Whether a question builds on `statement` as a given: "P, so why ...?" (or "P. So why ...?"), or a premise
-    put forward as fact before it ("Since P, why ...?")."""
+    """Whether a question builds on `statement` as a given: "P, so why ...?" (or "P. So why ...?"), a premise put
+    forward as fact before it ("Since P, why ...?"), or a proposal with the reason for it ("Would you X, since P?")."""
     for i, c in enumerate(parts):
         if not c.asks and c.text == statement:
             following = parts[i + 1] if i + 1 < len(parts) else None
             if following is not None and following.asks and re.match(r"so\b", following.text, re.I):
                 return True
         elif c.asks and statement in c.text and c.text.endswith("?"):
-            opened = turn_questions.premise(turn_claims.opener_stripped(c.text).rstrip("?"))
+            body = turn_claims.opener_stripped(c.text).rstrip("?")
+            opened = turn_questions.premise(body)
             if opened is not None and opened[2] and opened[0] == statement:
                 return True
+            if turn_questions.proposal(body) == statement:
+                return True  # "Would you use X, since Z?": the reason is put as fact
     return False
