@@ -41,6 +41,17 @@ def test_first_person_narration_of_the_role_is_an_echo_of_the_instruction():
         assert not echoes_instruction(spoken), spoken
 
 
+def test_a_wh_lead_in_before_a_colon_is_part_of_the_question():
+    asked = clauses("Fine. What about the adapters: same schedule or a new one?")
+    assert [c.asks for c in asked] == [False, True, True]
+
+
+def test_a_remark_on_who_meets_a_topic_asserts_nothing_unless_it_gives_a_reason():
+    assert claim_form("Next, sharding, which every growing database runs into at some point.") == ""
+    assert claim_form("Now for tokenisers, which you'll meet in any NLP product.") == ""
+    assert claim_form("Next, sharding, which every database needs because writes outgrow one disk.") != ""
+
+
 def test_think_before_a_thing_and_what_the_interviewer_looks_for_are_hints():
     assert gives_hint("Okay, retrieval next; think inverted indexes.")
     assert gives_hint("I'm hoping for the log-sum-exp trick here. What goes wrong with large logits?")

@@ -83,7 +83,10 @@ _PREVALENCE = re.compile(
     r"^\W*(?:which|since|because|as|that|so)?\s*(?:they|it|these|this|that|those)?\s*(?:(?:still|really|"
     r"certainly)\s+)?(?:(?:come|comes|show|shows|turn|turns)\s+up\b|(?:is|are|'s|'re)\s+(?:(?:still|really|so|"
     r"very|quite)\s+)?(?:everywhere|common|popular|widely\s+used|a\s+(?:\w+\s+)?(?:area|topic|field|subject|"
-    r"theme)\b))",
+    r"theme)\b)|"
+    # "..., which every serving stack runs into", "..., which you'll meet in any LLM product": who meets it, not how
+    r"(?:every|any|most|all|many|nearly\s+every)\s+(?:[\w-]+\s+){0,2}(?:runs?\s+into|hits?|meets?|faces?|"
+    r"deals?\s+with|needs?|uses?)\b|(?:you|we)(?:'ll|\s+will)\s+(?:meet|see|hit|run\s+into|face)\b)",
     re.I,
 )
 _REASON = re.compile(
@@ -310,7 +313,10 @@ def claim_form(statement: str) -> str:
         if m is None:
             continue
         tail = s[m.start() :]
-        if not _PREVALENCE.match(tail) or len(tail.split()) > 9:  # a longer tail goes on to say more
+        inner = re.sub(
+            r"^\W*\w+", "", tail
+        )  # after its own "which" or "since": a reason of its own says more
+        if not _PREVALENCE.match(tail) or len(_TOKEN.findall(tail)) > 9 or _REASON.search(inner):
             return form
         s = s[: m.start()].strip(" ,;—–")  # the remark on prevalence asserts nothing; read what is before it
         if not s:

@@ -155,7 +155,8 @@ def clauses(text: str) -> list[Clause]:
                     out.append(Clause(part[: tag.start()].strip(" ,"), asks=False))
                 elif not _CONFIRM.match(part):
                     out.append(Clause(part, asks=True))
-            elif _IMPERATIVE_ASK.match(part):
+            elif _IMPERATIVE_ASK.match(part) or (not last and part.endswith(":") and _WH_OPEN.match(part)):
+                # "What about LoRA adapters: same rate or different?": the lead-in is part of the question
                 out.append(Clause(part, asks=True))
             else:
                 out.append(Clause(part, asks=False))
