@@ -14,7 +14,7 @@ from interviewer.domain.target import Target
 from interviewer.engine.phrasing import turn_context
 from interviewer.engine.turn_check import TurnChecker, TurnContext, shipped_thresholds
 from interviewer.engine.turn_claims import asserting_question, claim_form, confirms
-from interviewer.engine.turn_rules import clauses, echoes_instruction, gives_hint
+from interviewer.engine.turn_rules import clauses, echoes_instruction, gives_hint, third_person
 
 SHAP_PROBE = "What do SHAP attributions for one prediction add up to, and why is that useful?"
 
@@ -39,6 +39,15 @@ def test_first_person_narration_of_the_role_is_an_echo_of_the_instruction():
         "Keep it short: which metric would you report first?",
     ):
         assert not echoes_instruction(spoken), spoken
+
+
+def test_advice_with_a_question_mark_asserts_and_checking_on_them_is_third_person():
+    assert asserting_question("So you'd cap the batch at 32 to keep latency down?") == (
+        "you'd cap the batch at 32 to keep latency down"
+    )
+    assert asserting_question("So you mentioned batching?") == ""
+    assert third_person("Let's find out whether they know what a batch costs: what limits it?")
+    assert not third_person("Let's find out whether you'd batch here: what limits it?")
 
 
 def test_a_wh_lead_in_before_a_colon_is_part_of_the_question():

@@ -366,6 +366,8 @@ def asserting_question(question: str) -> str:
     proposed = turn_questions.proposal(s)
     if proposed:
         return proposed
+    if _ADVICE.match(s):
+        return s  # "So you'd add one to every count?": advice with a question mark
     if not s or _ASKING_START.match(s) or _PARTICIPANT.match(s):
         return ""
     return s if claim_form(s) else ""

@@ -57,7 +57,7 @@ _THIRD_PERSON = re.compile(
 _THIRD_PRONOUN = re.compile(
     r"(?<!\bthan\s)(?<!\bas\s)\b(?:he|she|they|s/he|he\s+or\s+she)\s+(?:should|must|needs?\s+to|has\s+to|have\s+to|ought\s+to|"
     r"is\s+expected|are\s+expected|will\s+now|can\s+now|would\s+need)\b|"
-    r"\blet'?s\s+see\s+(?:whether|if|how|what)\s+(?:he|she|they)\b|\b(?:ask|press|quiz|push)\s+(?:them|him|her)\b",
+    r"\blet'?s\s+(?:see|check|find\s+out|test|confirm|verify|probe)\s+(?:whether|if|how|what)\s+(?:he|she|they)\b|\b(?:ask|press|quiz|push)\s+(?:them|him|her)\b",
     re.I,
 )
 _SECOND_PERSON = re.compile(r"\b(?:you|your|you'?re|you'?d|you'?ve|you'?ll|yourself)\b", re.I)
