@@ -83,6 +83,12 @@ def test_a_premise_before_a_question_is_read_on_its_own():
     )
 
 
+def test_a_short_lead_in_before_a_question_asserts_nothing():
+    assert asserting_question("Ballpark, how much memory does a 13B model need for its weights?") == ""
+    assert asserting_question("In your experience, which part of the pipeline breaks first?") == ""
+    assert asserting_question("Dropout is noise, so why keep it?") != ""
+
+
 def test_a_polar_proposal_with_its_reason_asserts_the_method():
     proposed = "Would you freeze the encoder and train only the head, since the labelled set is tiny?"
     body = "freeze the encoder and train only the head, since the labelled set is tiny"

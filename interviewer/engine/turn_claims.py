@@ -363,6 +363,14 @@ def asserting_question(question: str) -> str:
         rest = opener_stripped(rest)
         if _ASKING_START.match(rest) or _PARTICIPANT.match(rest) or not rest:
             return body if factive and claim_form(body) else ""
+    lead, comma, rest = s.partition(", ")
+    if (
+        comma
+        and len(lead.split()) <= 4
+        and not claim_form(lead)
+        and _ASKING_START.match(opener_stripped(rest))
+    ):
+        return ""  # "Ballpark, how much memory ...?", "In your experience, which ...?": a lead-in, then the question
     proposed = turn_questions.proposal(s)
     if proposed:
         return proposed
