@@ -63,8 +63,8 @@ class Thresholds(BaseModel):
     )
     general_margin: float = Field(
         9.0,
-        description="A general claim ('usually', 'basically the same': turn_claims' generic form) or a question's "
-        "premise put as fact, this much closer to the topic than to the context, states an answer at claim_cos "
+        description="A general claim (turn_claims.GENERAL: 'X usually beats Y', 'Isn't X just Y?') or a premise a "
+        "question builds on, this much closer to the topic than to the context, states an answer at claim_cos "
         "whatever words it brings (9: never).",
     )
     verifier_states: float | None = Field(

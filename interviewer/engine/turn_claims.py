@@ -313,9 +313,8 @@ def claim_form(statement: str) -> str:
         if m is None:
             continue
         tail = s[m.start() :]
-        inner = re.sub(
-            r"^\W*\w+", "", tail
-        )  # after its own "which" or "since": a reason of its own says more
+        # A reason after the tail's own "which" or "since" says more than how common the topic is.
+        inner = re.sub(r"^\W*\w+", "", tail)
         if not _PREVALENCE.match(tail) or len(_TOKEN.findall(tail)) > 9 or _REASON.search(inner):
             return form
         s = s[: m.start()].strip(" ,;—–")  # the remark on prevalence asserts nothing; read what is before it
