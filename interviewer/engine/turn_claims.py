@@ -53,7 +53,7 @@ _PARTICIPANT = re.compile(
 # ... except advice, which hands over what to do: "you'd add data", "you should use stratified folds".
 _ADVICE = re.compile(
     r"^(?:you|we)(?:'d|\s+would|\s+should|\s+need\s+to|\s+must|\s+have\s+to|\s+ought\s+to|'ll\s+(?:need|want|"
-    r"have)|\s+will\s+(?:need|want|have)|\s+want\s+to|\s+can\s+just|\s+could\s+just|\s+just)\b"
+    r"have)|\s+will\s+(?:need|want|have)|\s+want\s+to|\s+(?:can|could)\s+(?:just|simply)|\s+(?:just|simply))\b"
     r"(?!\s+(?:be\s+)?(?:like|love|want|need\s+to\s+(?:tell|explain|walk|know)))",
     re.I,
 )
@@ -214,12 +214,22 @@ _AFFIRM = re.compile(
 )
 
 
+# An acknowledgement that goes straight on with "and" builds on what the candidate said as if it were right:
+# "Makes sense, and you can simply score the model against those labels." ("Good." alone, or "Good, the data side
+# is in place.", only acknowledges.)
+_ACK_AND = re.compile(
+    r"^(?:good|great|nice|sure|okay|ok|fine|cool|perfect|makes\s+sense|fair\s+enough|got\s+it|understood|"
+    r"agreed|sounds\s+(?:good|right|reasonable))\s*[,;:—–-]\s*(?=and\b)",
+    re.I,
+)
+
+
 def confirms(statement: str, before: str = "") -> bool:
-    """Whether a sentence confirms a claim as correct and then extends it ("Yes, X just means Y.", or "Right."
-    as the sentence `before` it): the interviewer would be judging the answer aloud, and a wrong claim
-    confirmed is a wrong answer given."""
+    """Whether a sentence confirms a claim as correct and then extends it ("Yes, X just means Y.", "Makes sense,
+    and ...", or "Right." as the sentence `before` it): the interviewer would be judging the answer aloud, and a
+    wrong claim confirmed is a wrong answer given."""
     s = statement.strip()
-    m = _AFFIRM.match(s)
+    m = _AFFIRM.match(s) or _ACK_AND.match(s)
     if m is not None:
         return _extends(s[m.end() :])
     bare = _AFFIRM.match(before.strip())

@@ -5,7 +5,9 @@ cache in place, why ...?"). A premise after "if", "when" or "with" is a supposit
 "since", "because" or "given that" it is put forward as a fact, and a fact about the topic can be the answer, or
 a wrong one. Either way the question after it still asks: the premise is read on its own, never the whole
 sentence as a claim. A polar question that proposes what to do and gives the reason for it ("Would you use X on
-Y, since Z?") hands over the method and the why the probe asks for: its body is read as a claim.
+Y, since Z?"), or what it achieves or how it comes out ("Would you feed X into Y, so each source is weighted by
+...?", "..., with the first row equal to ...?"), hands over the method and the why or the result the probe asks
+for: its body is read as a claim.
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ _POLAR_PROPOSAL = re.compile(
     r"check\s+(?:whether|if)|say\s+more|give\s+(?:me|an|a))\b)(?P<body>\w.*)$",
     re.I,
 )
-# The reason given after the proposal: ", since they saw the same examples".
+# The reason given after the proposal (", since they saw the same examples"), or what it achieves or how it comes
+# out (", so each source is weighted by its accuracy", ", with the first row equal to ..."): either way the
+# proposal arrives with the why or the expected result the probe asks the candidate for.
 _TRAILING_REASON = re.compile(
-    r",\s*(?:since|because|as|given\s+that|seeing\s+that|considering\s+that|which\s+means|so\s+that)\s+\S",
+    r",\s*(?:since|because|as|given\s+that|seeing\s+that|considering\s+that|which|meaning|thereby|so(?:\s+that)?|"
+    r"with|making|leaving|letting)\s+(?!(?:what|how|why|which|when|where|who|would|do|does|did|is|are|can|could|"
+    r"should|you|your)\b)\S",
     re.I,
 )
 # An alternative offered ("... on the training set or on something else?") leaves the choice open.

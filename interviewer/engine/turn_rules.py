@@ -47,9 +47,11 @@ _IMPERATIVE_ASK = re.compile(
 )
 
 _THIRD_PERSON = re.compile(
-    r"\b(?:the|this|our|that|a)\s+(?:candidate|interviewee|applicant|respondent|job\s+seeker)\b(?!\s+(?:sets?|lists?|"
+    # Only a definite "the candidate" is the person being spoken to: "A candidate only accepts remote jobs" brings
+    # a new person into a scene. A noun after it ("the candidate list") is a compound, but "listed" is a verb.
+    r"\b(?:the|this|our|that)\s+(?:candidate|interviewee|applicant|respondent|job\s+seeker)\b(?!\s+(?:sets?|lists?|"
     r"generat\w*|retriev\w*|pools?|items?|documents?|passages?|tokens?|models?|answers?|keys?|pairs?|solutions?|"
-    r"labels?|features?|selection|ranking|stage|phase|chunks?|spans?|responses?|outputs?))|"
+    r"labels?|features?|selection|ranking|stage|phase|chunks?|spans?|responses?|outputs?)\b)|"
     r"\binterviewer(?:'s)?\s+note\b|\bnote\s+to\s+(?:self|the\s+interviewer)\b",
     re.I,
 )
@@ -75,15 +77,26 @@ _ECHO = re.compile(
     r"\bas\s+(?:the|an|a|your)\s+(?:[\w-]+,?\s+){0,3}interviewer\b|\bas\s+an\s+ai\b|\blanguage\s+model\b|"
     r"\bhere(?:'s|\s+is)\s+(?:my|a|the|your)\s+(?:[\w-]+,?\s+){0,3}(?:follow-?\s?up|transition|reply|response|"
     r"preamble|acknowledge?ment)\b|^(?:sure|certainly|of\s+course|absolutely)\b[!,.]?"
-    r"\s+here\b|\b(?:reply|respond)\s+with\b|\bwithout\s+(?:revealing|hinting|giving\s+(?:anything|it|the\s+answer)"
-    r"\s+away|judging|evaluating)\b|\b(?:in|under|within|at\s+most|no\s+more\s+than)\s+(?:one|two|three|four|"
+    r"\s+here\b|\b(?:reply|respond)\s+with\b|\bwithout\s+(?:revealing|hinting|giving\s+(?:[\w'-]+\s+){0,4}?away|"
+    r"judging|evaluating)\b|\b(?:in|under|within|at\s+most|no\s+more\s+than)\s+(?:one|two|three|four|"
     r"\d)\s+sentences?\b|\((?:generating|writing|drafting)\b|"
     r"\bmy\s+next\s+step\s+is\b|"
     # First-person narration of the role: what it will now do, whose orders it follows, how it words the turn.
     r"\bi(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to)\s+now\s+\w+|"
     r"\bnow\s+i(?:'ll|\s+will|\s+shall)\s+(?:present|ask|introduce|pose|move|transition|turn|proceed)\b|"
     r"\bas\s+(?:i|we)(?:'ve|\s+have|\s+had|\s+was|\s+were|'m|\s+am)?\s+(?:been\s+)?(?:told|asked|instructed|"
-    r"directed|briefed|requested|required|supposed)\b|\bkeeping\s+(?:it|this|things|the\s+\w+)\s+(?:short|brief|"
+    r"directed|briefed|requested|required|supposed)\b|"
+    # What the role obliges it to do next: "I need to ask about X without ...", "I'm supposed to probe ...".
+    r"\bi(?:(?:\s+need|\s+have|'ve\s+got|(?:'m|\s+am)\s+(?:supposed|meant|expected))\s+to|\s+must)\s+(?:now\s+)?(?:ask|"
+    r"probe|cover|introduce|transition|steer|avoid|keep|write|present|pose|move\s+on|not\s+(?:reveal|give|hint|"
+    r"mention))\b|"
+    # The instruction itself, in the imperative, at the start of a sentence: "Write a short transition ...",
+    # "Do not reveal the answer."
+    r"(?:^|[.!?]\s+)(?:write|draft|compose|generate|produce|output)\s+(?:a|an|the|one|two|your)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:transition|question|follow-?\s?up|preamble|reply|response|sentences?|turn|acknowledge?ment)\b|"
+    r"(?:^|[.!?]\s+)(?:do\s+not|don'?t|never|avoid)\s+(?:reveal\w*|giv\w+\s+away|hint\w*|disclos\w*|mention\w*|"
+    r"stat\w+)\s+(?:the|any|what|an?)\s+(?:answer|solution|key|hint|result)\b|"
+    r"\bkeeping\s+(?:it|this|things|the\s+\w+)\s+(?:short|brief|"
     r"neutral|concise|simple|open|vague)\b|"
     r"^(?:follow-?\s?up|transition|preamble|acknowledge?ment|reply|response|interviewer|output)(?:\s+question)?\s*[(:]|"
     r"^\s*[(\[]|\((?:do\s+not|don'?t|never|without)\s+(?:reveal|revealing|give|giving|hint|hinting|mention|state|share|"
