@@ -67,18 +67,24 @@ def held_out_items() -> set[str]:
     return {a.item_id for a in interviews.load(interviews.packaged_benchmark()) if a.split in ("dev", "test")}
 
 
+def rows_by_item(files: list[Path], held_out: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The JSON lines of `files`, grouped by question, leaving out the held-out questions."""
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for file in files:
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if row["item_id"] not in held_out:
+                    by_item.setdefault(row["item_id"], []).append(row)
+    return by_item
+
+
 def stance_pairs(paths: list[Path], rng: random.Random, held_out: set[str]) -> list[dict[str, Any]]:
     """Pairs from the stance sentences (training/data/keypoint_stances/): per key point a plain statement in
     everyday words (states) and a confident wrong claim about the same matter with no negation (contradicts), and
     another point's wrong claim as a hard negative (absent for this one)."""
-    by_item: dict[str, list[dict[str, Any]]] = {}
-    for path in paths:
-        for file in sorted(path.glob("*.jsonl")) if path.is_dir() else [path]:
-            for line in file.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    if row["item_id"] not in held_out:
-                        by_item.setdefault(row["item_id"], []).append(row)
+    files = [f for path in paths for f in (sorted(path.glob("*.jsonl")) if path.is_dir() else [path])]
+    by_item = rows_by_item(files, held_out)
     out = []
     for item, rows in by_item.items():
         for r in rows:
@@ -96,12 +102,7 @@ def synthetic_pairs(
     path: Path, rng: random.Random, held_out: set[str], cross: int = 2
 ) -> list[dict[str, Any]]:
     """(key point, sentence, label, item) pairs from the written sentences, with other points as hard negatives."""
-    by_item: dict[str, list[dict[str, Any]]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            if row["item_id"] not in held_out:
-                by_item.setdefault(row["item_id"], []).append(row)
+    by_item = rows_by_item([path], held_out)
     out = []
     for item, rows in by_item.items():
         for r in rows:
