@@ -237,5 +237,12 @@ def test_the_blind_sets_already_read_are_reported_as_fitting_data_not_as_a_measu
     shipped = json.loads((ROOT / "interviewer" / "data" / "turn_check.json").read_text())
     assert "llm_turns_blind.jsonl" in shipped["thresholds"]["fitted_on"]
     assert "llm_turns_blind2.jsonl" in shipped["thresholds"]["fitted_on"]
-    assert set(shipped["rates"]) == {"fit", "measure", "blind_used_for_fitting", "blind2_used_for_fitting"}
-    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set-2"
+    assert "llm_turns_blind3.jsonl" in shipped["thresholds"]["fitted_on"]
+    assert set(shipped["rates"]) == {
+        "fit",
+        "measure",
+        "blind_used_for_fitting",
+        "blind2_used_for_fitting",
+        "blind3_used_for_fitting",
+    }
+    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set-3"

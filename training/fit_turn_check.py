@@ -7,19 +7,28 @@ statement counts as giving the answer away (closeness to an answer text, how muc
 many answer words it adds; for a statement that asserts by its form, its closeness to the topic and how many words
 of its own it adds; for a general claim or a question's premise, how much closer to the topic than to the context
 it must be to count without new words) and where a follow-up counts as off its probe (below a floor, or below a
-band and closer to the main question than to its probe). The grid is coarse on purpose (a few hundred turns). The first and second blind sets (tests/data/llm_turns_blind.jsonl, llm_turns_blind2.jsonl) were each
-read once as a measure and are fitting data since; they are reported beside the halves but are no measure (the
-third blind set is never loaded here, only read once with `--blind`). Among the settings that
-pass at least PASS_GOAL of the good fit turns, the one with the best balanced accuracy (pass rate of good turns
-plus reject rate of bad ones) is kept; ties go to the setting that passes more good turns, then to the first in
-grid order. The measure half is read once, with the kept setting, and only reported.
+band and closer to the main question than to its probe). The grid is coarse on purpose (a few hundred turns).
+The first, second and third blind sets (tests/data/llm_turns_blind*.jsonl, training/turn_examples.BLIND_SETS) were
+each read once as a measure and are fitting data since; they are reported beside the halves but are no measure
+(the fourth blind set is never loaded here, only read once with `--blind`). Among the settings that pass at least
+PASS_GOAL of the good fitting turns, the one with the best balanced accuracy (pass rate of good turns plus reject
+rate of bad ones) is kept; ties go to the setting that passes more good turns, then to the first in grid order.
+The measure half is read once, with the kept setting, and only reported.
+
+    .venv/bin/python training/fit_turn_check.py --leave-one-out
+
+chose that rule: for each floor of FLOORS and each objective (balanced accuracy, or the most bad turns rejected),
+it fits on every fitting group but one blind set and reads the set left out (docs/llm.md, "After the third blind
+set"). The grid is read for every setting at once (training/turn_grid.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
+import operator
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,14 +37,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from turn_examples import BLIND_SETS, blind_rows, fitting_rows, load_turns, split  # noqa: E402
+import turn_grid  # noqa: E402
+from turn_examples import BLIND_SETS, blind_rows, load_turns, split  # noqa: E402
 
 from interviewer.config import load_settings  # noqa: E402
 from interviewer.corpus.loader import Corpus, load_corpus  # noqa: E402
 from interviewer.encoders.embeddings import make_embedder  # noqa: E402
 from interviewer.engine.phrasing import turn_context  # noqa: E402
 from interviewer.engine.turn_check import (  # noqa: E402
-    Features,
     Thresholds,
     TurnChecker,
     TurnContext,
@@ -44,8 +53,12 @@ from interviewer.engine.turn_check import (  # noqa: E402
 from interviewer.evaluation import interviews  # noqa: E402
 
 PASS_GOAL = 0.97
-"""Share of good fit turns a setting must pass: above the issue's 0.90 and the 0.95 kept since, to leave room for
-the other half (the statement checks of turn_claims can be set tight enough to refuse good scene-setting turns)."""
+"""Share of good fitting turns a setting must pass. Left out in turn, each blind set read the same setting at every
+floor from 0.91 to 0.97 under balanced accuracy (the floor never binds); maximising rejection under a floor of 0.95
+or lower fails the pass goal on the second blind set (--leave-one-out)."""
+FLOORS = (0.97, 0.95, 0.93, 0.91)
+OBJECTIVES = ("balanced", "reject")
+"""The floors compared by --leave-one-out (each: fit without one blind set at that floor, read the set)."""
 GRID: dict[str, list[Any]] = {
     "answer_cos": [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 2.0],
     "answer_margin": [-0.1, 0.0, 0.1, 0.2, 0.3],
@@ -95,46 +108,63 @@ def measure(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus) ->
     }
 
 
-def fit(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus, verifier: Any = None) -> Thresholds:
-    """The grid setting kept by the rule in the module docstring, from features computed once per turn."""
-    cases: list[tuple[bool, str, TurnContext, Features]] = []
-    for r in rows:
-        ctx = context_of(r, corpus)
-        cases.append(
-            (
-                r["label"] == "good",
-                checker.rule_failure(r["turn"], ctx),
-                ctx,
-                checker.features(r["turn"], ctx),
+def cases_of(
+    checker: TurnChecker, groups: dict[str, list[dict[str, Any]]], corpus: Corpus
+) -> list[turn_grid.Case]:
+    """Every turn of `groups` measured once (the wording rule it breaks, its features)."""
+    out = []
+    for group, rows in groups.items():
+        for r in rows:
+            ctx = context_of(r, corpus)
+            out.append(
+                turn_grid.Case(
+                    r["label"] == "good",
+                    checker.rule_failure(r["turn"], ctx),
+                    r["kind"],
+                    checker.features(r["turn"], ctx),
+                    group,
+                )
             )
-        )
-    best: tuple[float, float, Thresholds] | None = None
-    grid: dict[str, list[Any]] = {
-        **GRID,
-        "verifier_states": VERIFIER_GRID if verifier is not None else [None],
-    }
-    for values in itertools.product(*grid.values()):
-        t = Thresholds(**dict(zip(grid, values, strict=True)))
-        trial = TurnChecker(checker.embedder, t)
-        passed, rejected, n_good, n_bad = 0, 0, 0, 0
-        for good, rule, ctx, f in cases:
-            ok = (
-                not rule
-                and not trial.states_answer(f)
-                and (ctx.kind != "follow_up" or not trial.off_probe(f))
+    return out
+
+
+def grid_of(verifier: Any = None) -> dict[str, list[Any]]:
+    return {**GRID, "verifier_states": VERIFIER_GRID if verifier is not None else [None]}
+
+
+def fit(
+    tallies: dict[str, turn_grid.Tally], grid: dict[str, list[Any]], floor: float = PASS_GOAL
+) -> Thresholds:
+    """The grid setting kept by the rule in the module docstring, on all the tallied groups."""
+    total = functools.reduce(operator.add, tallies.values())
+    index = turn_grid.best(total, floor)
+    if index is None:
+        raise SystemExit(f"no grid setting passes {floor:.0%} of the good fitting turns")
+    return turn_grid.setting(grid, index)
+
+
+def leave_one_out(tallies: dict[str, turn_grid.Tally], grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """For each floor and each blind set: fit on every other group, read the blind set left out."""
+    out = []
+    for objective, floor in itertools.product(OBJECTIVES, FLOORS):
+        for held in (g for g in tallies if g != "fit"):
+            rest = functools.reduce(operator.add, (t for g, t in tallies.items() if g != held))
+            index = turn_grid.best(rest, floor, objective)
+            if index is None:
+                continue
+            passed, good, rejected, bad = turn_grid.rates(tallies[held], index)
+            out.append(
+                {
+                    "objective": objective,
+                    "floor": floor,
+                    "held_out": held,
+                    "good_passed": f"{passed}/{good}",
+                    "bad_rejected": f"{rejected}/{bad}",
+                    "meets_both": passed / good >= 0.90 and rejected / bad >= 0.95,
+                    "thresholds": turn_grid.setting(grid, index).model_dump(exclude={"fitted_on"}),
+                }
             )
-            n_good += good
-            n_bad += not good
-            passed += good and ok
-            rejected += (not good) and not ok
-        pass_rate, reject_rate = passed / n_good, rejected / n_bad
-        if pass_rate < PASS_GOAL:
-            continue
-        if best is None or (pass_rate + reject_rate, pass_rate) > best[:2]:
-            best = (pass_rate + reject_rate, pass_rate, t)
-    if best is None:
-        raise SystemExit(f"no grid setting passes {PASS_GOAL:.0%} of the good fit turns")
-    return best[2]
+    return out
 
 
 def main() -> None:
@@ -144,6 +174,11 @@ def main() -> None:
         "--verifier",
         action="store_true",
         help="also fit a threshold on the shipped key-point verifier's P(states)",
+    )
+    ap.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="for each floor of FLOORS, fit without one blind set and read it (prints a table, writes nothing)",
     )
     ap.add_argument(
         "--blind",
@@ -163,7 +198,7 @@ def main() -> None:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return
     halves = split(load_turns())
-    rows = fitting_rows()
+    blinds = {path.stem.removeprefix("llm_turns_"): blind_rows(path) for path in BLIND_SETS}
     verifier = None
     if args.verifier:
         from interviewer.grading.verifier import make_verifier
@@ -171,24 +206,27 @@ def main() -> None:
         verifier = make_verifier("onnx")
         if verifier is None:
             raise SystemExit("--verifier: the package ships no interviewer/data/verifier.npz")
-    # A checker that computes every feature (the verifier's too, when asked); trial thresholds are applied to them.
+    # A checker that computes every feature (the verifier's too, when asked); the grid is applied to them.
     checker = TurnChecker(
         make_embedder("onnx"), Thresholds(verifier_states=0.5 if verifier else None), verifier
     )
-    kept = fit(checker, rows, corpus, verifier)
-    blinds = [blind_rows(path) for path in BLIND_SETS]
-    assert len(rows) == len(halves["fit"]) + sum(map(len, blinds))
+    grid = grid_of(verifier)
+    tallies = turn_grid.tally(cases_of(checker, {"fit": halves["fit"], **blinds}, corpus), grid)
+    if args.leave_one_out:
+        for row in leave_one_out(tallies, grid):
+            print(json.dumps(row))
+        return
+    kept = fit(tallies, grid)
     kept.fitted_on = (
         f"tests/data/llm_turns.jsonl, fit half ({len(halves['fit'])} turns, "
         f"{sum('written_by' in r for r in halves['fit'])} of them added for fitting), and the blind sets read "
-        f"once each ({', '.join(f'{p.name}: {len(b)} turns' for p, b in zip(BLIND_SETS, blinds, strict=True))}; "
+        f"once each ({', '.join(f'{p.name}: {len(b)} turns' for p, b in zip(BLIND_SETS, blinds.values(), strict=True))}; "
         f"training/turn_examples.py); best balanced accuracy with at least {PASS_GOAL:.0%} of good turns passed"
     )
     fitted = TurnChecker(checker.embedder, kept, verifier)
-    names = ("blind_used_for_fitting", "blind2_used_for_fitting")
     report = {
         half: measure(fitted, part, corpus)
-        for half, part in (*halves.items(), *zip(names, blinds, strict=True))
+        for half, part in (*halves.items(), *((f"{name}_used_for_fitting", b) for name, b in blinds.items()))
     }
     args.out.write_text(
         json.dumps({"thresholds": kept.model_dump(), "rates": report}, indent=2, ensure_ascii=False) + "\n",

@@ -10,8 +10,9 @@ reject rates are reported on the `measure` half.
 once as a blind measure; that read done, it is used for fitting too (`fitting_rows`: the fit half and the blind
 set), never as a measure again. Its turns share some question ids with the measure half, but no turn.
 `tests/data/llm_turns_blind2.jsonl` (100 turns by another writer who had not seen the checks) went the same way:
-read once as a measure (docs/llm.md), then added to `fitting_rows`. A third blind set
-(`tests/data/llm_turns_blind3.jsonl`) is the measure still to be read; nothing here loads it.
+read once as a measure (docs/llm.md), then added to `fitting_rows`. So did the third
+(`tests/data/llm_turns_blind3.jsonl`, 100 turns by a third writer). A fourth blind set
+(`tests/data/llm_turns_blind4.jsonl`) is the measure still to be read; nothing here loads it.
 
 The rule is fixed before any fitting and never changed after: within each kind, the distinct question ids are
 ordered by the SHA-256 of "turn-check:" + id, and alternate between the halves (even ranks fit, odd ranks
@@ -32,7 +33,9 @@ BLIND = ROOT / "tests" / "data" / "llm_turns_blind.jsonl"
 """The first blind set: measured once (docs/llm.md), now fitting data."""
 BLIND2 = ROOT / "tests" / "data" / "llm_turns_blind2.jsonl"
 """The second blind set: measured once (docs/llm.md), now fitting data."""
-BLIND_SETS = (BLIND, BLIND2)
+BLIND3 = ROOT / "tests" / "data" / "llm_turns_blind3.jsonl"
+"""The third blind set: measured once (docs/llm.md), now fitting data."""
+BLIND_SETS = (BLIND, BLIND2, BLIND3)
 HALVES = ("fit", "measure")
 
 
