@@ -9,7 +9,7 @@ failed on the code of commit ddffbf4.
 from __future__ import annotations
 
 from interviewer.engine.turn_claims import asserting_question, claim_form, confirms
-from interviewer.engine.turn_rules import echoes_instruction, third_person
+from interviewer.engine.turn_rules import clauses, echoes_instruction, third_person
 
 
 def test_an_acknowledgement_that_goes_on_with_and_confirms_the_claim():
@@ -84,3 +84,28 @@ def test_the_instruction_echoed_in_the_imperative_is_an_echo():
         "Generate a few test inputs first. Which would you try?",
     ):
         assert not echoes_instruction(spoken), spoken
+
+
+def test_an_acknowledgement_then_and_then_a_plain_question_or_courtesy_confirms_nothing():
+    # read right at ddffbf4 too; kept so that the acknowledgement rule above stays this narrow
+    assert not confirms("Okay, and with 200,000 tokens in hand, would you retrieve or send it all?")
+    assert not confirms("Good, and thanks for the detail on the heuristics.")
+    assert confirms("Sure, and isn't the mask just a lower-triangular matrix?")  # new: a question that leads
+
+
+def test_a_wh_question_after_an_acknowledgement_that_ends_on_right_asks():
+    asked = clauses("Sure, and which test would convince you the mask is right?")  # new
+    assert [c.asks for c in asked] == [True]
+    assert [c.asks for c in clauses("Sure, the mask is lower-triangular, right?")] == [False]
+
+
+def test_a_proposal_that_offers_an_alternative_after_its_reason_only_asks():
+    assert (
+        asserting_question("Would you batch by count, so a long request can't slip in, or by tokens?") == ""
+    )
+    assert asserting_question("Would you batch by count, so a long request can't slip in?") != ""  # new
+
+
+def test_a_number_with_a_thousands_comma_stays_in_its_premise():
+    # new: the premise was cut at "200," and the rest read as a claim
+    assert asserting_question("With 200,000 tokens in the handbook, would you retrieve or send it all?") == ""

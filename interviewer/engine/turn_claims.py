@@ -229,9 +229,15 @@ def confirms(statement: str, before: str = "") -> bool:
     and ...", or "Right." as the sentence `before` it): the interviewer would be judging the answer aloud, and a
     wrong claim confirmed is a wrong answer given."""
     s = statement.strip()
-    m = _AFFIRM.match(s) or _ACK_AND.match(s)
+    m = _AFFIRM.match(s)
     if m is not None:
         return _extends(s[m.end() :])
+    ack = _ACK_AND.match(s)
+    if ack is not None:
+        # an acknowledgement is weaker than "Exactly": what follows must assert by its form ("and thanks for the
+        # detail" does not), and a question after it must assert while it asks ("Okay, and with X, would you ...?")
+        rest = s[ack.end() :].strip()
+        return bool(asserting_question(rest)) if rest.endswith("?") else bool(claim_form(rest))
     bare = _AFFIRM.match(before.strip())
     return bare is not None and not before.strip()[bare.end() :] and _extends(s)
 

@@ -18,7 +18,7 @@ import re
 _PREMISE = re.compile(
     r"^(?P<conj>if|when|whenever|once|with|without|given(?:\s+that)?|since|because|as|now\s+that|seeing\s+that|"
     r"considering(?:\s+that)?|after|before|in\s+case|unless|even\s+if|even\s+though|although|though)\s+"
-    r"(?P<body>[^,;:?]{2,160}),\s+(?P<rest>\S.*)$",
+    r"(?P<body>(?:[^,;:?]|,(?=\d)){2,160}),\s+(?P<rest>\S.*)$",  # "200,000" is one number
     re.I,
 )
 # Conjunctions that put their clause forward as a fact (the others suppose it, or set the time or the means).
@@ -44,8 +44,10 @@ _TRAILING_REASON = re.compile(
     r"should|you|your)\b)\S",
     re.I,
 )
-# An alternative offered ("... on the training set or on something else?") leaves the choice open.
+# An alternative offered ("... on the training set or on something else?") leaves the choice open, in the
+# proposal or as its last clause ("Would you batch by count, so ..., or by tokens?").
 _ALTERNATIVE = re.compile(r"\bor\b|\bwhether\b", re.I)
+_LAST_ALTERNATIVE = re.compile(r",\s*or\b[^,]*$", re.I)
 
 
 def premise(question: str) -> tuple[str, str, bool] | None:
@@ -66,4 +68,4 @@ def proposal(question: str) -> str:
     body = m.group("body")
     reason = _TRAILING_REASON.search(body)
     head = body[: reason.start()] if reason else body
-    return "" if _ALTERNATIVE.search(head) else body
+    return "" if _ALTERNATIVE.search(head) or _LAST_ALTERNATIVE.search(body) else body

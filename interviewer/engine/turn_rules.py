@@ -34,7 +34,8 @@ _CONFIRM = re.compile(
 # A request in the imperative asks as much as a question does: "Walk me through ...", "Give me an example ...".
 # A question that opens with a wh-word asks, even when it ends on a word a tag question ends on ("... got it right?").
 _WH_OPEN = re.compile(
-    r"^(?:(?:so|and|then|now|okay|ok|well|but)[,\s]+)*(?:what|why|how|where|when|which|who|whom|whose)\b",
+    r"^(?:(?:so|and|then|now|okay|ok|well|but|sure|good|great|fine|nice|right|thanks|makes\s+sense|fair\s+enough|"
+    r"got\s+it)[,\s]+)*(?:what|why|how|where|when|which|who|whom|whose)\b",
     re.I,
 )
 _IMPERATIVE_ASK = re.compile(
