@@ -76,6 +76,7 @@ def test_the_instruction_echoed_in_the_imperative_is_an_echo():
         "Draft a one-line transition to the next topic. Moving on to retrieval.",  # new
         "Okay. Don't give away the answer. What limits the batch size?",  # new
         "Never reveal the solution. Which data structure would you use?",  # new
+        "Avoid hinting at the answer. Which features worry you most?",  # new
     ):
         assert echoes_instruction(echoed), echoed
     for spoken in (

@@ -96,7 +96,7 @@ _ECHO = re.compile(
     r"(?:^|[.!?]\s+)(?:write|draft|compose|generate|produce|output)\s+(?:a|an|the|one|two|your)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:transition|question|follow-?\s?up|preamble|reply|response|sentences?|turn|acknowledge?ment)\b|"
     r"(?:^|[.!?]\s+)(?:do\s+not|don'?t|never|avoid)\s+(?:reveal\w*|giv\w+\s+away|hint\w*|disclos\w*|mention\w*|"
-    r"stat\w+)\s+(?:the|any|what|an?)\s+(?:answer|solution|key|hint|result)\b|"
+    r"stat\w+)\s+(?:(?:at|to|on)\s+)?(?:the|any|what|an?)\s+(?:answer|solution|key|hint|result)\b|"
     r"\bkeeping\s+(?:it|this|things|the\s+\w+)\s+(?:short|brief|"
     r"neutral|concise|simple|open|vague)\b|"
     r"^(?:follow-?\s?up|transition|preamble|acknowledge?ment|reply|response|interviewer|output)(?:\s+question)?\s*[(:]|"
