@@ -97,6 +97,14 @@ class Settings(BaseSettings):
             " at a time: 41 against 34 answers/s)."
         ),
     )
+    verifier_workers: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Key-point verifier runs side by side while grading one answer (0: one per core; 1: one after"
+            " another). The pool is shared by all answers being graded, so it also caps verifier runs at once."
+        ),
+    )
 
     llm: Literal["none", "openai", "fake"] = Field(
         default="none", description="'none': rubric interviewer; 'openai': any OpenAI-compatible endpoint."

@@ -136,7 +136,8 @@ class Services:
         """Key-point verdicts that read polarity, and the level and score fitted on them (issue 25)."""
         if not self.settings.verifier:
             return None
-        return make_polarity(self.settings.embeddings, self.settings.encoder_threads)
+        s = self.settings
+        return make_polarity(s.embeddings, s.encoder_threads, s.verifier_workers)
 
     @cached_property
     def grader(self) -> Grader:
@@ -200,7 +201,11 @@ class Services:
 
         s = self.settings
         fitted_with_verifier = shipped_thresholds().verifier_states is not None
-        verifier = make_verifier(s.embeddings, s.encoder_threads) if fitted_with_verifier else None
+        verifier = (
+            make_verifier(s.embeddings, s.encoder_threads, s.verifier_workers)
+            if fitted_with_verifier
+            else None
+        )
         checker = TurnChecker(self.embedder, verifier=verifier)
         return Phraser(self.llm, checker, s.llm_history_tokens, s.llm_max_tokens, enabled=s.llm_wording)
 

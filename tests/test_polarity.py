@@ -17,9 +17,10 @@ from interviewer.grading.level_model import (
 )
 from interviewer.grading.polarity import PolarityScorer
 from interviewer.grading.verdicts import read_points
+from interviewer.grading.verifier import OneByOne
 
 
-class ScriptedVerifier:
+class ScriptedVerifier(OneByOne):
     """Says `states` for units containing the point's marker word, `contradicts` for units that negate it."""
 
     name = "scripted"
@@ -156,3 +157,23 @@ def test_feedback_corrects_a_contradicted_point_and_never_praises_it():
     build_feedback(grade, _target(), None, wrong)
     assert f'You said "{wrong}"; in fact, caching keeps past keys and values for reuse.' in grade.feedback
     assert grade.strengths == ['"Memory grows linearly."']
+
+
+def test_the_shipped_verifier_reads_pairs_side_by_side_exactly_as_one_after_another():
+    from interviewer.grading.verifier import Verifier, shipped
+
+    if not shipped():
+        pytest.skip("no trained verifier in the package")
+    point = "Caching keeps past keys and values so each new token computes only its own query, key and value."
+    units = [
+        "The keys and values of earlier tokens are stored and reused at every decoding step.",
+        "Past keys and values are not cached; every step recomputes attention over the whole prefix.",
+        "Beam search keeps the four best partial outputs.",
+    ]
+    pairs = [(point, u) for u in units] * 2
+    alone = [Verifier(workers=1, cache=0).probs(p, u) for p, u in pairs]
+    together = Verifier(workers=2, cache=0).probs_many(pairs)
+    assert len(together) == len(pairs)
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(together[0], together[2])  # different pairs, different readings

@@ -59,10 +59,10 @@ class PolarityScorer:
         """How surely the answer states one of the question's known misconceptions (its best-matching unit read)."""
         if not units or not len(match):
             return 0.0
-        best = 0.0
-        for text, row in zip(target.misconceptions, match, strict=True):
-            best = max(best, float(self.verifier.probs(text, units[int(np.argmax(row))])[1]))
-        return best
+        pairs = [
+            (text, units[int(np.argmax(row))]) for text, row in zip(target.misconceptions, match, strict=True)
+        ]
+        return max((float(p[1]) for p in self.verifier.probs_many(pairs)), default=0.0)
 
 
 def _criterion(kp: KeyPoint, reading: Reading, units: list[str]) -> Criterion:
@@ -79,11 +79,11 @@ def _criterion(kp: KeyPoint, reading: Reading, units: list[str]) -> Criterion:
     )
 
 
-def make_polarity(kind: str, threads: int = 1) -> PolarityScorer | None:
+def make_polarity(kind: str, threads: int = 1, workers: int = 0) -> PolarityScorer | None:
     """The shipped verifier with its fitted models, or None (hashed test embeddings, or nothing shipped)."""
     from interviewer.grading.verifier import make_verifier
 
-    verifier = make_verifier(kind, threads)
+    verifier = make_verifier(kind, threads, workers)
     levels = LevelModel.load()
     if verifier is None or levels is None:
         return None

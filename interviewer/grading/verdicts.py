@@ -115,13 +115,14 @@ def read_points(
     top: int = TOP_UNITS,
 ) -> list[Reading]:
     """One Reading per key point; `match` holds the matcher's probabilities, shape (points, units)."""
+    if not units:
+        return [Reading(np.array([1.0, 0.0, 0.0])) for _ in points]
+    orders = [np.argsort(-match[i], kind="stable")[:top] for i in range(len(points))]
+    pairs = [(p, units[j]) for p, order in zip(points, orders, strict=True) for j in order]
+    read = iter(verifier.probs_many(pairs))
     out = []
-    for i, point in enumerate(points):
-        if not units:
-            out.append(Reading(np.array([1.0, 0.0, 0.0])))
-            continue
-        order = np.argsort(-match[i], kind="stable")[:top]
-        verified = np.stack([verifier.probs(point, units[j]) for j in order])
+    for i, order in enumerate(orders):
+        verified = np.stack([next(read) for _ in order])
         x = point_features(verified, match[i, order])
         probs = model.probs(x)[0] if model is not None else _plain(verified)
         out.append(
