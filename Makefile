@@ -60,7 +60,8 @@ fit-cross-encoder: install ## fine-tune the grader's cross-encoder on train rows
 	$(BIN)/python training/fit_grader.py --cross interviewer/data/cross_encoder.npz --cross-far data/cross_encoder_far.npz
 	$(BIN)/python training/fit_keypoints.py
 
-VERIFIER_RECIPE = --synth training/data/keypoint_sentences.jsonl --pairs training/data/verifier_pairs_answers.jsonl \
+VERIFIER_RECIPE = --synth training/data/keypoint_sentences.jsonl --stances training/data/keypoint_stances \
+	--pairs training/data/verifier_pairs_answers.jsonl \
 	--context 0.5 --balance --epochs 1
 
 fit-verifier: install ## train the key-point verifier (cross-fitted) and fit the level and score models (PyTorch, in .venv-train; ~2 h on 2 cores)

@@ -25,7 +25,7 @@ import numpy as np
 from interviewer.encoders.cross_encoder import PairGraph
 
 DELTA = "verifier.npz"
-VERSION = "verifier-2"
+VERSION = "verifier-3"
 LABELS = ("absent", "states", "contradicts")
 
 
