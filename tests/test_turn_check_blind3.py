@@ -3,7 +3,7 @@
 indefinite one in a scene, the task narrated in the first person, and the instruction echoed in the imperative.
 
 Every sentence here was written for these tests; none comes from a labelled set. Each assertion marked `new`
-failed on the code of commit ddffbf4.
+failed on the code of commit 582d508.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_the_instruction_echoed_in_the_imperative_is_an_echo():
 
 
 def test_an_acknowledgement_then_and_then_a_plain_question_or_courtesy_confirms_nothing():
-    # read right at ddffbf4 too; kept so that the acknowledgement rule above stays this narrow
+    # read right at 582d508 too; kept so that the acknowledgement rule above stays this narrow
     assert not confirms("Okay, and with 200,000 tokens in hand, would you retrieve or send it all?")
     assert not confirms("Good, and thanks for the detail on the heuristics.")
     assert confirms("Sure, and isn't the mask just a lower-triangular matrix?")  # new: a question that leads
