@@ -1,12 +1,59 @@
-"""Job-description steering: when a scenario may take the case slot."""
+"""Job-description steering by the posting's duties: how a question's fit is measured, and when a scenario may
+take the case slot."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from interviewer.corpus.loader import Corpus
 from interviewer.domain.session import SessionState, Setup
-from interviewer.engine.job_match import JobProfile
+from interviewer.engine.job_match import JobMatch, JobProfile
 from interviewer.engine.planner import SCENARIO_FIT, Planner
+
+DUTY = "Build the retrieval pipeline for our help centre articles."
+PASSING = "Six years of experience with deep learning models in general."
+
+
+class _TableEmbedder:
+    """Vectors from a table, so each closeness is set by the test; a text not in the table is unrelated."""
+
+    name = "table"
+
+    def __init__(self, table: dict[str, np.ndarray]):
+        self.table = table
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        neutral = np.eye(6, dtype=np.float32)[5]
+        return np.stack([self.table.get(t, neutral) for t in texts]).astype(np.float32)
+
+
+def _unit(*pairs: tuple[int, float]) -> np.ndarray:
+    v = np.zeros(6, dtype=np.float32)
+    for axis, value in pairs:
+        v[axis] = value
+    return v / np.linalg.norm(v)
+
+
+def test_a_question_on_the_postings_duty_outranks_one_whose_single_point_meets_a_passing_line(services):
+    """The clinical fine-tuning posting's "6+ years ... fine-tuning transformer language models" was closest to
+    one point of the mixture-of-experts question, which then took a slot: one close point on a passing line must
+    weigh less than a question whose ask and points all meet a duty."""
+    real = [q for q in services.corpus.questions if q.topic == "embeddings" and q.kind == "concept"][:2]
+    neighbour = real[0].model_copy(
+        update={"id": "neighbour", "text": "What is a neighbouring skill?", "aliases": []}
+    )
+    on_duty = real[1].model_copy(
+        update={"id": "on-duty", "text": "How do you retrieve help articles?", "aliases": []}
+    )
+    table = {DUTY: _unit((0, 1.0)), PASSING: _unit((1, 1.0))}
+    table[neighbour.text] = _unit((1, 0.3), (4, 1.0))
+    table[neighbour.key_points[0].text] = _unit((1, 1.0))  # one point meets the passing line exactly
+    table[on_duty.text] = _unit((0, 0.6), (3, 0.8))
+    for point in on_duty.key_points:
+        table[point.text] = _unit((0, 0.6), (3, 0.8))
+    corpus = Corpus([neighbour, on_duty], [], [], services.corpus.tracks, services.corpus.rubric)
+    fit = JobMatch(corpus, _TableEmbedder(table)).profile(f"{DUTY}\n{PASSING}").questions
+    assert fit["on-duty"] > fit["neighbour"], fit
 
 
 def test_a_scenario_takes_the_case_slot_only_above_a_floor(services):
