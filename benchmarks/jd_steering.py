@@ -2,7 +2,7 @@
 reader's verdicts.
 
     .venv/bin/python benchmarks/jd_steering.py plan [--jds FILE] --out plans.jsonl
-    .venv/bin/python benchmarks/jd_steering.py score plans.jsonl verdicts.jsonl [--out docs/results/jd_steering.json]
+    .venv/bin/python benchmarks/jd_steering.py score plans.jsonl verdicts.jsonl [more.jsonl ...] [--out FILE]
 
 `plan` runs the real planner (the index and encoder the app uses; set INTERVIEWER_DATA_DIR to a folder of your
 own) for two sessions per job description in `--jds` (default tests/data/job_descriptions.yaml; any file of the
@@ -13,7 +13,9 @@ topic (a scenario is one line: its id and brief, kind `scenario`).
 
 `score` reads a reader's verdicts ({jd_id, question_id, relevant, why}, one line each, judged by someone who read
 the posting and the question) and reports the share of planned questions judged relevant, per posting and
-overall. Measures only: nothing here is fitted, and nothing asserts a figure.
+overall. With several verdict files, a question is judged by the first file that judges it (list the readers
+first and a stand-in's own reading last), and the count per file says whose verdicts the share rests on.
+Measures only: nothing here is fitted, and nothing asserts a figure.
 """
 
 from __future__ import annotations
@@ -53,23 +55,31 @@ def plan_all(length: int = 6, jds_path: Path = JDS) -> list[dict[str, Any]]:
     return rows
 
 
-def score(plans: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+def score(plans: list[dict[str, Any]], *verdict_sets: list[dict[str, Any]]) -> dict[str, Any]:
     """Share of planned questions judged relevant, per posting and overall (a question planned on both tracks
-    counts once per plan it is in)."""
-    judged = {(v["jd_id"], v["question_id"]): bool(v["relevant"]) for v in verdicts}
+    counts once per plan it is in); a question takes the verdict of the first set that judges it."""
+    judged: dict[tuple[str, str], tuple[bool, int]] = {}
+    for source, verdicts in enumerate(verdict_sets):
+        for v in verdicts:
+            judged.setdefault((v["jd_id"], v["question_id"]), (bool(v["relevant"]), source))
     per: dict[str, list[bool]] = {}
+    by_source = [{"relevant": 0, "judged": 0} for _ in verdict_sets]
     missing = 0
     for p in plans:
         key = (p["jd_id"], p["question_id"])
         if key not in judged:
             missing += 1
             continue
-        per.setdefault(p["jd_id"], []).append(judged[key])
+        relevant, source = judged[key]
+        per.setdefault(p["jd_id"], []).append(relevant)
+        by_source[source]["judged"] += 1
+        by_source[source]["relevant"] += relevant
     total = [x for v in per.values() for x in v]
     return {
         "overall": round(sum(total) / max(len(total), 1), 3),
         "judged": len(total),
         "unjudged": missing,
+        "by_verdict_file": by_source,
         "per_jd": {k: {"relevant": sum(v), "planned": len(v)} for k, v in per.items()},
     }
 
@@ -89,7 +99,9 @@ def main() -> None:
     p.add_argument("--length", type=int, default=6)
     s = sub.add_parser("score")
     s.add_argument("plans", type=Path)
-    s.add_argument("verdicts", type=Path)
+    s.add_argument(
+        "verdicts", type=Path, nargs="+", help="verdict files, the first that judges a question wins"
+    )
     s.add_argument("--out", type=Path)
     args = ap.parse_args()
     if args.cmd == "plan":
@@ -100,7 +112,7 @@ def main() -> None:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
         print(f"{len(rows)} planned questions -> {args.out}", file=sys.stderr)
         return
-    result = score(_read_jsonl(args.plans), _read_jsonl(args.verdicts))
+    result = score(_read_jsonl(args.plans), *(_read_jsonl(v) for v in args.verdicts))
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

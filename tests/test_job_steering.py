@@ -74,3 +74,20 @@ def test_a_scenario_takes_the_case_slot_only_above_a_floor(services):
     assert planner.next_scenario(state) is None  # 0.5 deviations: no scenario
     profile.scenarios = {s.id: mean + (SCENARIO_FIT + 0.2) * std for s in services.corpus.scenarios}
     assert planner.next_scenario(state) is not None
+
+
+def test_the_steering_score_takes_each_verdict_from_the_first_file_that_judges_it():
+    """Plans of a changed planner hold questions no reader judged: a stand-in's own reading may fill them in, but
+    a reader's verdict comes first and the score says how many verdicts came from each file."""
+    from benchmarks.jd_steering import score
+
+    plans = [{"jd_id": "a", "question_id": q} for q in ("q1", "q2", "q3", "q4")]
+    reader = [{"jd_id": "a", "question_id": "q1", "relevant": True}]
+    own = [
+        {"jd_id": "a", "question_id": "q1", "relevant": False},
+        {"jd_id": "a", "question_id": "q2", "relevant": False},
+        {"jd_id": "a", "question_id": "q3", "relevant": True},
+    ]
+    result = score(plans, reader, own)
+    assert result["by_verdict_file"] == [{"relevant": 1, "judged": 1}, {"relevant": 1, "judged": 2}]
+    assert (result["judged"], result["unjudged"], result["overall"]) == (3, 1, round(2 / 3, 3))
