@@ -200,7 +200,7 @@ class Services:
         from interviewer.grading.verifier import make_verifier
 
         s = self.settings
-        fitted_with_verifier = shipped_thresholds().verifier_states is not None
+        fitted_with_verifier = shipped_thresholds().uses_verifier()
         verifier = (
             make_verifier(s.embeddings, s.encoder_threads, s.verifier_workers)
             if fitted_with_verifier

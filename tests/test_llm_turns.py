@@ -16,6 +16,7 @@ from interviewer.engine.phrasing import Phraser
 from interviewer.engine.planner import Planner
 from interviewer.engine.turn_check import TurnChecker, shipped_thresholds
 from interviewer.grading.judge import JudgedGrader
+from interviewer.grading.verifier import make_verifier
 from interviewer.llm.providers import OpenAIChat
 from interviewer.ops.monitoring import REGISTRY
 
@@ -223,7 +224,9 @@ def test_the_validator_meets_its_goals_on_the_measure_half(services, corpus):
     fit = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fit)
     rows = examples.split(examples.load_turns())["measure"]
-    report = fit.measure(TurnChecker(services.embedder, shipped_thresholds()), rows, corpus)
+    thresholds = shipped_thresholds()
+    verifier = make_verifier("onnx") if thresholds.uses_verifier() else None
+    report = fit.measure(TurnChecker(services.embedder, thresholds, verifier), rows, corpus)
     assert report["good_passed"] >= 0.95 and report["bad_rejected"] >= 0.95
     shipped = json.loads((ROOT / "interviewer" / "data" / "turn_check.json").read_text())["rates"]["measure"]
     assert (shipped["good_passed"], shipped["bad_rejected"]) == (
@@ -238,11 +241,13 @@ def test_the_blind_sets_already_read_are_reported_as_fitting_data_not_as_a_measu
     assert "llm_turns_blind.jsonl" in shipped["thresholds"]["fitted_on"]
     assert "llm_turns_blind2.jsonl" in shipped["thresholds"]["fitted_on"]
     assert "llm_turns_blind3.jsonl" in shipped["thresholds"]["fitted_on"]
+    assert "llm_turns_blind4.jsonl" in shipped["thresholds"]["fitted_on"]
     assert set(shipped["rates"]) == {
         "fit",
         "measure",
         "blind_used_for_fitting",
         "blind2_used_for_fitting",
         "blind3_used_for_fitting",
+        "blind4_used_for_fitting",
     }
-    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set-3"
+    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set-4"

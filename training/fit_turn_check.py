@@ -7,10 +7,11 @@ statement counts as giving the answer away (closeness to an answer text, how muc
 many answer words it adds; for a statement that asserts by its form, its closeness to the topic and how many words
 of its own it adds; for a general claim or a question's premise, how much closer to the topic than to the context
 it must be to count without new words) and where a follow-up counts as off its probe (below a floor, or below a
-band and closer to the main question than to its probe). The grid is coarse on purpose (a few hundred turns).
-The first, second and third blind sets (tests/data/llm_turns_blind*.jsonl, training/turn_examples.BLIND_SETS) were
-each read once as a measure and are fitting data since; they are reported beside the halves but are no measure
-(the fourth blind set is never loaded here, only read once with `--blind`). Among the settings that pass at least
+band and closer to the main question than to its probe); with --verifier (the shipped fit), also where what a
+follow-up's question proposes states its probe's key point (turn_propositions). The grid is coarse on purpose (a
+few hundred turns). The first four blind sets (training/turn_examples.BLIND_SETS) were each read once as a
+measure and are fitting data since; they are reported beside the halves but are no measure (the fifth blind set
+is never loaded here, only read once with `--blind`). Among the settings that pass at least
 PASS_GOAL of the good fitting turns, the one with the best balanced accuracy (pass rate of good turns plus reject
 rate of bad ones) is kept; ties go to the setting that passes more good turns, then to the first in grid order.
 The measure half is read once, with the kept setting, and only reported.
@@ -18,8 +19,9 @@ The measure half is read once, with the kept setting, and only reported.
     .venv/bin/python training/fit_turn_check.py --leave-one-out
 
 chose that rule: for each floor of FLOORS and each objective (balanced accuracy, or the most bad turns rejected),
-it fits on every fitting group but one blind set and reads the set left out (docs/llm.md, "After the third blind
-set"). The grid is read for every setting at once (training/turn_grid.py).
+it fits on every fitting group but one writer's (the fit half's first writer, or one blind set) and reads the
+turns left out (docs/llm.md, "After the fourth blind set"). The grid is read for every setting at once
+(training/turn_grid.py).
 """
 
 from __future__ import annotations
@@ -69,8 +71,13 @@ GRID: dict[str, list[Any]] = {
     "claim_novel": [1, 2, 3, 4, 6],
     "general_margin": [9.0, 0.1, 0.05, 0.0, -0.05],
 }
-VERIFIER_GRID = [None, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
-"""With --verifier: P(states) of a statement for an answer text at which it gives the answer away (None: unused)."""
+QUESTION_GRID = [0.7, 0.75, 0.8, 0.85, 0.9, 0.95, None]
+"""With --verifier: P(states) of a probe's key point for what a follow-up's question proposes (turn_propositions)
+at which it hands the answer over. Tightest first: among settings tied on the fitting turns the first in grid
+order is kept, so the content check is as tight as the fitting turns allow without costing a good turn. The
+pattern checks were written after reading every fitting set, so on those sets it rarely adds a rejection and a
+loose-first order kept it off whenever the fourth blind set was left out (docs/llm.md, "After the fourth blind
+set"). The statements' own P(states) (`verifier_states`) is not fitted: good follow-ups' statements reach 0.91."""
 
 
 def context_of(row: dict[str, Any], corpus: Corpus) -> TurnContext:
@@ -129,7 +136,23 @@ def cases_of(
 
 
 def grid_of(verifier: Any = None) -> dict[str, list[Any]]:
-    return {**GRID, "verifier_states": VERIFIER_GRID if verifier is not None else [None]}
+    """The grid; with the verifier, question_states last (turn_grid.tally applies it after the rest)."""
+    return {
+        **GRID,
+        "verifier_states": [None],
+        "question_states": QUESTION_GRID if verifier is not None else [None],
+    }
+
+
+def writer_groups(fit_half: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The fitting turns by writer: the fit half's first writer, the turns the validator's author added
+    (`written_by`; never left out: they are no other writer's), and one group per blind set."""
+    blinds = {path.stem.removeprefix("llm_turns_"): blind_rows(path) for path in BLIND_SETS}
+    return {
+        "fit": [r for r in fit_half if "written_by" not in r],
+        "fit_added": [r for r in fit_half if "written_by" in r],
+        **blinds,
+    }
 
 
 def fit(
@@ -144,10 +167,10 @@ def fit(
 
 
 def leave_one_out(tallies: dict[str, turn_grid.Tally], grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """For each floor and each blind set: fit on every other group, read the blind set left out."""
+    """For each floor and each writer: fit on every other group, read the writer left out."""
     out = []
     for objective, floor in itertools.product(OBJECTIVES, FLOORS):
-        for held in (g for g in tallies if g != "fit"):
+        for held in (g for g in tallies if g != "fit_added"):
             rest = functools.reduce(operator.add, (t for g, t in tallies.items() if g != held))
             index = turn_grid.best(rest, floor, objective)
             if index is None:
@@ -173,7 +196,7 @@ def main() -> None:
     ap.add_argument(
         "--verifier",
         action="store_true",
-        help="also fit a threshold on the shipped key-point verifier's P(states)",
+        help="also fit question_states: the key-point verifier's P(states) for what a follow-up's question proposes",
     )
     ap.add_argument(
         "--leave-one-out",
@@ -194,11 +217,17 @@ def main() -> None:
         ]
         for r in rows:
             r["bad_kind"] = r.get("bad_kind") or ""
-        result = measure(TurnChecker(make_embedder("onnx"), shipped_thresholds()), rows, corpus)
+        shipped = shipped_thresholds()
+        from interviewer.grading.verifier import make_verifier
+
+        # the shipped setting as the app runs it: with the verifier when its thresholds read it
+        reader = make_verifier("onnx") if shipped.uses_verifier() else None
+        result = measure(TurnChecker(make_embedder("onnx"), shipped, reader), rows, corpus)
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return
     halves = split(load_turns())
-    blinds = {path.stem.removeprefix("llm_turns_"): blind_rows(path) for path in BLIND_SETS}
+    groups = writer_groups(halves["fit"])
+    blinds = {name: rows for name, rows in groups.items() if name.startswith("blind")}
     verifier = None
     if args.verifier:
         from interviewer.grading.verifier import make_verifier
@@ -208,10 +237,10 @@ def main() -> None:
             raise SystemExit("--verifier: the package ships no interviewer/data/verifier.npz")
     # A checker that computes every feature (the verifier's too, when asked); the grid is applied to them.
     checker = TurnChecker(
-        make_embedder("onnx"), Thresholds(verifier_states=0.5 if verifier else None), verifier
+        make_embedder("onnx"), Thresholds(question_states=0.5 if verifier else None), verifier
     )
     grid = grid_of(verifier)
-    tallies = turn_grid.tally(cases_of(checker, {"fit": halves["fit"], **blinds}, corpus), grid)
+    tallies = turn_grid.tally(cases_of(checker, groups, corpus), grid)
     if args.leave_one_out:
         for row in leave_one_out(tallies, grid):
             print(json.dumps(row))
@@ -222,6 +251,7 @@ def main() -> None:
         f"{sum('written_by' in r for r in halves['fit'])} of them added for fitting), and the blind sets read "
         f"once each ({', '.join(f'{p.name}: {len(b)} turns' for p, b in zip(BLIND_SETS, blinds.values(), strict=True))}; "
         f"training/turn_examples.py); best balanced accuracy with at least {PASS_GOAL:.0%} of good turns passed"
+        + ("; question_states read with the key-point verifier" if verifier is not None else "")
     )
     fitted = TurnChecker(checker.embedder, kept, verifier)
     report = {

@@ -11,8 +11,9 @@ once as a blind measure; that read done, it is used for fitting too (`fitting_ro
 set), never as a measure again. Its turns share some question ids with the measure half, but no turn.
 `tests/data/llm_turns_blind2.jsonl` (100 turns by another writer who had not seen the checks) went the same way:
 read once as a measure (docs/llm.md), then added to `fitting_rows`. So did the third
-(`tests/data/llm_turns_blind3.jsonl`, 100 turns by a third writer). A fourth blind set
-(`tests/data/llm_turns_blind4.jsonl`) is the measure still to be read; nothing here loads it.
+(`tests/data/llm_turns_blind3.jsonl`, 100 turns by a third writer) and the fourth
+(`tests/data/llm_turns_blind4.jsonl`, 100 turns by a fourth writer). A fifth blind set is the measure still to be
+read; nothing here loads it.
 
 The rule is fixed before any fitting and never changed after: within each kind, the distinct question ids are
 ordered by the SHA-256 of "turn-check:" + id, and alternate between the halves (even ranks fit, odd ranks
@@ -35,7 +36,9 @@ BLIND2 = ROOT / "tests" / "data" / "llm_turns_blind2.jsonl"
 """The second blind set: measured once (docs/llm.md), now fitting data."""
 BLIND3 = ROOT / "tests" / "data" / "llm_turns_blind3.jsonl"
 """The third blind set: measured once (docs/llm.md), now fitting data."""
-BLIND_SETS = (BLIND, BLIND2, BLIND3)
+BLIND4 = ROOT / "tests" / "data" / "llm_turns_blind4.jsonl"
+"""The fourth blind set: measured once (docs/llm.md), now fitting data."""
+BLIND_SETS = (BLIND, BLIND2, BLIND3, BLIND4)
 HALVES = ("fit", "measure")
 
 

@@ -63,6 +63,8 @@ def passes(case: Case, grid: Mapping[str, Sequence[Any]]) -> np.ndarray:
             own = (f.novel_terms[i] >= t["claim_novel"]) | worked | general
             hit = hit | ((f.topic_cos[i] >= t["claim_cos"]) & own)
         rejected |= np.broadcast_to(hit, shape)
+    if case.kind == "follow_up" and "question_states" in t:
+        rejected |= np.broadcast_to(f.question_states >= t["question_states"], shape)
     if case.kind == "follow_up":
         off = (f.probe_cos < t["probe_cos"]) | (
             (f.probe_cos < t["probe_band"]) & (f.question_cos > f.probe_cos)
@@ -89,13 +91,29 @@ class Tally:
         )
 
 
+def _proposes(case: Case, values: Sequence[Any]) -> np.ndarray:
+    """Per value of the question_states threshold, whether it rejects `case` (TurnChecker.proposes_answer)."""
+    limits = np.array([np.inf if v is None else v for v in values], dtype=np.float64)
+    return case.features.question_states >= limits
+
+
 def tally(cases: Sequence[Case], grid: Mapping[str, Sequence[Any]]) -> dict[str, Tally]:
-    """The counts of every grid setting, per group of turns."""
+    """The counts of every grid setting, per group of turns. The question_states threshold, when the grid has it,
+    must be its last axis: it rejects on one number of its own, so it is applied to the rest of the grid's
+    verdicts afterwards instead of broadcast through every comparison."""
     shape = tuple(len(v) for v in grid.values())
+    names = list(grid)
+    extra = names[-1] == "question_states"
+    if "question_states" in names and not extra:
+        raise ValueError("question_states must be the grid's last axis")
+    base = {n: grid[n] for n in names[:-1]} if extra else grid
     out: dict[str, Tally] = {}
     for case in cases:
         t = out.setdefault(case.group, Tally(np.zeros(shape, np.int32), np.zeros(shape, np.int32)))
-        ok = passes(case, grid)
+        ok = passes(case, base)
+        if extra:
+            rejects = _proposes(case, grid["question_states"]) & (case.kind == "follow_up")
+            ok = ok[..., None] & ~rejects
         if case.good:
             t.good_passed += ok
             t.n_good += 1

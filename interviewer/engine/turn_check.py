@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from interviewer.domain.text import content_stems, spans
 from interviewer.encoders.embeddings import Embedder
-from interviewer.engine import turn_claims, turn_rules, turn_statements
+from interviewer.engine import turn_claims, turn_propositions, turn_rules, turn_statements
 
 if TYPE_CHECKING:
     from interviewer.grading.verifier import PointVerifier
@@ -70,7 +70,16 @@ class Thresholds(BaseModel):
     verifier_states: float | None = Field(
         None, description="With the verifier: P(states) of a statement for any answer text at or above this."
     )
+    question_states: float | None = Field(
+        None,
+        description="With the verifier: a follow-up whose question proposes or takes as given a statement "
+        "(turn_propositions) with P(states) of a probe's key point at or above this hands the answer over.",
+    )
     fitted_on: str = Field("", description="What the thresholds were fitted on.")
+
+    def uses_verifier(self) -> bool:
+        """Whether these thresholds read the key-point verifier (a checker without it skips those checks)."""
+        return self.verifier_states is not None or self.question_states is not None
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +123,8 @@ class Features:
     """Per statement, its closeness to the question, the answer texts and the misconceptions."""
     novel_terms: list[int] = field(default_factory=list)
     """Per statement, its content words that the question, probe and candidate's answer do not contain."""
+    question_states: float = 0.0
+    """With the verifier: how surely what a follow-up's questions propose states a key point of its probe."""
     probe_cos: float = 1.0
     question_cos: float = 0.0
     """A follow-up's closeness to the main question (whole turn or a clause that asks, as for probe_cos)."""
@@ -124,7 +135,7 @@ class TurnVerdict:
     ok: bool
     reason: str = ""
     """empty, too_long, truncated, instruction_echo, third_person, reveals_grading, gives_hint, confirms_claim,
-    no_question, asks_question, states_answer or off_target."""
+    no_question, asks_question, states_answer, proposes_answer or off_target."""
     detail: str = ""
 
 
@@ -134,7 +145,7 @@ class TurnChecker:
     ):
         self.embedder = embedder
         self.thresholds = thresholds or shipped_thresholds()
-        self.verifier = verifier if self.thresholds.verifier_states is not None else None
+        self.verifier = verifier if self.thresholds.uses_verifier() else None
 
     def check(self, text: str, ctx: TurnContext) -> TurnVerdict:
         rule = self.rule_failure(text, ctx)
@@ -144,6 +155,8 @@ class TurnChecker:
         stated = self.states_answer(f)
         if stated:
             return TurnVerdict(False, "states_answer", stated)
+        if self.proposes_answer(f):
+            return TurnVerdict(False, "proposes_answer", f"P(states) {f.question_states:.2f}")
         if ctx.kind == "follow_up" and self.off_probe(f):
             return TurnVerdict(
                 False,
@@ -156,6 +169,12 @@ class TurnChecker:
         """Whether a follow-up asks something other than its probe."""
         t = self.thresholds
         return f.probe_cos < t.probe_cos or (f.probe_cos < t.probe_band and f.question_cos > f.probe_cos)
+
+    def proposes_answer(self, f: Features) -> bool:
+        """Whether a question hands over the probe's point by proposing it ("Could you cut the reasoning off
+        halfway and see whether the answer changes?")."""
+        t = self.thresholds.question_states
+        return t is not None and f.question_states >= t
 
     def states_answer(self, f: Features) -> str:
         """The first statement that gives the answer away ('' when none)."""
@@ -230,7 +249,10 @@ class TurnChecker:
             c.asks and c.text.endswith("?") for c in turn_rules.clauses(sentence)
         ):
             return "asks_question"
-        return "states_answer" if self.states_answer(self.features(sentence, ctx, shown)) else ""
+        f = self.features(sentence, ctx, shown)
+        if self.states_answer(f):
+            return "states_answer"
+        return "proposes_answer" if self.proposes_answer(f) else ""
 
     def features(self, text: str, ctx: TurnContext, before: str = "") -> Features:
         """The measured side of `text`; `before`: what the turn said ahead of it (read for its questions only)."""
@@ -246,6 +268,8 @@ class TurnChecker:
             claims=[turn_statements.claim(s, parts) for s in statements],
             premises=[turn_statements.premise(s, parts) for s in statements],
         )
+        if ctx.kind == "follow_up" and self.verifier is not None:
+            f.question_states = turn_propositions.states_probe(self.verifier, text, ctx.probe_points)
         if ctx.kind == "follow_up" and ctx.probe:
             whole = [text, *(c.text for c in parts if c.asks)]
             vecs = self.embedder.embed(whole)
@@ -264,7 +288,7 @@ class TurnChecker:
         topic = [ctx.question, *answers, *ctx.wrong_texts]
         f.topic_cos = [float(x) for x in (s_vecs @ self.embedder.embed(topic).T).max(axis=1)]
         f.novel_terms = [len(set(content_stems(s)) - known) for s in statements]
-        if self.verifier is not None:
+        if self.verifier is not None and self.thresholds.verifier_states is not None:
             v = self.verifier
             f.verifier_states = [max(float(v.probs(a, s)[1]) for a in ctx.answer_texts) for s in statements]
         return f
