@@ -95,3 +95,38 @@ def test_a_posting_of_a_few_words_is_its_own_requirement():
     post = read_posting("Speech recognition team")
     assert post.requirements == ["Speech recognition team"] and post.wants("speech")
     assert read_posting("Search ranking team").shortfall("speech") == 1
+
+
+def test_a_scope_statement_over_two_lines_is_negative_evidence_and_no_requirement():
+    """Its words would otherwise count for what it rules out: 'chatbots' and 'large language model' name LLMs."""
+    post = read_posting(
+        "Graduate Data Scientist\n\nWhat the job involves\n- Grouping resident emails into themes with topic models.\n"
+        "- Monthly dashboards and short written briefings for councillors.\n\n"
+        "Please note: this role does not build chatbots or automated replies to residents, and nobody here will\n"
+        "ask you to deploy a large language model. The work is analysis and reporting.\n"
+    )
+    assert {"chatbots", "automated replies to residents", "deploy a large language model"} <= set(
+        post.negated
+    )
+    assert not any("chatbot" in r or "language model" in r for r in post.requirements), post.requirements
+    assert "The work is analysis and reporting." in post.requirements
+    assert post.shortfall("llm") == 1
+
+
+def test_out_of_scope_and_another_teams_work_are_read_as_exclusions():
+    post = read_posting(
+        "NLU Engineer\nIntent classification and slot filling for in-car commands.\n"
+        "To be clear about scope: the cloud LLM assistant is built by another team. RAG, agents and chatbot "
+        "prompting are out of scope.\nWe do not build chatbots or use LLMs.\n"
+    )
+    assert {"the cloud LLM assistant", "RAG", "agents", "chatbot prompting", "use LLMs"} <= set(post.negated)
+    assert post.requirements == ["Intent classification and slot filling for in-car commands."]
+
+
+def test_a_verb_negated_by_its_auxiliary_is_no_negated_topic():
+    """'Japanese and Thai do not split on spaces' asks for tokenisation; only 'X, not Y' rules a topic out."""
+    post = read_posting(
+        "Junior Localisation Engineer\n- Know how tokenisation differs: Japanese and Thai do not split on spaces.\n"
+        "- Explain results to people who do not work with data.\n- German is helpful but not required.\n"
+    )
+    assert post.negated == []

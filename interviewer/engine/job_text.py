@@ -47,11 +47,58 @@ _BOILERPLATE = re.compile(
 # punctuation or the line's end, so a clause such as "never invents a refund policy" is not read as one; "not just
 # accuracy" and "not only English" still want what follows.
 _NEGATED = re.compile(
-    r"(?:\bnot|\brather than|\binstead of)\s+(?!(?:just|only|merely|necessarily|always|all|every|too|so|as|that|"
+    # "not" after an auxiliary ("do not split on spaces", "is not an option") negates a verb, not a topic.
+    r"(?:(?<!\bdo )(?<!\bdoes )(?<!\bdid )(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwill )(?<!\bcan )"
+    r"(?<!\bwould )(?<!\bshould )(?<!\bmay )(?<!\bwhen )(?<!\bwhether )\bnot|\brather than|\binstead of)\s+"
+    r"(?!(?:just|only|merely|necessarily|always|all|every|too|so|as|that|to|"
     r"yet|least|limited|required|needed|essential|mandatory)\b)"
     r"((?:an?\s+|the\s+)?[A-Za-z][\w\-/ ]{2,40}?)\s*(?=[.,;:!?)\n]|$)",
     re.I,
 )
+
+# A scope statement: what the role does not do ("this role does not involve RAG or agent frameworks", "we do not
+# build chatbots", "X is built by another team", "RAG and agents are out of scope", "Not required: training models").
+# The whole sentence is left out of the requirements (its words would otherwise count for what it rules out), and
+# what it names becomes negative evidence. Only the role, the team or "we/you" as subject: "people who do not work
+# with data" and "German is helpful but not required" say nothing about the work's scope.
+_WORK_VERB = (
+    r"(?:involve|include|cover|build|develop|ship|deploy|use|train|fine-tune|own|do|work on|touch|require|need|"
+    r"expect|ask you to|be asked to)"
+)
+_NOT = r"(?:does not|doesn't|do not|don't|will not|won't|is not|isn't|are not|aren't|never)"
+_EXCLUSION_AFTER = re.compile(
+    rf"(?:\b(?:this|the|our) (?:role|job|position|post|team|work)|\bwe|\byou)(?: will)? {_NOT} {_WORK_VERB}\b"
+    rf"|\b(?:nobody|no one)(?: here)? (?:will|would) (?:ask you to|expect you to|need you to)"
+    r"|\b(?:not required|not in scope|out of scope|outside the scope(?: of this role)?)\s*:",
+    re.I,
+)
+_EXCLUSION_BEFORE = re.compile(
+    r"\b(?:is|are)\s+(?:out of scope|not in scope|outside (?:the|this|our) (?:scope|role)|"
+    r"not part of (?:the|this) (?:role|job)|(?:built|owned|handled|done|run) by (?:another|a different|a separate|"
+    r"other|the \w+) teams?)\b",
+    re.I,
+)
+_LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bor\b|\bnor\b|/)\s*", re.I)
+
+
+def exclusions(text: str) -> tuple[list[str], list[str]]:
+    """The scope statements of a block of posting text (its lines joined) and the things they rule out."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    sentences: list[str] = []
+    ruled_out: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", flat):
+        for clause in re.split(r"(?<=,) (?=and |but )|; ", sentence):
+            after, before = _EXCLUSION_AFTER.search(clause), _EXCLUSION_BEFORE.search(clause)
+            if not (after or before):
+                continue
+            sentences.append(sentence)
+            named = clause[after.end() :] if after else clause[: before.start()]  # type: ignore[union-attr]
+            if before:  # "To be clear about scope: the cloud LLM assistant is built by another team"
+                named = re.sub(r"^.*?:\s*", "", named)
+            parts = [p.strip(" .,:;!?\"'") for p in [named, *_LIST_SPLIT.split(named)]]
+            ruled_out.extend(p for p in parts if len(re.findall(r"[A-Za-z]{2,}", p)) >= 1 and len(p) >= 3)
+    return list(dict.fromkeys(sentences)), list(dict.fromkeys(ruled_out))
+
 
 # What a posting's work is done on, which some questions cannot do without: spoken audio, many languages, large
 # language models. "hate speech", "brand voice", "programming languages" and "human agents" do not count.
@@ -164,6 +211,12 @@ def _blocks(jd: str) -> list[tuple[str, str]]:
     return out
 
 
+def _in_scope_statement(piece: str, statement: str) -> bool:
+    """Whether a line or sentence of a block is (part of) a scope statement, which may wrap over lines."""
+    flat = re.sub(r"\s+", " ", _BULLET.sub("", piece)).strip()
+    return bool(flat) and flat in statement
+
+
 def _strip_negated(text: str) -> tuple[str, list[str]]:
     found = [m.group(1).strip() for m in _NEGATED.finditer(text)]
     return (_NEGATED.sub(" ", text).strip() if found else text), found
@@ -174,7 +227,11 @@ def read_posting(jd: str) -> Posting:
     post = Posting()
     seen: set[str] = set()
     for section, block in _blocks(jd):
+        scope, ruled_out = exclusions(block)
+        post.negated.extend(ruled_out)
         for sentence in _SPLIT.split(block):
+            if any(_in_scope_statement(sentence, s) for s in scope):
+                continue
             kept, negated = _strip_negated(sentence)
             post.negated.extend(negated)
             text = _BULLET.sub("", kept).strip()
