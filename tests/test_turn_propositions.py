@@ -18,7 +18,14 @@ import pytest
 from interviewer.domain.target import Target
 from interviewer.engine import turn_propositions
 from interviewer.engine.phrasing import turn_context
-from interviewer.engine.turn_check import Features, Thresholds, TurnChecker, TurnContext, shipped_thresholds
+from interviewer.engine.turn_check import (
+    Features,
+    Thresholds,
+    TurnChecker,
+    TurnContext,
+    proposed_beyond_probe,
+    shipped_thresholds,
+)
 from interviewer.grading.verifier import OneByOne
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +116,13 @@ def test_a_proposal_at_or_above_question_states_is_refused_as_proposing_the_answ
     assert Thresholds(question_states=0.85).uses_verifier() and not Thresholds().uses_verifier()
 
 
+def test_a_question_proposes_only_what_its_probe_does_not_already_propose():
+    assert proposed_beyond_probe(Features(question_states=0.9, probe_states=0.3)) == 0.9
+    assert proposed_beyond_probe(Features(question_states=0.9, probe_states=0.9)) == 0.0
+    checker = TurnChecker(cast(Any, None), Thresholds(question_states=0.85))
+    assert not checker.proposes_answer(Features(question_states=0.95, probe_states=0.97))
+
+
 def test_the_fitting_grid_reads_question_states_as_the_checker_does():
     if str(ROOT / "training") not in sys.path:
         sys.path.insert(0, str(ROOT / "training"))
@@ -127,7 +141,8 @@ def test_the_fitting_grid_reads_question_states_as_the_checker_does():
     }
     for kind in ("follow_up", "preamble"):
         for level in (0.0, 0.85, 0.95):
-            case = grid_module.Case(False, "", kind, Features(question_states=level, probe_cos=0.6), "g")
+            f = Features(question_states=level, probe_states=0.9 if level == 0.85 else 0.0, probe_cos=0.6)
+            case = grid_module.Case(False, "", kind, f, "g")
             tallied = grid_module.tally([case], grid)["g"].bad_rejected
             for index in range(6):
                 checker = TurnChecker(cast(Any, None), grid_module.setting(grid, index))
@@ -184,3 +199,20 @@ def test_with_the_shipped_setting_a_question_that_hands_over_the_point_is_refuse
 )
 def test_with_the_shipped_setting_a_question_that_asks_for_the_point_passes(checker, shap, turn):
     assert checker.check(turn, shap).ok
+
+
+def test_a_polar_probe_restated_as_the_follow_up_passes(checker):
+    """The verifier misses polarity ("Does X free you from Y?" reads as stating "X does not free you from Y"),
+    so a follow-up that asks its polar probe again must not count as proposing the point."""
+    from interviewer.config import load_settings
+    from interviewer.corpus.loader import load_corpus
+
+    settings = load_settings()
+    target = Target.of(
+        load_corpus(settings.corpus_dir, settings.rubrics_dir).by_id["ft-base-model-licensing"]
+    )
+    probe = "Does fine-tuning a model free you from its licence terms?"
+    ctx = turn_context("follow_up", target, probe=probe, candidate="We fine-tuned an open model last year.")
+    f = checker.features("So, does fine-tuning a model free you from its licence terms?", ctx)
+    assert f.question_states >= (checker.thresholds.question_states or 1.0) and f.probe_states > 0
+    assert checker.check("So, does fine-tuning a model free you from its licence terms?", ctx).ok

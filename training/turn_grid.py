@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from interviewer.engine import turn_claims
-from interviewer.engine.turn_check import Features, Thresholds
+from interviewer.engine.turn_check import Features, Thresholds, proposed_beyond_probe
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def passes(case: Case, grid: Mapping[str, Sequence[Any]]) -> np.ndarray:
             hit = hit | ((f.topic_cos[i] >= t["claim_cos"]) & own)
         rejected |= np.broadcast_to(hit, shape)
     if case.kind == "follow_up" and "question_states" in t:
-        rejected |= np.broadcast_to(f.question_states >= t["question_states"], shape)
+        rejected |= np.broadcast_to(proposed_beyond_probe(f) >= t["question_states"], shape)
     if case.kind == "follow_up":
         off = (f.probe_cos < t["probe_cos"]) | (
             (f.probe_cos < t["probe_band"]) & (f.question_cos > f.probe_cos)
@@ -94,7 +94,7 @@ class Tally:
 def _proposes(case: Case, values: Sequence[Any]) -> np.ndarray:
     """Per value of the question_states threshold, whether it rejects `case` (TurnChecker.proposes_answer)."""
     limits = np.array([np.inf if v is None else v for v in values], dtype=np.float64)
-    return case.features.question_states >= limits
+    return proposed_beyond_probe(case.features) >= limits
 
 
 def tally(cases: Sequence[Case], grid: Mapping[str, Sequence[Any]]) -> dict[str, Tally]:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from interviewer.grading.verifier import PointVerifier
 
 TurnKind = Literal["follow_up", "preamble"]
+PROBE_MARGIN = 0.0
+"""How much more surely than its probe a follow-up's question must state the point to count as proposing it."""
 MAX_CHARS = 700
 """Longer than any turn the prompts ask for (a few sentences): a reply that runs on is not a turn."""
 
@@ -125,6 +127,10 @@ class Features:
     """Per statement, its content words that the question, probe and candidate's answer do not contain."""
     question_states: float = 0.0
     """With the verifier: how surely what a follow-up's questions propose states a key point of its probe."""
+    probe_states: float = 0.0
+    """The same for the probe itself: a follow-up may restate its probe ("Would you still add X?") however
+    surely the verifier reads that as the point (it misses polarity: "Does X free you from Y?" "states" "X does
+    not free you from Y")."""
     probe_cos: float = 1.0
     question_cos: float = 0.0
     """A follow-up's closeness to the main question (whole turn or a clause that asks, as for probe_cos)."""
@@ -174,7 +180,7 @@ class TurnChecker:
         """Whether a question hands over the probe's point by proposing it ("Could you cut the reasoning off
         halfway and see whether the answer changes?")."""
         t = self.thresholds.question_states
-        return t is not None and f.question_states >= t
+        return t is not None and proposed_beyond_probe(f) >= t
 
     def states_answer(self, f: Features) -> str:
         """The first statement that gives the answer away ('' when none)."""
@@ -270,6 +276,7 @@ class TurnChecker:
         )
         if ctx.kind == "follow_up" and self.verifier is not None:
             f.question_states = turn_propositions.states_probe(self.verifier, text, ctx.probe_points)
+            f.probe_states = turn_propositions.states_probe(self.verifier, ctx.probe, ctx.probe_points)
         if ctx.kind == "follow_up" and ctx.probe:
             whole = [text, *(c.text for c in parts if c.asks)]
             vecs = self.embedder.embed(whole)
@@ -292,6 +299,12 @@ class TurnChecker:
             v = self.verifier
             f.verifier_states = [max(float(v.probs(a, s)[1]) for a in ctx.answer_texts) for s in statements]
         return f
+
+
+def proposed_beyond_probe(f: Features) -> float:
+    """question_states where it exceeds the probe's own by PROBE_MARGIN, else 0 (a restated probe proposes
+    nothing the probe did not)."""
+    return f.question_states if f.question_states - f.probe_states > PROBE_MARGIN else 0.0
 
 
 def _quoted(ctx: TurnContext) -> str:
