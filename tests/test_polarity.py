@@ -14,6 +14,7 @@ from interviewer.grading.level_model import (
     LevelModel,
     level_features,
     plausible_range,
+    score_features,
 )
 from interviewer.grading.polarity import PolarityScorer
 from interviewer.grading.verdicts import read_points
@@ -120,7 +121,25 @@ def test_level_probabilities_sum_to_one_and_the_range_holds_their_mass():
         lo, hi = plausible_range(p)
         order = ["none", "junior", "mid", "senior"]
         assert p[order.index(lo) : order.index(hi) + 1].sum() >= 0.8 - 1e-9
-    assert len(SCORE_FEATURES) == len(model.score)
+    assert len(model.score_features) == len(model.score) == len(SCORE_FEATURES)
+
+
+def test_a_score_model_computes_the_features_it_names_in_its_order(tmp_path):
+    args = ("mid", ["junior", "mid", "senior"], [1.0, 1.0, 1.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0])
+    p, ref = np.array([0.0, 0.0, 1.0, 0.0]), 0.5
+    named = score_features(*args, p, ref, 0.0, ("asked_senior", "expected_x_reference", "states_due", "bias"))
+    assert named == pytest.approx(
+        [0.0, 1.0, 1.0, 1.0]
+    )  # expected level 2 (mid) times the reference match 0.5
+    assert score_features(*args, p, ref, 0.0) == pytest.approx(
+        score_features(*args, p, ref, 0.0, SCORE_FEATURES)
+    )  # without names: the features every earlier model was fitted on
+    path = tmp_path / "level_model.json"
+    LevelModel(steps=_model().steps, score=[1.0, 2.0], score_features=["states_due", "bias"]).save(path)
+    assert LevelModel.load(path).score_features == ["states_due", "bias"]
+    LevelModel(steps=_model().steps, score=[1.0, 2.0], score_features=["shoe_size", "bias"]).save(path)
+    with pytest.raises(ValueError, match="refit"):
+        LevelModel.load(path)
 
 
 def test_level_features_weigh_points_within_their_level():

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from interviewer.corpus.loader import load_corpus  # noqa: E402
 from interviewer.evaluation import interviews  # noqa: E402
 from interviewer.grading.level_model import (  # noqa: E402
+    SCORE_FEATURE_CHOICES,
     SCORE_FEATURES,
     VERDICT_ORDER,
     LevelModel,
@@ -35,6 +36,22 @@ from interviewer.grading.level_model import (  # noqa: E402
 )
 from interviewer.grading.verdicts import VERDICTS, VerdictModel, point_features  # noqa: E402
 
+SCORE_FEATURE_SETS = {
+    "v1": SCORE_FEATURES,
+    "v1 without misconception": tuple(n for n in SCORE_FEATURES if n != "misconception"),
+    "expected level": (
+        "states_due",
+        "states_above",
+        "contradicted",
+        "expected_level",
+        "expected_x_reference",
+        "asked_mid",
+        "asked_senior",
+        "bias",
+    ),
+}
+"""Candidate features of the score model, chosen on dev with the penalties (each a subset of SCORE_FEATURE_CHOICES)."""
+assert all(set(v) <= set(SCORE_FEATURE_CHOICES) for v in SCORE_FEATURE_SETS.values())
 OVERRIDDEN = {"off_topic"}
 """Flags after which the grader sets the level itself (with a guard cap below 5): not the level model's to fit."""
 
@@ -119,13 +136,15 @@ def oof_level_probs(data: Data, vm: VerdictModel, rows: list[dict], l2: float, f
     return out
 
 
-def score_rows(data: Data, vm: VerdictModel, rows: list[dict], level_p: np.ndarray) -> np.ndarray:
+def score_rows(
+    data: Data, vm: VerdictModel, rows: list[dict], level_p: np.ndarray, names: tuple[str, ...]
+) -> np.ndarray:
     out = []
     for r, p in zip(rows, level_p, strict=True):
         levels, weights, states, contra = data.verdicts(vm, r)
         wrong = max(r["misconceptions"], default=0.0)
         out.append(
-            score_features(r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong)
+            score_features(r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong, names)
         )
     return np.array(out)
 
@@ -137,7 +156,12 @@ def ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def fit_all(
-    data: Data, train: list[dict], v_l2: float, l_l2: float, alpha: float
+    data: Data,
+    train: list[dict],
+    v_l2: float,
+    l_l2: float,
+    alpha: float,
+    names: tuple[str, ...] = SCORE_FEATURES,
 ) -> tuple[VerdictModel, LevelModel]:
     keep = {r["answer_id"] for r in train}
     sub = Data.__new__(Data)
@@ -153,9 +177,9 @@ def fit_all(
     oof = oof_level_probs(data, vm, rows, l_l2)
     gold = [VERDICT_ORDER.index(data.labels[r["answer_id"]].label.level) for r in rows]
     temp = _oof_temperature(oof, gold)
-    sx = score_rows(data, vm, rows, oof)
+    sx = score_rows(data, vm, rows, oof, names)
     sy = np.array([data.labels[r["answer_id"]].label.score for r in rows])
-    return vm, LevelModel(steps, ridge(sx, sy, alpha).tolist(), temperature=temp)
+    return vm, LevelModel(steps, ridge(sx, sy, alpha).tolist(), temperature=temp, score_features=list(names))
 
 
 def _oof_temperature(oof: np.ndarray, gold: list[int]) -> float:
@@ -179,7 +203,9 @@ def evaluate(data: Data, rows: list[dict], vm: VerdictModel, lm: LevelModel) -> 
         levels, weights, states, contra = data.verdicts(vm, r)
         p = lm.level_probs(level_features(levels, weights, states, contra, r["reference_match"]))
         wrong = max(r["misconceptions"], default=0.0)
-        x_score = score_features(r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong)
+        x_score = score_features(
+            r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong, lm.score_features
+        )
         score = min(lm.score_of(x_score), r["cap"])
         level = VERDICT_ORDER[int(np.argmax(p))] if data.fitted(r) else "none"
         kps = data.items[r["item_id"]].key_points
@@ -219,24 +245,32 @@ def main() -> None:
     dev = [r for r in data.rows if r["split"] == "dev"]
     print(f"{len(train)} training answers, {len(dev)} dev answers", file=sys.stderr)
     best = None
-    for v_l2 in (0.1, 1.0, 10.0):
-        for l_l2 in (0.1, 1.0, 3.0):
-            for alpha in (1.0, 10.0):
-                vm, lm = fit_all(data, train, v_l2, l_l2, alpha)
-                m = evaluate(data, dev, vm, lm)
-                goal = (
-                    m["level_exact"]
-                    + m["level_within_one"]
-                    + m["score_spearman"]
-                    - m["fooled_rate"]
-                    - m["score_rmse"] / 5
-                )
-                print(f"verdict l2 {v_l2} level l2 {l_l2} ridge {alpha}: {m}", file=sys.stderr)
-                if best is None or goal > best[0]:
-                    best = (goal, v_l2, l_l2, alpha, vm, lm, m)
+    grid = [
+        (v_l2, l_l2, alpha, names)
+        for v_l2 in (0.1, 1.0, 10.0)
+        for l_l2 in (0.1, 1.0, 3.0)
+        for alpha in (0.3, 1.0, 10.0)
+        for names in SCORE_FEATURE_SETS
+    ]
+    for v_l2, l_l2, alpha, names in grid:
+        vm, lm = fit_all(data, train, v_l2, l_l2, alpha, SCORE_FEATURE_SETS[names])
+        m = evaluate(data, dev, vm, lm)
+        goal = (
+            m["level_exact"]
+            + m["level_within_one"]
+            + m["score_spearman"]
+            - m["fooled_rate"]
+            - m["score_rmse"] / 5
+        )
+        print(f"verdict l2 {v_l2} level l2 {l_l2} ridge {alpha} score {names!r}: {m}", file=sys.stderr)
+        if best is None or goal > best[0]:
+            best = (goal, v_l2, l_l2, alpha, names, vm, lm, m)
     assert best is not None
-    _, v_l2, l_l2, alpha, vm, lm, m = best
-    print(f"chosen on dev: verdict l2 {v_l2}, level l2 {l_l2}, ridge {alpha}: {m}", file=sys.stderr)
+    _, v_l2, l_l2, alpha, names, vm, lm, m = best
+    print(
+        f"chosen on dev: verdict l2 {v_l2}, level l2 {l_l2}, ridge {alpha}, score {names!r}: {m}",
+        file=sys.stderr,
+    )
     if args.write:
         what = (
             f"{len(train)} labelled answers, each read by a verifier that never saw it; penalties chosen on"

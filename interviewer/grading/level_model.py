@@ -41,6 +41,16 @@ SCORE_FEATURES = (
     "misconception",
     "bias",
 )
+"""The score model's features before it named its own (still the default)."""
+SCORE_FEATURE_CHOICES = (
+    *SCORE_FEATURES[:-1],
+    "expected_level",
+    "expected_x_reference",
+    "asked_mid",
+    "asked_senior",
+    "bias",
+)
+"""Every feature a score model may use; training/fit_grades.py chooses a subset on dev and the model names it."""
 MODEL = "level_model.json"
 RANGE_MASS = 0.8
 """The plausible range is the narrowest run of levels around the verdict holding this much probability."""
@@ -69,7 +79,7 @@ class LevelModel:
     steps: list[list[float]]
     """Logistic weights over LEVEL_FEATURES for reaching junior, mid given junior, senior given mid."""
     score: list[float]
-    """Linear weights over SCORE_FEATURES for the 0-5 score."""
+    """Linear weights over `score_features` for the 0-5 score."""
     temperature: float = 1.0
     """Divides the steps' logits so that the stated confidence matches how often the level is right (fitted on
     held-out answers)."""
@@ -103,9 +113,11 @@ class LevelModel:
             data = json.loads(source.read_text(encoding="utf-8"))
         except (FileNotFoundError, OSError):
             return None
+        named = data.get("score_features", SCORE_FEATURES)
         if (
             tuple(data.get("level_features", ())) != LEVEL_FEATURES
-            or tuple(data.get("score_features", ())) != SCORE_FEATURES
+            or not set(named) <= set(SCORE_FEATURE_CHOICES)
+            or len(named) != len(data.get("score", ()))
         ):
             raise ValueError(f"{MODEL} was fitted on other features; refit it with training/fit_grades.py")
         return cls(**data)
@@ -120,8 +132,9 @@ def score_features(
     level_p: np.ndarray,
     reference_match: float,
     misconception: float,
+    names: Sequence[str] = SCORE_FEATURES,
 ) -> np.ndarray:
-    """SCORE_FEATURES of an answer to a question asked at `asked`."""
+    """The score features `names` (a model's `score_features`) of an answer to a question asked at `asked`."""
     rank = LEVELS.index(asked)
     due = [i for i, lv in enumerate(levels) if LEVELS.index(lv) <= rank]
     above = [i for i, lv in enumerate(levels) if LEVELS.index(lv) > rank]
@@ -131,18 +144,21 @@ def score_features(
         return sum(weights[i] * values[i] for i in idx) / w if w else 0.0
 
     expected = float(np.dot(level_p, np.arange(4)))
-    return np.array(
-        [
-            share(due, states),
-            share(above, states),
-            share(list(range(len(levels))), contra),
-            expected - (rank + 1),
-            float(level_p[0]),
-            reference_match,
-            misconception,
-            1.0,
-        ]
-    )
+    values = {
+        "states_due": share(due, states),
+        "states_above": share(above, states),
+        "contradicted": share(list(range(len(levels))), contra),
+        "level_vs_asked": expected - (rank + 1),
+        "p_none": float(level_p[0]),
+        "reference_match": reference_match,
+        "misconception": misconception,
+        "expected_level": expected,
+        "expected_x_reference": expected * reference_match,
+        "asked_mid": float(asked == "mid"),
+        "asked_senior": float(asked == "senior"),
+        "bias": 1.0,
+    }
+    return np.array([values[n] for n in names])
 
 
 def plausible_range(p: np.ndarray, mass: float = RANGE_MASS) -> tuple[str, str]:

@@ -51,7 +51,17 @@ class PolarityScorer:
         states = [0.0 if r.verdict == "contradicts" else r.states for r in readings]
         contra = [r.contradicts for r in readings]
         p = self.levels.level_probs(level_features(levels, weights, states, contra, reference_match))
-        x = score_features(target.level, levels, weights, states, contra, p, reference_match, wrong)
+        x = score_features(
+            target.level,
+            levels,
+            weights,
+            states,
+            contra,
+            p,
+            reference_match,
+            wrong,
+            self.levels.score_features,
+        )
         level: Verdict = VERDICT_ORDER[int(np.argmax(p))]
         return Scored(self.levels.score_of(x), reference_match, criteria, level, p, wrong, readings)
 
