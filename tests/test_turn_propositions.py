@@ -216,3 +216,13 @@ def test_a_polar_probe_restated_as_the_follow_up_passes(checker):
     f = checker.features("So, does fine-tuning a model free you from its licence terms?", ctx)
     assert f.question_states >= (checker.thresholds.question_states or 1.0) and f.probe_states > 0
     assert checker.check("So, does fine-tuning a model free you from its licence terms?", ctx).ok
+
+
+def test_a_streamed_question_that_hands_over_the_point_is_stopped_before_it_is_shown(checker, shap):
+    shown = "Good, LIME fits a local model."
+    leading = (
+        "Do the SHAP values for one loan add up to the model's output minus its expected output on the "
+        "background set?"
+    )
+    assert checker.sentence_failure(leading, shap, shown) == "proposes_answer"
+    assert checker.sentence_failure("What do the SHAP values for one loan add up to?", shap, shown) == ""
