@@ -226,3 +226,14 @@ def test_a_streamed_question_that_hands_over_the_point_is_stopped_before_it_is_s
     )
     assert checker.sentence_failure(leading, shap, shown) == "proposes_answer"
     assert checker.sentence_failure("What do the SHAP values for one loan add up to?", shap, shown) == ""
+
+
+def test_the_app_reads_turns_with_the_verifier_when_the_shipped_setting_does(services):
+    """The shipped thresholds read question_states, so the app's checker must hold the verifier (without it the
+    check is silently skipped)."""
+    from interviewer.grading.verifier import shipped
+
+    if not shipped() or services.settings.embeddings != "onnx":
+        pytest.skip("no trained verifier, or hashed test embeddings")
+    assert shipped_thresholds().uses_verifier()
+    assert services.phraser.checker is not None and services.phraser.checker.verifier is not None
