@@ -26,6 +26,7 @@ from interviewer.engine.turn_check import (
     proposed_beyond_probe,
     shipped_thresholds,
 )
+from interviewer.engine.turn_rules import clauses
 from interviewer.grading.verifier import OneByOne
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -237,3 +238,15 @@ def test_the_app_reads_turns_with_the_verifier_when_the_shipped_setting_does(ser
         pytest.skip("no trained verifier, or hashed test embeddings")
     assert shipped_thresholds().uses_verifier()
     assert services.phraser.checker is not None and services.phraser.checker.verifier is not None
+
+
+def test_a_polar_question_that_ends_on_the_word_right_is_no_tag():
+    """Found by the author's own variants: "get X right?" closes a question, "..., right?" tags a statement."""
+    asked = clauses("Is the speech model on its own enough to get rare drug names right?")
+    assert [c.asks for c in asked] == [True]
+    for tagged in (
+        "The cache holds the keys, right?",
+        "So the ranking stays the same right?",
+        "Is that right?",
+    ):
+        assert not any(c.asks for c in clauses(tagged)), tagged

@@ -165,7 +165,11 @@ def clauses(text: str) -> list[Clause]:
             if last and _asks_by_mark(part):
                 part = _QUOTE_END.sub("", part) if not part.endswith("?") else part
                 tag = _TAG.search(part)
-                if tag and tag.start() > 0 and not _WH_OPEN.match(part):
+                # "Is X enough to get the names right?": without a comma, a word a tag ends on closes a question
+                # that opens as one (an inverted auxiliary or a wh-word), not a tag
+                bare = tag is not None and not part[tag.start() :].lstrip().startswith(",")
+                closes = bare and tag is not None and _closes_question(part[: tag.start()])
+                if tag and tag.start() > 0 and not _WH_OPEN.match(part) and not closes:
                     out.append(Clause(part[: tag.start()].strip(" ,"), asks=False))
                 elif not _CONFIRM.match(part):
                     out.append(Clause(part, asks=True))
@@ -185,6 +189,16 @@ _QUESTION_OPEN = re.compile(
     r"were|do|does|did|can|could|would|will|should|shall|may|might|have|has|had)\b",
     re.I,
 )
+
+
+# "Is that right?", "Did I get it right?": a request to agree, whatever the word it ends on.
+_ABOUT_ITSELF = re.compile(r"^(?:(?:so|and)[,\s]+)?\w+\s+(?:that|this|it|i|we)\b", re.I)
+
+
+def _closes_question(body: str) -> bool:
+    """Whether the words before a bare "right?" or "correct?" are a question of their own ("Is X enough to get
+    the names right?"), not a statement with a tag or a request to agree."""
+    return bool(_QUESTION_OPEN.match(body)) and len(body.split()) >= 5 and not _ABOUT_ITSELF.match(body)
 
 
 def _asks_by_mark(part: str) -> bool:
