@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from interviewer.corpus.loader import Corpus
+from interviewer.domain.questions import Question
 from interviewer.domain.session import SessionState, Setup
 from interviewer.engine.job_match import JobMatch, JobProfile
 from interviewer.engine.planner import SCENARIO_FIT, Planner
@@ -91,3 +92,24 @@ def test_the_steering_score_takes_each_verdict_from_the_first_file_that_judges_i
     result = score(plans, reader, own)
     assert result["by_verdict_file"] == [{"relevant": 1, "judged": 1}, {"relevant": 1, "judged": 2}]
     assert (result["judged"], result["unjudged"], result["overall"]) == (3, 1, round(2 / 3, 3))
+
+
+def test_stories_are_no_evidence_for_the_track_a_posting_gets(services):
+    """A story's fit comes from any posting's soft-skill lines, so code-review and learn-fast stories won the
+    leadership track for a graduate text-analysis posting whose text-analysis questions fitted well: a track is
+    chosen by its other questions, stories counting as the mean question."""
+    planner = Planner(services.corpus, services.embedder, services.index)
+    nlp_track = set(services.corpus.track("nlp-engineer").topics)
+
+    def fit(q: Question) -> float:
+        if q.kind == "behavioural":
+            return 3.0  # stories fit well, as they do any posting with a line on communication
+        if q.topic in {"classical_nlp", "multilingual"} and q.kind != "coding":
+            return 1.2  # the text-analysis questions fit, less than the stories
+        return 1.0 if q.topic in nlp_track else 0.0
+
+    profile = JobProfile(
+        {q.id: fit(q) for q in services.corpus.questions}, {}, {s.id: -1.0 for s in services.corpus.scenarios}
+    )
+    planner.match.profile = lambda jd: profile  # type: ignore[method-assign]
+    assert planner.best_track("A text-analysis posting.", "mid") == "nlp-engineer"
