@@ -130,3 +130,12 @@ def test_a_verb_negated_by_its_auxiliary_is_no_negated_topic():
         "- Explain results to people who do not work with data.\n- German is helpful but not required.\n"
     )
     assert post.negated == []
+
+
+def test_a_role_that_is_not_research_and_work_you_will_not_be_doing_are_exclusions():
+    post = read_posting(
+        "Applied Scientist\nThis is not a research role; the work is shipping text classifiers.\n"
+        "You won't be training models from scratch. We are not building agents.\n"
+    )
+    assert {"research", "training models from scratch", "building agents"} <= set(post.negated), post.negated
+    assert not any("scratch" in r or "agents" in r for r in post.requirements), post.requirements

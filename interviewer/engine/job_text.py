@@ -63,12 +63,14 @@ _NEGATED = re.compile(
 # with data" and "German is helpful but not required" say nothing about the work's scope.
 _WORK_VERB = (
     r"(?:involve|include|cover|build|develop|ship|deploy|use|train|fine-tune|own|do|work on|touch|require|need|"
-    r"expect|ask you to|be asked to)"
+    r"expect|ask you to|be asked to|about|focused on)"
 )
 _NOT = r"(?:does not|doesn't|do not|don't|will not|won't|is not|isn't|are not|aren't|never)"
 _EXCLUSION_AFTER = re.compile(
     rf"(?:\b(?:this|the|our) (?:role|job|position|post|team|work)|\bwe|\byou)(?: will)? {_NOT} {_WORK_VERB}\b"
     rf"|\b(?:nobody|no one)(?: here)? (?:will|would) (?:ask you to|expect you to|need you to)"
+    r"|\b(?:we|you)(?: will not be| won't be| are not| aren't|'re not) (?=\w+ing\b)"  # "you won't be training ..."
+    r"|\b(?:this|it) (?:is not|isn't) (?:an? )?(?=[\w\- ]{2,40} (?:role|job|position|post)\b)"  # "not a research role"
     r"|\b(?:not required|not in scope|out of scope|outside the scope(?: of this role)?)\s*:",
     re.I,
 )
@@ -86,8 +88,8 @@ def exclusions(text: str) -> tuple[list[str], list[str]]:
     flat = re.sub(r"\s+", " ", text).strip()
     sentences: list[str] = []
     ruled_out: list[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", flat):
-        for clause in re.split(r"(?<=,) (?=and |but )|; ", sentence):
+    for sentence in re.split(r"(?<=[.!?;])\s+", flat):
+        for clause in re.split(r"(?<=,) (?=and |but )", sentence):
             after, before = _EXCLUSION_AFTER.search(clause), _EXCLUSION_BEFORE.search(clause)
             if not (after or before):
                 continue
@@ -95,6 +97,8 @@ def exclusions(text: str) -> tuple[list[str], list[str]]:
             named = clause[after.end() :] if after else clause[: before.start()]  # type: ignore[union-attr]
             if before:  # "To be clear about scope: the cloud LLM assistant is built by another team"
                 named = re.sub(r"^.*?:\s*", "", named)
+            if after and re.match(r"(?:this|it) (?:is not|isn't)", after.group(0), re.I):
+                named = re.sub(r"\s+(?:role|job|position|post)\b.*$", "", named)  # "not a research role"
             parts = [p.strip(" .,:;!?\"'") for p in [named, *_LIST_SPLIT.split(named)]]
             ruled_out.extend(p for p in parts if len(re.findall(r"[A-Za-z]{2,}", p)) >= 1 and len(p) >= 3)
     return list(dict.fromkeys(sentences)), list(dict.fromkeys(ruled_out))
