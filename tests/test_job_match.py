@@ -215,3 +215,27 @@ def test_strong_answers_to_a_stretched_easier_question_do_not_raise_the_level():
     assert level_after(state, 4.5, "mid", "mid") == ("senior", 0)
     state.streak = -1
     assert level_after(state, 1.0, "none", "junior") == ("junior", 0)
+
+
+ANALYST = """Graduate Data Analyst, Customer Letters
+We want to understand what customers write to us about and how that changes over time.
+
+What the job involves
+- Grouping letters into themes with topic models and clustering of sentence embeddings.
+- Sentiment measures, and knowing where they go wrong.
+- Short written briefings for the board.
+
+Please note: this role does not build chatbots, assistants or automated replies, and nobody here will
+ask you to deploy a large language model or write prompts. The work is analysis and reporting.
+"""
+
+
+def test_a_scope_note_that_rules_out_llms_keeps_them_out_of_the_plan_and_the_track(services):
+    """A no-LLM analyst posting whose scope note wrapped over two lines got LLM fine-tuning, agent memory and
+    the support-chatbot scenario, and the llm-engineer track: the note's words counted for what it rules out."""
+    from interviewer.engine.job_text import mentions
+
+    planner = Planner(services.corpus, services.embedder, services.index)
+    assert planner.best_track(ANALYST, "junior") != "llm-engineer"
+    planned = planner.preview(Setup(level="junior", track="general", questions=6, job_description=ANALYST))
+    assert not [p for p in planned if mentions(p["question_text"], "llm")], planned
