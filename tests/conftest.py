@@ -108,3 +108,17 @@ def pg_database(pg_server):
         conn.execute(text(f"CREATE DATABASE {name}"))
     admin.dispose()
     return pg_server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def shap_follow_up():
+    """Make the follow-up context of xai-shap-vs-lime's SHAP probe after a given candidate answer."""
+    from interviewer.config import load_settings
+    from interviewer.corpus.loader import load_corpus
+    from interviewer.domain.target import Target
+    from interviewer.engine.phrasing import turn_context
+
+    settings = load_settings()
+    question = load_corpus(settings.corpus_dir, settings.rubrics_dir).by_id["xai-shap-vs-lime"]
+    probe = "What do SHAP attributions for one prediction add up to, and why is that useful?"
+    return lambda candidate: turn_context("follow_up", Target.of(question), probe=probe, candidate=candidate)

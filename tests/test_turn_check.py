@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.domain.target import Target
-from interviewer.engine.phrasing import turn_context
 from interviewer.engine.turn_check import TurnChecker, TurnContext, shipped_thresholds
 from interviewer.engine.turn_claims import asserting_question, claim_form, confirms
 from interviewer.engine.turn_rules import clauses, echoes_instruction, gives_hint, third_person
-
-SHAP_PROBE = "What do SHAP attributions for one prediction add up to, and why is that useful?"
 
 
 def test_a_question_that_ends_on_a_quoted_message_asks():
@@ -115,15 +111,8 @@ def checker():
 
 
 @pytest.fixture(scope="module")
-def shap() -> TurnContext:
-    from interviewer.config import load_settings
-    from interviewer.corpus.loader import load_corpus
-
-    settings = load_settings()
-    question = load_corpus(settings.corpus_dir, settings.rubrics_dir).by_id["xai-shap-vs-lime"]
-    return turn_context(
-        "follow_up", Target.of(question), probe=SHAP_PROBE, candidate="LIME fits a local linear model."
-    )
+def shap(shap_follow_up) -> TurnContext:
+    return shap_follow_up("LIME fits a local linear model.")
 
 
 def test_a_general_claim_made_of_the_context_words_states_an_answer(checker, shap):

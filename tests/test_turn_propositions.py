@@ -30,7 +30,6 @@ from interviewer.engine.turn_rules import clauses
 from interviewer.grading.verifier import OneByOne
 
 ROOT = Path(__file__).resolve().parents[1]
-SHAP_PROBE = "What do SHAP attributions for one prediction add up to, and why is that useful?"
 
 
 @pytest.mark.parametrize(
@@ -153,15 +152,8 @@ def test_the_fitting_grid_reads_question_states_as_the_checker_does():
 
 
 @pytest.fixture(scope="module")
-def shap() -> TurnContext:
-    from interviewer.config import load_settings
-    from interviewer.corpus.loader import load_corpus
-
-    settings = load_settings()
-    question = load_corpus(settings.corpus_dir, settings.rubrics_dir).by_id["xai-shap-vs-lime"]
-    return turn_context(
-        "follow_up", Target.of(question), probe=SHAP_PROBE, candidate="LIME fits a local model."
-    )
+def shap(shap_follow_up) -> TurnContext:
+    return shap_follow_up("LIME fits a local model.")
 
 
 @pytest.fixture(scope="module")
