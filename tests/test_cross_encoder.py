@@ -271,3 +271,17 @@ def test_a_corpus_question_is_graded_on_its_key_points_without_the_cross_encoder
 def test_question_vectors_of_another_encoder_leave_the_cross_encoder_out(services):
     vec = services.embedder.passages(["Why does the bulb light when the switch is closed?"])[0].vec
     assert CrossEncoder(encoder="some-other-encoder").closeness(vec) == 0.0
+
+
+def test_a_delta_is_read_whole_at_load_so_threads_never_parse_array_headers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from interviewer.encoders.cross_encoder import _load_npz
+
+    buf = io.BytesIO()
+    np.savez(buf, **{f"layer{i}.lora_a": np.full((2, 2), i, dtype=np.float32) for i in range(64)})
+    arrays = _load_npz(buf.getvalue())
+    assert isinstance(arrays, dict) and sorted(arrays.files) == sorted(f"layer{i}.lora_a" for i in range(64))
+    with ThreadPoolExecutor(8) as pool:  # an NpzFile would parse each header again here, from eight threads
+        sums = list(pool.map(lambda k: float(arrays[k].sum()), arrays.files * 20))
+    assert sums[:64] == [4.0 * i for i in range(64)]

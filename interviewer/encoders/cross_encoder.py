@@ -75,8 +75,19 @@ def delta_bytes() -> bytes:
     return data_bytes(DELTA)
 
 
-def _load_npz(raw: bytes) -> Any:
-    return np.load(io.BytesIO(raw), allow_pickle=False)
+class Arrays(dict[str, np.ndarray]):
+    """An npz file's arrays, all read at load. NpzFile reads each array on access, parsing its header with
+    ast.literal_eval, and the verifier's worker threads reading it at once trip CPython 3.11's parser
+    ("AST constructor recursion depth mismatch")."""
+
+    @property
+    def files(self) -> list[str]:
+        return list(self)
+
+
+def _load_npz(raw: bytes) -> Arrays:
+    with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+        return Arrays({key: npz[key] for key in npz.files})
 
 
 class PairGraph:
