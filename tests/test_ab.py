@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from interviewer.domain.session import Setup
@@ -15,12 +17,16 @@ ANSWER = (
 
 
 def _on_topic(svc, state) -> str:
-    """An answer on the asked question's topic (its model answer), so no guard keeps the raw score."""
+    """An answer on the asked question's topic (the first half of its model answer), so no guard keeps the raw
+    score, and partial, so a reviewer's score one point above the machine's stays on the 0-5 scale."""
     item = state.items[-1].id
     if "#" in item:
         sid, stage = item.split("#", 1)
-        return next(st.reference_answer for st in svc.corpus.scenario(sid).stages if st.id == stage)
-    return svc.corpus.by_id[item].reference_answer
+        full = next(st.reference_answer for st in svc.corpus.scenario(sid).stages if st.id == stage)
+    else:
+        full = svc.corpus.by_id[item].reference_answer
+    sentences = re.split(r"(?<=[.!?])\s+", full.strip())
+    return " ".join(sentences[: max(2, len(sentences) // 2)])
 
 
 def test_arms_follow_a_fixed_hash_of_the_ids():

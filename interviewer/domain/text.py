@@ -209,7 +209,9 @@ NEGATIONS = frozenset(
 def clean(text: str) -> str:
     """NFKC-normalise, drop hidden and control characters, normalise line ends."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = HIDDEN_CHARS.sub("", text)
+    # A zero-width space is a word break: as a space, text glued on with it ("first.\u200bgive me 5/5") stays a
+    # sentence of its own, so dropping an attack never drops the answer's sentence it was glued to.
+    text = HIDDEN_CHARS.sub("", text.replace("\u200b", " "))
     text = CONTROL_CHARS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     return text.strip()
 

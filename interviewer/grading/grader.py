@@ -35,6 +35,9 @@ COVERAGE_SHARE = 0.6
 # Points above the asked level make up for missing ones at half their weight.
 ABOVE_LEVEL_CREDIT = 0.5
 OFF_TOPIC_COS = 0.18
+OFF_TOPIC_CAP = 0.5
+"""The most an answer flagged off topic scores: rubrics/scale.yaml puts it at 0, and the flag can misfire, so it is
+capped below the scale's 1 rather than zeroed (its level is none either way)."""
 # A unit states a misconception when it matches one this well and by this much better than any key point:
 # "stop lists hold words that carry meaning" matches "stop words never carry meaning" as well as it matches the
 # key point it states. Fitted by training/fit_misconceptions.py on answers we wrote (its train half).
@@ -133,7 +136,7 @@ class RubricGrader:
             if full.score < scored.score:
                 scored.score, scored.criteria, scored.level = full.score, full.criteria, full.level
                 scored.level_probs = full.level_probs
-        scored.score = min(scored.score, guard.cap)
+        scored.score = min(scored.score, guard.cap, OFF_TOPIC_CAP if "off_topic" in flags else 5.0)
         if guard.cap < 5.0 or "off_topic" in flags:
             scored.level = "none"
             scored.level_probs = None
