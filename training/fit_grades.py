@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -155,14 +156,18 @@ def ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
     return np.linalg.solve(x.T @ x + reg, x.T @ y)
 
 
-def fit_all(
-    data: Data,
-    train: list[dict],
-    v_l2: float,
-    l_l2: float,
-    alpha: float,
-    names: tuple[str, ...] = SCORE_FEATURES,
-) -> tuple[VerdictModel, LevelModel]:
+@dataclass
+class LevelFit:
+    """The verdict model and level steps for one pair of penalties, with what the score's ridge is fitted on."""
+
+    vm: VerdictModel
+    steps: list[list[float]]
+    temperature: float
+    rows: list[dict]
+    oof: np.ndarray
+
+
+def fit_levels_stage(data: Data, train: list[dict], v_l2: float, l_l2: float) -> LevelFit:
     keep = {r["answer_id"] for r in train}
     sub = Data.__new__(Data)
     sub.items, sub.labels, sub.rows = (
@@ -173,13 +178,30 @@ def fit_all(
     xp, yp = sub.points()
     vm = VerdictModel(softmax_fit(xp, yp, 3, v_l2).tolist())
     rows = [r for r in sub.rows if data.fitted(r)]
-    steps = fit_levels(data, vm, rows, l_l2)
     oof = oof_level_probs(data, vm, rows, l_l2)
     gold = [VERDICT_ORDER.index(data.labels[r["answer_id"]].label.level) for r in rows]
-    temp = _oof_temperature(oof, gold)
-    sx = score_rows(data, vm, rows, oof, names)
-    sy = np.array([data.labels[r["answer_id"]].label.score for r in rows])
-    return vm, LevelModel(steps, ridge(sx, sy, alpha).tolist(), temperature=temp, score_features=list(names))
+    return LevelFit(vm, fit_levels(data, vm, rows, l_l2), _oof_temperature(oof, gold), rows, oof)
+
+
+def fit_score(data: Data, fit: LevelFit, alpha: float, names: tuple[str, ...]) -> LevelModel:
+    """The level model of `fit` with a score ridge over `names` (the levels do not depend on either)."""
+    sx = score_rows(data, fit.vm, fit.rows, fit.oof, names)
+    sy = np.array([data.labels[r["answer_id"]].label.score for r in fit.rows])
+    return LevelModel(
+        fit.steps, ridge(sx, sy, alpha).tolist(), temperature=fit.temperature, score_features=list(names)
+    )
+
+
+def fit_all(
+    data: Data,
+    train: list[dict],
+    v_l2: float,
+    l_l2: float,
+    alpha: float,
+    names: tuple[str, ...] = SCORE_FEATURES,
+) -> tuple[VerdictModel, LevelModel]:
+    fit = fit_levels_stage(data, train, v_l2, l_l2)
+    return fit.vm, fit_score(data, fit, alpha, names)
 
 
 def _oof_temperature(oof: np.ndarray, gold: list[int]) -> float:
@@ -245,26 +267,26 @@ def main() -> None:
     dev = [r for r in data.rows if r["split"] == "dev"]
     print(f"{len(train)} training answers, {len(dev)} dev answers", file=sys.stderr)
     best = None
-    grid = [
-        (v_l2, l_l2, alpha, names)
-        for v_l2 in (0.1, 1.0, 10.0)
-        for l_l2 in (0.1, 1.0, 3.0)
-        for alpha in (0.3, 1.0, 10.0)
-        for names in SCORE_FEATURE_SETS
-    ]
-    for v_l2, l_l2, alpha, names in grid:
-        vm, lm = fit_all(data, train, v_l2, l_l2, alpha, SCORE_FEATURE_SETS[names])
-        m = evaluate(data, dev, vm, lm)
-        goal = (
-            m["level_exact"]
-            + m["level_within_one"]
-            + m["score_spearman"]
-            - m["fooled_rate"]
-            - m["score_rmse"] / 5
-        )
-        print(f"verdict l2 {v_l2} level l2 {l_l2} ridge {alpha} score {names!r}: {m}", file=sys.stderr)
-        if best is None or goal > best[0]:
-            best = (goal, v_l2, l_l2, alpha, names, vm, lm, m)
+    for v_l2 in (0.1, 1.0, 10.0):
+        for l_l2 in (0.1, 1.0, 3.0):
+            fit = fit_levels_stage(data, train, v_l2, l_l2)  # once per pair: the score choices reuse it
+            for alpha in (0.3, 1.0, 10.0):
+                for names in SCORE_FEATURE_SETS:
+                    vm, lm = fit.vm, fit_score(data, fit, alpha, SCORE_FEATURE_SETS[names])
+                    m = evaluate(data, dev, vm, lm)
+                    goal = (
+                        m["level_exact"]
+                        + m["level_within_one"]
+                        + m["score_spearman"]
+                        - m["fooled_rate"]
+                        - m["score_rmse"] / 5
+                    )
+                    print(
+                        f"verdict l2 {v_l2} level l2 {l_l2} ridge {alpha} score {names!r}: {m}",
+                        file=sys.stderr,
+                    )
+                    if best is None or goal > best[0]:
+                        best = (goal, v_l2, l_l2, alpha, names, vm, lm, m)
     assert best is not None
     _, v_l2, l_l2, alpha, names, vm, lm, m = best
     print(
