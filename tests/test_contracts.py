@@ -166,7 +166,7 @@ def test_transcribe(cli, capsys, tmp_path):
     from interviewer.voice.tts import Speaker
 
     clip = make_clip(
-        Speaker("piper"), ["I would check the model on a held out set."], tmp_path / "answer.wav"
+        Speaker("piper", steady=True), ["I would check the model on a held out set."], tmp_path / "answer.wav"
     )
     t = cli(capsys, "transcribe", str(clip))
     keys(t, "text", "audio_seconds", "seconds")

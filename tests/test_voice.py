@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("voice")]
 
 @pytest.fixture(scope="module")
 def speaker():
-    spk = Speaker("piper")
+    spk = Speaker("piper", steady=True)
     assert spk.engine == "piper", spk.reason  # the pinned voice is installed by `make install`
     return spk
 

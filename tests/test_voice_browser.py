@@ -28,7 +28,7 @@ def test_an_answer_recorded_through_the_microphone_is_transcribed_and_graded(tmp
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian chromium is missing: run scripts/setup-browser.sh (make test does)")
     said = "I would compare the model with a simple baseline."
-    wav = make_clip(Speaker("piper"), [said, 1.0], tmp_path / "microphone.wav")
+    wav = make_clip(Speaker("piper", steady=True), [said, 1.0], tmp_path / "microphone.wav")
     fake_mic = [
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",

@@ -28,8 +28,9 @@ WROTE = "Wrote "
 class PiperWorker:
     """A piper process fed one text per line; `speak` is serialised, so each "Wrote" line answers the last text."""
 
-    def __init__(self, model: Path):
+    def __init__(self, model: Path, steady: bool = False):
         self.model = model
+        self.steady = steady
         self.starts = 0
         self.last_error = ""
         self._lock = threading.Lock()
@@ -93,6 +94,8 @@ class PiperWorker:
             self._stop(f"it had exited with code {self._proc.returncode}")
         self._folder.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "piper", "-m", str(self.model), "-d", str(self._folder)]
+        if self.steady:  # piper samples its noise afresh for every text unless both noise scales are zero
+            cmd += ["--noise-scale", "0", "--noise-w-scale", "0"]
         self._proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, close_fds=True
         )
@@ -143,14 +146,18 @@ class PiperWorker:
             proc.wait()
 
 
-_WORKERS: dict[Path, PiperWorker] = {}
+_WORKERS: dict[tuple[Path, bool], PiperWorker] = {}
 _WORKERS_LOCK = threading.Lock()
 
 
-def piper_worker(model: Path) -> PiperWorker:
-    """The process-wide worker for this voice (tests and apps built in one process share it)."""
+def piper_worker(model: Path, steady: bool = False) -> PiperWorker:
+    """The process-wide worker for this voice (tests and apps built in one process share it); a `steady` one
+    speaks the same text into the same audio every time."""
     with _WORKERS_LOCK:
-        return _WORKERS.setdefault(model, PiperWorker(model))
+        key = (model, steady)
+        if key not in _WORKERS:
+            _WORKERS[key] = PiperWorker(model, steady)
+        return _WORKERS[key]
 
 
 @atexit.register

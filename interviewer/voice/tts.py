@@ -39,10 +39,14 @@ def wav_seconds(path: Path) -> float:
 
 
 class Speaker:
-    """Speaks text into WAV files; `engine` says which engine is used and `reason` why not the better one."""
+    """Speaks text into WAV files; `engine` says which engine is used and `reason` why not the better one.
 
-    def __init__(self, mode: str = "piper"):
+    piper varies its delivery at random from one rendering to the next; a `steady` speaker does not, so that
+    measurements on synthetic clips (fillers heard, word error rate) are the same in every run."""
+
+    def __init__(self, mode: str = "piper", steady: bool = False):
         self.mode = mode
+        self.steady = steady
         self._voice: tuple[Path, Path] | None = None
         self.engine, self.reason = self._choose(mode)
 
@@ -63,7 +67,7 @@ class Speaker:
     def warm(self) -> None:
         """Start piper's worker now, so the first question waits for no process start or voice load."""
         if self.engine == "piper" and self._voice:
-            piper_worker(self._voice[0]).start()
+            piper_worker(self._voice[0], self.steady).start()
 
     def speak(self, text: str, out: Path) -> str:
         """Write `text` spoken to the WAV file `out`; the engine that spoke it."""
@@ -73,7 +77,7 @@ class Speaker:
         why = self.reason
         if self.engine == "piper" and self._voice:
             # piper reads the voice's config from the file beside the model (<model>.onnx.json), checked with it
-            worker = piper_worker(self._voice[0])
+            worker = piper_worker(self._voice[0], self.steady)
             if worker.speak(text, out, TIMEOUT_S):
                 return "piper"
             why = worker.last_error or "piper failed"
