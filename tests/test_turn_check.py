@@ -12,7 +12,15 @@ import pytest
 
 from interviewer.engine.turn_check import TurnChecker, TurnContext, shipped_thresholds
 from interviewer.engine.turn_claims import asserting_question, claim_form, confirms
-from interviewer.engine.turn_rules import clauses, echoes_instruction, gives_hint, third_person
+from interviewer.engine.turn_rules import (
+    attributes_unsaid,
+    clauses,
+    echoes_instruction,
+    gives_hint,
+    negative_question,
+    preamble_premise,
+    third_person,
+)
 
 
 def test_a_question_that_ends_on_a_quoted_message_asks():
@@ -67,6 +75,51 @@ def test_think_before_a_thing_and_what_the_interviewer_looks_for_are_hints():
         "What do you think is happening?",
     ):
         assert not gives_hint(plain), plain
+
+
+def test_a_preamble_that_gives_a_reason_about_its_topic_states_a_fact():
+    """Every preamble with such a clause in the labelled sets (20, six writers) is bad; none of 101 good ones has one."""
+    assert preamble_premise(
+        "Now explainability. Since SHAP values are always faithful, this should be quick."
+    )
+    assert preamble_premise("Next, decoding: given that beam search always beats sampling, it's a short one.")
+    assert preamble_premise("On to speech, because attention models need the whole utterance.")
+    for plain in (
+        "Let's move on to retrieval.",
+        "Since you mentioned caching earlier, let's stay near it.",
+        "Since this one is longer, skim the whole spec first.",
+        "Because we have a few minutes left, here is a shorter one.",
+    ):
+        assert not preamble_premise(plain), plain
+
+
+def test_a_claim_put_in_the_candidates_mouth_is_refused_a_thing_they_named_is_not():
+    said = "Each customer gets a LoRA adapter and we load it when their request comes in."
+    assert attributes_unsaid(
+        "You mentioned that rarely used adapters get evicted and reloaded from disk on demand, good. Why?",
+        said,
+    )
+    assert not attributes_unsaid("You mentioned LoRA adapters. How many fit on one GPU?", said)
+    assert not attributes_unsaid(
+        "You said each customer gets an adapter that is loaded when the request comes in. What if it is cold?",
+        said,
+    )
+
+
+def test_a_question_put_in_the_negative_leads_a_wh_question_does_not():
+    """15 turns of the labelled sets ask this way, all bad (six writers); no good turn does."""
+    assert negative_question(
+        "When a customer is frustrated like that, shouldn't the bot escalate straight away?"
+    )
+    assert negative_question("Isn't that just the length of the second vector?")
+    assert negative_question("So wouldn't you want idempotency keys on retries?")
+    for plain in (
+        "Why didn't you start with a multilingual model?",
+        "What happens when the cache doesn't fit in memory?",
+        "Would you keep the same threshold for every language?",
+        "Is there a case where it isn't worth it?",
+    ):
+        assert not negative_question(plain), plain
 
 
 def test_a_premise_before_a_question_is_read_on_its_own():
@@ -162,7 +215,8 @@ def test_a_leading_question_is_a_general_claim_held_to_the_topic(checker, shap):
     turn = "Isn't SHAP just a local linear fit like LIME, with one weighting?"
     f = checker.features(turn, shap)
     assert f.claims[0] == "leading" and f.novel_terms[0] < checker.thresholds.claim_novel
-    assert checker.check(turn, shap).reason == "states_answer"
+    assert checker.states_answer(f)  # held as a claim, and refused first by the wording rule
+    assert checker.check(turn, shap).reason == "leading_question"
 
 
 def test_the_reason_a_proposal_gives_is_a_premise(checker, shap):

@@ -86,7 +86,7 @@ class TurnVerdict:
     ok: bool
     reason: str = ""
     """empty, too_long, truncated, instruction_echo, third_person, reveals_grading, gives_hint, confirms_claim,
-    no_question, asks_question, states_answer, proposes_answer or off_target."""
+    leading_question, no_question, asks_question, premise, states_answer, proposes_answer or off_target."""
     detail: str = ""
 
 
@@ -175,11 +175,17 @@ class TurnChecker:
         said = turn_rules.sentences(text)
         if any(turn_claims.confirms(s, said[i - 1] if i else "") for i, s in enumerate(said)):
             return "confirms_claim"
+        if turn_rules.attributes_unsaid(text, ctx.candidate):
+            return "confirms_claim"
+        if turn_rules.negative_question(text, _quoted(ctx)):
+            return "leading_question"
         asks = [c for c in turn_rules.clauses(text) if c.asks]
         if ctx.kind == "follow_up" and not asks:
             return "no_question"
         if ctx.kind == "preamble" and any(c.text.endswith("?") for c in asks):
             return "asks_question"  # the main question follows at once: a second one only confuses
+        if ctx.kind == "preamble" and turn_rules.preamble_premise(text, _quoted(ctx)):
+            return "premise"
         return ""
 
     def sentence_failure(self, sentence: str, ctx: TurnContext, shown: str = "") -> str:
@@ -194,12 +200,18 @@ class TurnChecker:
         if turn_rules.gives_hint(sentence, _quoted(ctx)):
             return "gives_hint"
         earlier = turn_rules.sentences(shown)
-        if turn_claims.confirms(sentence, earlier[-1] if earlier else ""):
+        if turn_claims.confirms(sentence, earlier[-1] if earlier else "") or turn_rules.attributes_unsaid(
+            sentence, ctx.candidate
+        ):
             return "confirms_claim"
+        if turn_rules.negative_question(sentence, _quoted(ctx)):
+            return "leading_question"
         if ctx.kind == "preamble" and any(
             c.asks and c.text.endswith("?") for c in turn_rules.clauses(sentence)
         ):
             return "asks_question"
+        if ctx.kind == "preamble" and turn_rules.preamble_premise(sentence, _quoted(ctx)):
+            return "premise"
         f = self.features(sentence, ctx, shown)
         if self.states_answer(f):
             return "states_answer"

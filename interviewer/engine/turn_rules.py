@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from interviewer.domain.text import content_stems
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+|\n+")
 _CLAUSE_BREAK = re.compile(
     r"(?<=[;:])\s+|(?<=[,;])\s+(?=so\s+(?:what|how|why|which|when|where|would|could)\b)"
@@ -237,6 +239,60 @@ def echoes_instruction(text: str, instruction: str = "", n: int = 5, quoted: str
         return False
     said = _ngrams(text, n)
     return bool(said & _ngrams(instruction, n))
+
+
+# A reason or premise about the topic ("Since SHAP values are always faithful, ...", "Given that hiring tools are
+# minimal risk, ..."). A preamble only leads into the next question, so any such clause states a fact about it; one
+# about the interview itself ("since this one is longer", "since you mentioned caching") does not.
+_PREMISE = re.compile(
+    r"\b(?:since|given\s+that|because|as\s+(?:we|everyone)\s+(?:all\s+)?know|it\s+is\s+well\s+known\s+that)\s+"
+    r"(?!(?:this|that|it|it'?s|the\s+next|the\s+last|the\s+previous|we|we'?re|we'?ve|you|you'?re|you'?ve|i|i'?m|"
+    r"there|time|there'?s|last|earlier|then)\b)",
+    re.I,
+)
+
+
+def preamble_premise(text: str, quoted: str = "") -> bool:
+    """A preamble that gives a reason or premise about its topic, in words not taken from `quoted`."""
+    return _found(_PREMISE, text, quoted)
+
+
+# What the interviewer says the candidate said ("You mentioned that adapters get evicted ...", "As you said, ...").
+_ATTRIBUTED = re.compile(
+    r"\b(?:you\s+(?:mentioned|said|noted|pointed\s+out|suggested|brought\s+up|described|explained|talked\s+about|"
+    r"argued|raised|told\s+me)|as\s+you\s+(?:said|put\s+it|noted|mentioned)|like\s+you\s+said|your\s+point\s+(?:about|that))"
+    r"\b(.*?)(?=[.;!?]|,\s+(?:good|great|nice|right|so|but|and|which)\b|$)",
+    re.I,
+)
+ATTRIBUTED_WORDS = 6
+"""An attributed claim of this many content words or more must be mostly the candidate's own words; a name of a
+thing they mentioned ("You mentioned JSON modes.") is shorter (the labelled turns: good ones 1-5 words, the two
+bad ones that put a claim in the candidate's mouth 7 and 8, a quarter of them from the answer)."""
+
+
+def attributes_unsaid(text: str, candidate: str) -> bool:
+    """Credits the candidate with a claim of ATTRIBUTED_WORDS content words or more, most of which they never used."""
+    said = set(content_stems(candidate))
+    for m in _ATTRIBUTED.finditer(text):
+        words = content_stems(m.group(1))
+        if len(words) >= ATTRIBUTED_WORDS and sum(w in said for w in words) < len(words) / 2:
+            return True
+    return False
+
+
+# A question put in the negative ("Shouldn't the bot escalate straight away?", "Isn't that just the norm of the
+# second vector?") asserts what it asks about: the candidate is told which answer is wanted. A wh-question ("why
+# didn't you start there?") is not one: the auxiliary must open the clause.
+_NEGATIVE_POLAR = re.compile(
+    r"(?:^|[.!?;:,]\s+|\b(?:so|and|but|then)\s+)(?:shouldn'?t|wouldn'?t|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|"
+    r"won'?t|can'?t|couldn'?t|hasn'?t|haven'?t|mustn'?t|should\s+not|would\s+not|is\s+not|does\s+not)\s+\w+[^?.!]*\?",
+    re.I,
+)
+
+
+def negative_question(text: str, quoted: str = "") -> bool:
+    """Asks a question in the negative ("Wouldn't you ...?"), which hands over the answer it expects."""
+    return _found(_NEGATIVE_POLAR, text, quoted)
 
 
 def reveals_grading(text: str) -> bool:
