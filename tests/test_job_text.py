@@ -139,3 +139,17 @@ def test_a_role_that_is_not_research_and_work_you_will_not_be_doing_are_exclusio
     )
     assert {"research", "training models from scratch", "building agents"} <= set(post.negated), post.negated
     assert not any("scratch" in r or "agents" in r for r in post.requirements), post.requirements
+
+
+def test_not_your_job_and_not_part_of_this_role_before_a_colon_are_exclusions():
+    """A label then a colon: what follows is ruled out, and "your job" is no topic the posting negates."""
+    post = read_posting(
+        "Inference Platform Engineer\nRun the serving fleet and its autoscaling.\n"
+        "Not your job: training or fine-tuning the models. Our research team does that.\n"
+        "Not part of this role: model deployment or on-call.\n"
+    )
+    assert {"training", "fine-tuning the models", "model deployment", "on-call"} <= set(post.negated), (
+        post.negated
+    )
+    assert "your job" not in post.negated
+    assert not any("fine-tuning" in r or "on-call" in r for r in post.requirements), post.requirements

@@ -50,7 +50,7 @@ _NEGATED = re.compile(
     # "not" after an auxiliary ("do not split on spaces", "is not an option") negates a verb, not a topic.
     r"(?:(?<!\bdo )(?<!\bdoes )(?<!\bdid )(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwill )(?<!\bcan )"
     r"(?<!\bwould )(?<!\bshould )(?<!\bmay )(?<!\bwhen )(?<!\bwhether )\bnot|\brather than|\binstead of)\s+"
-    r"(?!(?:just|only|merely|necessarily|always|all|every|too|so|as|that|to|"
+    r"(?!(?:just|only|merely|necessarily|always|all|every|too|so|as|that|to|part of|your|our|this|"
     r"yet|least|limited|required|needed|essential|mandatory)\b)"
     r"((?:an?\s+|the\s+)?[A-Za-z][\w\-/ ]{2,40}?)\s*(?=[.,;:!?)\n]|$)",
     re.I,
@@ -71,7 +71,8 @@ _EXCLUSION_AFTER = re.compile(
     rf"|\b(?:nobody|no one)(?: here)? (?:will|would) (?:ask you to|expect you to|need you to)"
     r"|\b(?:we|you)(?: will not be| won't be| are not| aren't|'re not) (?=\w+ing\b)"  # "you won't be training ..."
     r"|\b(?:this|it) (?:is not|isn't) (?:an? )?(?=[\w\- ]{2,40} (?:role|job|position|post)\b)"  # "not a research role"
-    r"|\b(?:not required|not in scope|out of scope|outside the scope(?: of this role)?)\s*:",
+    r"|\b(?:not required|not in scope|out of scope|outside the scope(?: of this role)?|"
+    r"not (?:part of )?(?:your|the|this|our) (?:job|role|remit))\s*:",  # "Not your job: training models"
     re.I,
 )
 _EXCLUSION_BEFORE = re.compile(
