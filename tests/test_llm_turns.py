@@ -243,6 +243,7 @@ def test_the_blind_sets_already_read_are_reported_as_fitting_data_not_as_a_measu
     assert "llm_turns_blind3.jsonl" in shipped["thresholds"]["fitted_on"]
     assert "llm_turns_blind4.jsonl" in shipped["thresholds"]["fitted_on"]
     assert "llm_turns_blind5.jsonl" in shipped["thresholds"]["fitted_on"]
+    assert "llm_turns_blind6.jsonl" in shipped["thresholds"]["fitted_on"]
     assert set(shipped["rates"]) == {
         "fit",
         "measure",
@@ -251,5 +252,6 @@ def test_the_blind_sets_already_read_are_reported_as_fitting_data_not_as_a_measu
         "blind3_used_for_fitting",
         "blind4_used_for_fitting",
         "blind5_used_for_fitting",
+        "blind6_used_for_fitting",
     }
-    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set-5"
+    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set-6"

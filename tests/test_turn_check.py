@@ -20,6 +20,7 @@ from interviewer.engine.turn_rules import (
     negative_question,
     preamble_premise,
     third_person,
+    unfounded_premise,
 )
 
 
@@ -122,6 +123,25 @@ def test_a_question_put_in_the_negative_leads_a_wh_question_does_not():
         assert not negative_question(plain), plain
 
 
+def test_a_follow_ups_premise_must_restate_what_was_said():
+    """'Since X, ...' with X new to the question, probe and answer: 19 bad follow-ups of the labelled sets, 1 good."""
+    said = "Model B scores 81.5% and A 80% on the same 400 items. Which test, given both answered the same items?"
+    assert unfounded_premise(
+        "Since strict mode guarantees the serial number exists, which checks stay?", said
+    )
+    assert unfounded_premise(
+        "Given that hiring tools are minimal risk under the Act, what duties remain?", said
+    )
+    assert not unfounded_premise("Since both models answered the same 400 items, which test fits?", said)
+    assert not unfounded_premise("Since you mentioned noise, how would you check it?", said)
+
+
+def test_an_affirmation_followed_by_a_rule_of_its_own_is_a_confirmation():
+    assert confirms("Yes, if both queries return the same rows, the generated one is correct.")
+    assert not confirms("True, the independence assumption is naive.")
+    assert not confirms("Right, and if that held, what would you change?")
+
+
 def test_a_premise_before_a_question_is_read_on_its_own():
     """The question after a premise asks; a supposition asserts nothing, a premise put as fact only itself."""
     assert asserting_question("Since both runs share a seed, why do their losses still drift apart?") == ""
@@ -178,9 +198,15 @@ def test_a_general_claim_made_of_the_context_words_states_an_answer(checker, sha
     assert checker.check(turn, shap).reason == "states_answer"
 
 
-def test_a_premise_put_as_a_scene_lets_the_question_pass(checker, shap):
-    turn = "Okay, since the background set is fixed, what do the SHAP values for one prediction add up to?"
-    assert checker.check(turn, shap).ok
+def test_a_premise_new_to_the_talk_is_refused_even_as_a_scene_a_restated_one_passes(checker, shap):
+    """Form cannot tell a harmless scene from a wrong fact put as settled, so a premise needs words already said
+    (the cost: a turn like the first falls back to the template)."""
+    scene = "Okay, since the background set is fixed, what do the SHAP values for one prediction add up to?"
+    assert checker.check(scene, shap).reason == "premise"
+    restated = (
+        "Okay, since LIME fits a local linear model, what do SHAP attributions for one prediction add up to?"
+    )
+    assert checker.check(restated, shap).ok
 
 
 def test_a_proposal_that_gives_its_reason_is_held_to_the_topic(checker, shap):

@@ -9,8 +9,8 @@ of its own it adds; for a general claim or a question's premise, how much closer
 it must be to count without new words) and where a follow-up counts as off its probe (below a floor, or below a
 band and closer to the main question than to its probe); with --verifier (the shipped fit), also where what a
 follow-up's question proposes states its probe's key point (turn_propositions). The grid is coarse on purpose (a
-few hundred turns). The first five blind sets (training/turn_examples.BLIND_SETS) were each read once as a
-measure and are fitting data since; they are reported beside the halves but are no measure (the sixth blind set
+few hundred turns). The first six blind sets (training/turn_examples.BLIND_SETS) were each read once as a
+measure and are fitting data since; they are reported beside the halves but are no measure (the seventh blind set
 is never loaded here, only read once with `--blind`). Among the settings that pass at least
 PASS_GOAL of the good fitting turns, the one with the best balanced accuracy (pass rate of good turns plus reject
 rate of bad ones) is kept; ties go to the setting that passes more good turns, then to the first in grid order.

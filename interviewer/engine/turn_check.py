@@ -186,6 +186,8 @@ class TurnChecker:
             return "asks_question"  # the main question follows at once: a second one only confuses
         if ctx.kind == "preamble" and turn_rules.preamble_premise(text, _quoted(ctx)):
             return "premise"
+        if ctx.kind == "follow_up" and turn_rules.unfounded_premise(text, f"{_quoted(ctx)} {ctx.candidate}"):
+            return "premise"
         return ""
 
     def sentence_failure(self, sentence: str, ctx: TurnContext, shown: str = "") -> str:
@@ -211,6 +213,10 @@ class TurnChecker:
         ):
             return "asks_question"
         if ctx.kind == "preamble" and turn_rules.preamble_premise(sentence, _quoted(ctx)):
+            return "premise"
+        if ctx.kind == "follow_up" and turn_rules.unfounded_premise(
+            sentence, f"{_quoted(ctx)} {ctx.candidate}"
+        ):
             return "premise"
         f = self.features(sentence, ctx, shown)
         if self.states_answer(f):

@@ -247,6 +247,8 @@ def _extends(claim: str) -> bool:
     that carries content of its own (a reason, a relative clause, a general law, advice, a worked answer). A
     plain restatement ("True, the assumption is naive.") is an acknowledgement, left to the statement checks."""
     claim = claim.strip()
+    if re.match(r"(?:if|when|whenever|as long as|once)\b[^?]*,", claim, re.I) and not claim.endswith("?"):
+        return True  # "Yes, if both queries return the same rows, the generated one is correct.": a rule of its own
     goes_on = bool(re.match(r"and\b", claim, re.I))
     if goes_on and not claim.endswith("?") and substantive(claim):
         return True  # "Right, and under the law you'd have to ...": builds on the claim, in whatever form

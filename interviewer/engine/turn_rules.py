@@ -295,6 +295,29 @@ def negative_question(text: str, quoted: str = "") -> bool:
     return _found(_NEGATIVE_POLAR, text, quoted)
 
 
+# A follow-up's premise put as settled fact ("Since strict mode guarantees the serial number exists, which other
+# checks ...?"). Small models put wrong facts there; a premise the question, probe or answer already states is a
+# restatement and may stay.
+_FOLLOW_UP_PREMISE = re.compile(
+    r"(?:^|[.!?]\s+|,\s*(?:so|and)?\s*)(?:since|given\s+that|now\s+that|seeing\s+that|considering\s+that)\s+"
+    r"(?!(?:this|that|it|it'?s|you|you'?re|you'?ve|your|we|we'?re|we'?ve|i|i'?m|there|time)\b)([^,?]{6,}),",
+    re.I,
+)
+RESTATED = 0.7
+"""Share of a premise's content words that must come from the question, probe or answer for it to be a
+restatement."""
+
+
+def unfounded_premise(text: str, context: str) -> bool:
+    """Opens on a premise ("Since X, ...") that `context` (question, probe, the candidate's answer) does not state."""
+    known = set(content_stems(context))
+    for m in _FOLLOW_UP_PREMISE.finditer(text):
+        words = content_stems(m.group(1))
+        if words and sum(w in known for w in words) < RESTATED * len(words):
+            return True
+    return False
+
+
 def reveals_grading(text: str) -> bool:
     """Speaks of the rubric, key points, marks, scores given to the candidate or the reference answer."""
     return bool(_GRADING.search(text))
