@@ -147,11 +147,12 @@ def test_llm_and_multilingual_questions_need_more_than_a_passing_mention(service
 
 def test_a_much_better_fitting_question_one_level_down_takes_the_slot(services):
     """No senior coding question is about fairness; the responsible-AI posting got maximal marginal relevance
-    coding. A mid one that fits far better may take the slot; never a question above the session's level."""
+    coding. A mid one that fits far better may take the slot (or a senior question of another kind, since
+    KIND_SWITCH); never a question above the session's level."""
     planner = Planner(services.corpus, services.embedder, services.index)
     planned = _plans(planner, "jd-responsible-ai-senior", ["general"])["general"]
     coding = [p["question_id"] for p in planned if p["kind"] == "coding"]
-    assert coding == ["xai-fairness-gaps"], planned
+    assert set(coding) <= {"xai-fairness-gaps"} and "rag-mmr-select" not in str(planned), planned
     for jd_id in JDS:
         for plan in _plans(planner, jd_id, ["general"]).values():
             at = LEVELS.index(JDS[jd_id]["level"])

@@ -113,3 +113,45 @@ def test_stories_are_no_evidence_for_the_track_a_posting_gets(services):
     )
     planner.match.profile = lambda jd: profile  # type: ignore[method-assign]
     assert planner.best_track("A text-analysis posting.", "mid") == "nlp-engineer"
+
+
+def _profile_planner(services, fits: dict[str, float]) -> Planner:
+    planner = Planner(services.corpus, services.embedder, services.index)
+    raw = {q.id: fits.get(q.id, 0.0) for q in services.corpus.questions}
+    profile = JobProfile(raw, {}, {s.id: -5.0 for s in services.corpus.scenarios})
+    planner.match.profile = lambda jd: profile  # type: ignore[method-assign]
+    planner.match.closeness = lambda candidates, planned: {}  # type: ignore[method-assign]
+    return planner
+
+
+def test_with_a_posting_a_coding_slot_goes_to_a_question_of_another_kind_only_if_it_fits_much_better(
+    services,
+):
+    """Coding slots were the worst fitted (72 of 108 planned coding questions below 1 deviation); a concept or case
+    question of the track takes the slot when it fits the posting by more than KIND_SWITCH deviations better."""
+    qs = [q for q in services.corpus.questions if q.level == "mid"]
+    coding = next(q for q in qs if q.kind == "coding")
+    concept = next(q for q in qs if q.kind == "concept" and q.topic != coding.topic)
+    setup = Setup(level="mid", track="general", questions=6, job_description="A posting.")
+    state = SessionState(id="s", setup=setup, current_level="mid")
+    raw = {q.id: -3.0 for q in services.corpus.questions}
+    far = _profile_planner(services, {**raw, coding.id: 3.0, concept.id: 6.0})  # far better: switch
+    assert far.next_question(state, "coding").id == concept.id
+    near = _profile_planner(
+        services, {**raw, coding.id: 3.0, concept.id: 3.2}
+    )  # a little better: keep the kind
+    assert near.next_question(state, "coding").id == coding.id
+    bare = SessionState(id="s", setup=setup.model_copy(update={"job_description": ""}), current_level="mid")
+    assert far.next_question(bare, "coding").kind == "coding"  # without a posting the kind is a rule
+
+
+def test_with_a_posting_a_question_one_level_down_takes_the_slot_when_it_fits_far_better(services):
+    senior = SessionState(
+        id="s",
+        setup=Setup(level="senior", track="general", questions=6, job_description="A posting."),
+        current_level="senior",
+    )
+    mid_coding = next(q for q in services.corpus.questions if q.level == "mid" and q.kind == "coding")
+    raw = {q.id: -3.0 for q in services.corpus.questions}
+    planner = _profile_planner(services, {**raw, mid_coding.id: 6.0})
+    assert planner.next_question(senior, "coding").id == mid_coding.id

@@ -50,6 +50,9 @@ def test_speech_needs_more_than_one_passing_mention():
     )
     assert voice_role.wants("speech")
     assert not mentions("hate speech detection", "speech") and mentions("8 kHz phone audio", "speech")
+    assert not mentions("chat transcripts and complaint emails", "speech") and mentions(
+        "call transcripts", "speech"
+    )
 
 
 def test_llms_and_languages_count_only_where_requirements_name_them():

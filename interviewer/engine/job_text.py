@@ -110,7 +110,7 @@ def exclusions(text: str) -> tuple[list[str], list[str]]:
 MODALITIES = {
     "speech": re.compile(
         r"\b(voice|phone|telephon\w*|callers?|call cent\w+|audio|spoken|speech(?:-to-text)?|asr|tts|"
-        r"text-to-speech|transcri\w+|acoustic|word error rate|diari[sz]\w+)\b",
+        r"text-to-speech|(?<!chat )(?<!email )transcri\w+|acoustic|word error rate|diari[sz]\w+)\b",
         re.I,
     ),
     "languages": re.compile(
