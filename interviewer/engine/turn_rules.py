@@ -270,14 +270,20 @@ thing they mentioned ("You mentioned JSON modes.") is shorter (the labelled turn
 bad ones that put a claim in the candidate's mouth 7 and 8, a quarter of them from the answer)."""
 
 
-def attributes_unsaid(text: str, candidate: str) -> bool:
-    """Credits the candidate with a claim of ATTRIBUTED_WORDS content words or more, most of which they never used."""
-    said = set(content_stems(candidate))
-    for m in _ATTRIBUTED.finditer(text):
+def _claims_unsaid(pattern: re.Pattern[str], text: str, said: str, min_words: int, share: float) -> bool:
+    """Whether a claim `pattern` captures (group 1) has `min_words` content words or more, and less than `share`
+    of them come from `said`."""
+    known = set(content_stems(said))
+    for m in pattern.finditer(text):
         words = content_stems(m.group(1))
-        if len(words) >= ATTRIBUTED_WORDS and sum(w in said for w in words) < len(words) / 2:
+        if words and len(words) >= min_words and sum(w in known for w in words) < share * len(words):
             return True
     return False
+
+
+def attributes_unsaid(text: str, candidate: str) -> bool:
+    """Credits the candidate with a claim of ATTRIBUTED_WORDS content words or more, most of which they never used."""
+    return _claims_unsaid(_ATTRIBUTED, text, candidate, ATTRIBUTED_WORDS, 0.5)
 
 
 # A question put in the negative ("Shouldn't the bot escalate straight away?", "Isn't that just the norm of the
@@ -310,12 +316,7 @@ restatement."""
 
 def unfounded_premise(text: str, context: str) -> bool:
     """Opens on a premise ("Since X, ...") that `context` (question, probe, the candidate's answer) does not state."""
-    known = set(content_stems(context))
-    for m in _FOLLOW_UP_PREMISE.finditer(text):
-        words = content_stems(m.group(1))
-        if words and sum(w in known for w in words) < RESTATED * len(words):
-            return True
-    return False
+    return _claims_unsaid(_FOLLOW_UP_PREMISE, text, context, 1, RESTATED)
 
 
 def reveals_grading(text: str) -> bool:
