@@ -156,3 +156,12 @@ def test_not_your_job_and_not_part_of_this_role_before_a_colon_are_exclusions():
     )
     assert "your job" not in post.negated
     assert not any("fine-tuning" in r or "on-call" in r for r in post.requirements), post.requirements
+
+
+def test_a_verb_that_shares_its_subject_and_work_of_another_team_are_exclusions():
+    post = read_posting(
+        "Evaluation Lead\nOwn the evaluation of generated match reports.\n"
+        "We use hosted models and do not train our own; the generation pipeline belongs to another team.\n"
+    )
+    assert {"train our own", "the generation pipeline"} <= set(post.negated), post.negated
+    assert post.requirements == ["Own the evaluation of generated match reports."], post.requirements

@@ -71,6 +71,8 @@ _EXCLUSION_AFTER = re.compile(
     rf"|\b(?:nobody|no one)(?: here)? (?:will|would) (?:ask you to|expect you to|need you to)"
     r"|\b(?:we|you)(?: will not be| won't be| are not| aren't|'re not) (?=\w+ing\b)"  # "you won't be training ..."
     r"|\b(?:this|it) (?:is not|isn't) (?:an? )?(?=[\w\- ]{2,40} (?:role|job|position|post)\b)"  # "not a research role"
+    # "We use hosted models and do not train our own": the subject said once for both verbs
+    rf"|\b(?:we|you)\b[^.;:]{{0,60}}?\band {_NOT} (?={_WORK_VERB}\b)"
     r"|\b(?:not required|not in scope|out of scope|outside the scope(?: of this role)?|"
     r"not (?:part of )?(?:your|the|this|our) (?:job|role|remit))\s*:",  # "Not your job: training models"
     re.I,
@@ -78,7 +80,8 @@ _EXCLUSION_AFTER = re.compile(
 _EXCLUSION_BEFORE = re.compile(
     r"\b(?:is|are)\s+(?:out of scope|not in scope|outside (?:the|this|our) (?:scope|role)|"
     r"not part of (?:the|this) (?:role|job)|(?:built|owned|handled|done|run) by (?:another|a different|a separate|"
-    r"other|the \w+) teams?)\b",
+    r"other|the \w+) teams?)\b"
+    r"|\b(?:belongs?|sits?) (?:to|with) (?:another|a different|a separate|other|the \w+) teams?\b",
     re.I,
 )
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bor\b|\bnor\b|/)\s*", re.I)
