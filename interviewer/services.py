@@ -206,7 +206,10 @@ class Services:
             if fitted_with_verifier
             else None
         )
-        checker = TurnChecker(self.embedder, verifier=verifier)
+        from interviewer.engine.turn_model import shared_turn_model
+
+        model = shared_turn_model() if shipped_thresholds().learned_bad is not None else None
+        checker = TurnChecker(self.embedder, verifier=verifier, model=model)
         return Phraser(self.llm, checker, s.llm_history_tokens, s.llm_max_tokens, enabled=s.llm_wording)
 
     @cached_property

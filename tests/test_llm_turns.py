@@ -15,6 +15,7 @@ from interviewer.engine.engine import Engine
 from interviewer.engine.phrasing import Phraser
 from interviewer.engine.planner import Planner
 from interviewer.engine.turn_check import TurnChecker, shipped_thresholds
+from interviewer.engine.turn_model import shared_turn_model
 from interviewer.grading.judge import JudgedGrader
 from interviewer.grading.verifier import make_verifier
 from interviewer.llm.providers import OpenAIChat
@@ -226,7 +227,8 @@ def test_the_validator_meets_its_goals_on_the_measure_half(services, corpus):
     rows = examples.split(examples.load_turns())["measure"]
     thresholds = shipped_thresholds()
     verifier = make_verifier("onnx") if thresholds.uses_verifier() else None
-    report = fit.measure(TurnChecker(services.embedder, thresholds, verifier), rows, corpus)
+    model = shared_turn_model() if thresholds.learned_bad is not None else None
+    report = fit.measure(TurnChecker(services.embedder, thresholds, verifier, model), rows, corpus)
     assert report["good_passed"] >= 0.95 and report["bad_rejected"] >= 0.95
     shipped = json.loads((ROOT / "interviewer" / "data" / "turn_check.json").read_text())["rates"]["measure"]
     assert (shipped["good_passed"], shipped["bad_rejected"]) == (
@@ -244,6 +246,7 @@ def test_the_blind_sets_already_read_are_reported_as_fitting_data_not_as_a_measu
     assert "llm_turns_blind4.jsonl" in shipped["thresholds"]["fitted_on"]
     assert "llm_turns_blind5.jsonl" in shipped["thresholds"]["fitted_on"]
     assert "llm_turns_blind6.jsonl" in shipped["thresholds"]["fitted_on"]
+    assert "llm_turns_blind7.jsonl" in shipped["thresholds"]["fitted_on"]
     assert set(shipped["rates"]) == {
         "fit",
         "measure",
@@ -253,5 +256,6 @@ def test_the_blind_sets_already_read_are_reported_as_fitting_data_not_as_a_measu
         "blind4_used_for_fitting",
         "blind5_used_for_fitting",
         "blind6_used_for_fitting",
+        "blind7_used_for_fitting",
     }
-    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set-6"
+    assert _examples().fitting_rows()[-1]["written_by"] == "blind-set-7"

@@ -251,3 +251,58 @@ def test_the_reason_a_proposal_gives_is_a_premise(checker, shap):
     f = checker.features(turn, shap)
     assert f.premises[0] and f.novel_terms[0] < checker.thresholds.claim_novel
     assert checker.check(turn, shap).reason == "states_answer"
+
+
+class _FixedModel:
+    """A turn model that reads every turn as bad with the same probability."""
+
+    def __init__(self, p: float):
+        self.p, self.read = p, []
+
+    def p_bad(self, kind, ask, targets, turn):
+        self.read.append((kind, ask, tuple(targets), turn))
+        return self.p
+
+
+def test_the_learned_model_is_asked_last_and_only_with_a_threshold(checker, shap):
+    """A turn every other check passes is refused when the learned model reads it as bad at its threshold; a turn
+    a rule refuses is not read at all; without a threshold the model is ignored."""
+    good = "Okay. What do SHAP attributions for one prediction add up to, and why does that help?"
+    assert checker.check(good, shap).ok
+    sure = _FixedModel(0.9)
+    strict = TurnChecker(
+        checker.embedder, checker.thresholds.model_copy(update={"learned_bad": 0.8}), checker.verifier, sure
+    )
+    verdict = strict.check(good, shap)
+    assert (verdict.ok, verdict.reason) == (False, "learned")
+    assert sure.read[-1][:2] == ("follow_up", shap.probe) and sure.read[-1][2] == shap.probe_points
+    assert strict.check("The candidate should now explain SHAP.", shap).reason == "third_person"
+    assert len(sure.read) == 1
+    lenient = TurnChecker(
+        checker.embedder, checker.thresholds.model_copy(update={"learned_bad": 0.95}), checker.verifier, sure
+    )
+    assert lenient.check(good, shap).ok
+    unset = TurnChecker(
+        checker.embedder, checker.thresholds.model_copy(update={"learned_bad": None}), checker.verifier, sure
+    )
+    assert unset.model is None and unset.check(good, shap).ok
+
+
+def test_the_shipped_turn_model_tells_a_plain_question_from_talk_about_the_candidate():
+    """A smoke test of the shipped delta on turns written here (not in any labelled set)."""
+    from interviewer.engine.turn_model import shared_turn_model
+
+    model = shared_turn_model()
+    assert model is not None, "interviewer/data/turn_classifier.npz is missing: run make fit-turn-check"
+    probe = "How would you choose the chunk size for these manuals?"
+    point = [
+        "Smaller chunks retrieve precisely but lose context; larger ones keep context but dilute the match"
+    ]
+    plain = model.p_bad("follow_up", probe, point, "How would you go about choosing the chunk size here?")
+    told = model.p_bad(
+        "follow_up", probe, point, "Smaller chunks lose context, so go for 300 tokens. Agreed?"
+    )
+    aside = model.p_bad(
+        "follow_up", probe, point, "The candidate should now say how chunk size trades context."
+    )
+    assert plain < 0.2 < aside and plain < told, (plain, told, aside)

@@ -13,8 +13,8 @@ set), never as a measure again. Its turns share some question ids with the measu
 read once as a measure (docs/llm.md), then added to `fitting_rows`. So did the third
 (`tests/data/llm_turns_blind3.jsonl`, 100 turns by a third writer) and the fourth
 (`tests/data/llm_turns_blind4.jsonl`, 100 turns by a fourth writer) and the fifth
-(`tests/data/llm_turns_blind5.jsonl`) and the sixth (`tests/data/llm_turns_blind6.jsonl`). A seventh blind set is
-the measure still to be read; nothing here loads it.
+(`tests/data/llm_turns_blind5.jsonl`), the sixth and the seventh (`tests/data/llm_turns_blind6.jsonl`,
+`llm_turns_blind7.jsonl`). An eighth blind set is the measure still to be read; nothing here loads it.
 
 The rule is fixed before any fitting and never changed after: within each kind, the distinct question ids are
 ordered by the SHA-256 of "turn-check:" + id, and alternate between the halves (even ranks fit, odd ranks
@@ -43,7 +43,9 @@ BLIND5 = ROOT / "tests" / "data" / "llm_turns_blind5.jsonl"
 """The fifth blind set: measured once (docs/results/turn_check_blind5.txt), now fitting data."""
 BLIND6 = ROOT / "tests" / "data" / "llm_turns_blind6.jsonl"
 """The sixth blind set: measured once (docs/results/turn_check_blind6.txt), now fitting data."""
-BLIND_SETS = (BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6)
+BLIND7 = ROOT / "tests" / "data" / "llm_turns_blind7.jsonl"
+"""The seventh blind set: measured once (docs/results/turn_check_blind7.txt), now fitting data."""
+BLIND_SETS = (BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7)
 HALVES = ("fit", "measure")
 
 

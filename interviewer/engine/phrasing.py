@@ -173,4 +173,5 @@ def turn_context(
         candidate=candidate,
         instruction=task_prompt(kind, topic=topic or target.topic),
         wrong_texts=tuple(target.misconceptions),
+        key_points=tuple(k.text for k in target.key_points),
     )

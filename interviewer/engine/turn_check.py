@@ -28,6 +28,7 @@ from interviewer.engine.turn_thresholds import Thresholds as Thresholds
 from interviewer.engine.turn_thresholds import shipped_thresholds as shipped_thresholds
 
 if TYPE_CHECKING:
+    from interviewer.engine.turn_model import TurnModel
     from interviewer.grading.verifier import PointVerifier
 
 TurnKind = Literal["follow_up", "preamble"]
@@ -51,6 +52,8 @@ class TurnContext:
     """The instruction sent to the LLM, less the question and probe it quotes (to catch an echo of it)."""
     wrong_texts: tuple[str, ...] = ()
     """The question's known misconceptions: a statement close to one gives a wrong answer."""
+    key_points: tuple[str, ...] = ()
+    """The question's key points (what a preamble must not give away, for the learned turn model)."""
 
 
 @dataclass
@@ -86,17 +89,22 @@ class TurnVerdict:
     ok: bool
     reason: str = ""
     """empty, too_long, truncated, instruction_echo, third_person, reveals_grading, gives_hint, confirms_claim,
-    leading_question, no_question, asks_question, premise, states_answer, proposes_answer or off_target."""
+    leading_question, no_question, asks_question, premise, states_answer, proposes_answer, off_target or learned."""
     detail: str = ""
 
 
 class TurnChecker:
     def __init__(
-        self, embedder: Embedder, thresholds: Thresholds | None = None, verifier: PointVerifier | None = None
+        self,
+        embedder: Embedder,
+        thresholds: Thresholds | None = None,
+        verifier: PointVerifier | None = None,
+        model: TurnModel | None = None,
     ):
         self.embedder = embedder
         self.thresholds = thresholds or shipped_thresholds()
         self.verifier = verifier if self.thresholds.uses_verifier() else None
+        self.model = model if self.thresholds.learned_bad is not None else None
 
     def check(self, text: str, ctx: TurnContext) -> TurnVerdict:
         rule = self.rule_failure(text, ctx)
@@ -114,7 +122,20 @@ class TurnChecker:
                 "off_target",
                 f"closeness to the probe {f.probe_cos:.2f}, to the question {f.question_cos:.2f}",
             )
+        bad = self.learned_bad(text, ctx)
+        if bad is not None:
+            return TurnVerdict(False, "learned", f"P(bad) {bad:.2f}")
         return TurnVerdict(True)
+
+    def learned_bad(self, text: str, ctx: TurnContext) -> float | None:
+        """The learned turn model's P(bad) when it is at or above its threshold (None: passed, or no model)."""
+        t = self.thresholds.learned_bad
+        if self.model is None or t is None:
+            return None
+        ask = ctx.probe if ctx.kind == "follow_up" else ctx.question
+        targets = ctx.probe_points if ctx.kind == "follow_up" else ctx.key_points
+        p = self.model.p_bad(ctx.kind, ask, targets, text)
+        return p if p >= t else None
 
     def off_probe(self, f: Features) -> bool:
         """Whether a follow-up asks something other than its probe."""
@@ -221,7 +242,10 @@ class TurnChecker:
         f = self.features(sentence, ctx, shown)
         if self.states_answer(f):
             return "states_answer"
-        return "proposes_answer" if self.proposes_answer(f) else ""
+        if self.proposes_answer(f):
+            return "proposes_answer"
+        # the turn so far, as the candidate would see it (the model reads whole turns)
+        return "learned" if self.learned_bad(f"{shown}{sentence}".strip(), ctx) is not None else ""
 
     def features(self, text: str, ctx: TurnContext, before: str = "") -> Features:
         """The measured side of `text`; `before`: what the turn said ahead of it (read for its questions only)."""

@@ -47,6 +47,11 @@ class Thresholds(BaseModel):
         description="With the verifier: a follow-up whose question proposes or takes as given a statement "
         "(turn_propositions) with P(states) of a probe's key point at or above this hands the answer over.",
     )
+    learned_bad: float | None = Field(
+        None,
+        description="With the learned turn model (turn_model.py): a turn it reads as bad with P(bad) at or above "
+        "this is refused, after every other check has passed it.",
+    )
     fitted_on: str = Field("", description="What the thresholds were fitted on.")
 
     def uses_verifier(self) -> bool:
