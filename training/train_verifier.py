@@ -38,7 +38,6 @@ import math
 import os
 import random
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,14 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from train_cross_encoder import CrossEncoder, batches, length_buckets, site_file  # noqa: E402
+from train_cross_encoder import (  # noqa: E402
+    CrossEncoder,
+    Trainer,
+    batches,
+    length_buckets,
+    save_delta,
+    site_file,
+)
 
 from interviewer.encoders import minilm_graph  # noqa: E402
 
@@ -273,14 +279,8 @@ def main() -> None:
     )
 
     model = load_model(args.rank)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     per_epoch = len(train) + int(len(beetle) * args.beetle_share)
-    steps = int(math.ceil(per_epoch / args.batch) * args.epochs)
-    warm = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
-    )
+    trainer = Trainer(model, int(math.ceil(per_epoch / args.batch) * args.epochs), args.lr)
     counts = np.bincount([p["y"] for p in train] + [p["y"] for p in beetle], minlength=3)
     weight = (
         torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
@@ -293,10 +293,9 @@ def main() -> None:
     )
     loss_fn = nn.CrossEntropyLoss(weight=weight)
     nrng = np.random.default_rng(args.seed)
-    step, t0, seen = 0, time.time(), []
     dev_enc = tok.encode_batch([(p["a"], p["b"]) for p in dev])
     dev_y = np.array([p["y"] for p in dev])
-    while step < steps:
+    while not trainer.done:
         model.train()
         epoch = in_context(train, rng, args.context) + rng.sample(
             beetle, int(len(beetle) * args.beetle_share)
@@ -306,21 +305,8 @@ def main() -> None:
         for rows_b, ids, segs, mask in batches(
             enc, length_buckets(enc, np.arange(len(enc)), args.batch, nrng), args.batch
         ):
-            loss = loss_fn(model(ids, segs, mask), y[rows_b])
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            seen.append(float(loss.detach()))
-            step += 1
-            if step % 100 == 0 or step == steps:
-                print(
-                    f"step {step}/{steps} loss {np.mean(seen[-100:]):.4f} {time.time() - t0:.0f} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            if step >= steps:
+            trainer.update(loss_fn(model(ids, segs, mask), y[rows_b]))
+            if trainer.done:
                 break
         if dev:
             report("synthetic dev", predict(model, dev_enc, np.arange(len(dev))), dev_y)
@@ -352,10 +338,7 @@ def main() -> None:
             f"lora rank {args.rank}, lr {args.lr}, {args.epochs} epochs, batch {args.batch}, max length {args.max_length}"
         ),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    saved: dict[str, Any] = {**delta, **{f"meta.{k}": v for k, v in meta.items()}}
-    np.savez_compressed(args.out, **saved)
-    print(f"saved {args.out}", file=sys.stderr)
+    save_delta(args.out, delta, meta)
 
 
 if __name__ == "__main__":
