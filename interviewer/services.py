@@ -206,10 +206,9 @@ class Services:
             if fitted_with_verifier
             else None
         )
-        from interviewer.engine.turn_model import shared_turn_model
+        from interviewer.engine.turn_model import model_for_checks
 
-        model = shared_turn_model() if shipped_thresholds().learned_bad is not None else None
-        checker = TurnChecker(self.embedder, verifier=verifier, model=model)
+        checker = TurnChecker(self.embedder, verifier=verifier, model=model_for_checks())
         return Phraser(self.llm, checker, s.llm_history_tokens, s.llm_max_tokens, enabled=s.llm_wording)
 
     @cached_property
@@ -264,6 +263,16 @@ class Services:
 
     # -- start-up ---------------------------------------------------------------------------------------------
 
+    def _warm_turn_model(self) -> None:
+        """Build the learned turn model's graph when LLM-worded turns will be checked with it."""
+        from interviewer.engine.turn_model import model_for_checks
+
+        if self.settings.llm == "none" or not self.settings.llm_wording:
+            return
+        model = model_for_checks()
+        if model is not None:
+            model.graph.ensure()
+
     def warm_up(self) -> None:
         """Open the index and load the model ahead of the first answer (run in the background at start-up)."""
         warm_up(
@@ -274,6 +283,7 @@ class Services:
                 self.load_encodings,  # stored by `interviewer index`; encoding them here would take the cores
                 lambda: self.engine.planner.match.warm(),  # job-description steering reads those encodings
                 tokens.encoding,  # tiktoken reads its BPE file (0.3 s) at first use: not in a first turn
+                self._warm_turn_model,  # built on first use (2.5 s cold): not inside a first LLM turn's budget
                 self.runner.log_warnings,  # probes the sandbox once, so /ready can report it
             ),
             self.ready,

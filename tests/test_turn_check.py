@@ -306,3 +306,18 @@ def test_the_shipped_turn_model_tells_a_plain_question_from_talk_about_the_candi
         "follow_up", probe, point, "The candidate should now say how chunk size trades context."
     )
     assert plain < 0.2 < aside and plain < told, (plain, told, aside)
+
+
+def test_start_up_builds_the_turn_model_only_when_llm_wording_will_use_it(tmp_path, monkeypatch):
+    from interviewer.config import load_settings
+    from interviewer.engine import turn_model
+    from interviewer.services import Services
+
+    built = []
+    monkeypatch.setattr(turn_model.PairGraph, "ensure", lambda graph: built.append(graph.stem))
+    Services(load_settings(data_dir=tmp_path, llm="none"))._warm_turn_model()
+    assert built == []
+    Services(load_settings(data_dir=tmp_path, llm="fake", llm_wording=False))._warm_turn_model()
+    assert built == []
+    Services(load_settings(data_dir=tmp_path, llm="fake"))._warm_turn_model()
+    assert built == [turn_model.VERSION]

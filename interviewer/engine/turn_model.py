@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from interviewer.encoders.cross_encoder import PairGraph
+from interviewer.engine.turn_thresholds import shipped_thresholds
 
 DELTA = "turn_classifier.npz"
 VERSION = "turn-classifier-1"
@@ -60,3 +61,8 @@ def shared_turn_model() -> TurnModel | None:
         if not _SHARED:
             _SHARED.append(TurnModel())
         return _SHARED[0]
+
+
+def model_for_checks() -> TurnModel | None:
+    """The process's turn model when the shipped thresholds ask for it (`learned_bad`), else None."""
+    return shared_turn_model() if shipped_thresholds().learned_bad is not None else None
