@@ -52,15 +52,19 @@ def _bots(page) -> int:
 
 
 def _send(page, text: str) -> None:
-    """Type `text`, check it reached the answer box (a redraw can drop it), send it and wait for the reply."""
+    """Type `text`, check it stayed in the answer box, send it and wait for the reply.
+
+    In CI the typed text was twice found gone from the box a moment later (never here, alone or beside the bench):
+    an update still landing from the previous turn can reset the box. So the text is typed again until it has
+    stayed for a second, for up to 30 s."""
     before = _bots(page)
     box = page.locator("#answer textarea").first
-    for _attempt in range(3):
+    for _attempt in range(30):
         fill(page, "answer", text)
+        page.wait_for_timeout(1000)
         if box.input_value() == text:
             break
-        page.wait_for_timeout(1000)
-    assert box.input_value() == text, "the typed answer never reached the answer box"
+    assert box.input_value() == text, "the typed answer never stayed in the answer box"
     page.click("#send")
     try:
         page.wait_for_function(
