@@ -121,6 +121,7 @@ def measure(checker: TurnChecker, rows: list[dict[str, Any]], corpus: Corpus) ->
 LEARNED_PASS = 0.95
 """Share of good fitting turns the checks and the learned model together must pass, each turn read by a model that
 never saw its writer (room below it for the 0.90 goal on a fresh writer)."""
+LEARNED_NOTE = "; learned_bad chosen"
 LEARNED_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99)
 
 
@@ -289,35 +290,35 @@ def main() -> None:
         verifier = make_verifier("onnx")
         if verifier is None:
             raise SystemExit("--verifier: the package ships no interviewer/data/verifier.npz")
-    # A checker that computes every feature (the verifier's too, when asked); the grid is applied to them.
-    checker = TurnChecker(
-        make_embedder("onnx"), Thresholds(question_states=0.5 if verifier else None), verifier
-    )
-    grid = grid_of(verifier)
-    tallies = turn_grid.tally(cases_of(checker, groups, corpus), grid)
-    if args.leave_one_out:
-        for row in leave_one_out(tallies, grid):
-            print(json.dumps(row))
-        return
-    if args.learned_oof:
-        # Only the learned model's threshold is chosen; the rule thresholds stay as shipped (one change at a time).
+    embedder = make_embedder("onnx")
+    if args.learned_oof:  # only the learned model's threshold: the rule thresholds stay as shipped (no grid)
         kept = shipped_thresholds().model_copy()
-        fitted = TurnChecker(checker.embedder, kept, verifier)
+        fitted = TurnChecker(embedder, kept, verifier)
         kept.learned_bad, table = choose_learned(fitted, halves["fit"], blinds, corpus, args.learned_oof)
         print(json.dumps(table), file=sys.stderr)
-        kept.fitted_on += (
-            f"; learned_bad chosen on the turn model's out-of-writer readings of the fit half and the blind sets "
+        kept.fitted_on = kept.fitted_on.split(LEARNED_NOTE)[
+            0
+        ] + (  # a rerun replaces the note, not repeats it
+            f"{LEARNED_NOTE} on the turn model's out-of-writer readings of the fit half and the blind sets "
             f"({', '.join(p.name for p in BLIND_SETS)}): the most bad turns refused with at least "
             f"{LEARNED_PASS:.0%} of good ones passed"
         )
         write_report(
             args.out,
             kept,
-            TurnChecker(checker.embedder, kept, verifier, shared_turn_model()),
+            TurnChecker(embedder, kept, verifier, shared_turn_model()),
             halves,
             blinds,
             corpus,
         )
+        return
+    # A checker that computes every feature (the verifier's too, when asked); the grid is applied to them.
+    checker = TurnChecker(embedder, Thresholds(question_states=0.5 if verifier else None), verifier)
+    grid = grid_of(verifier)
+    tallies = turn_grid.tally(cases_of(checker, groups, corpus), grid)
+    if args.leave_one_out:
+        for row in leave_one_out(tallies, grid):
+            print(json.dumps(row))
         return
     kept = fit(tallies, grid)
     kept.fitted_on = (

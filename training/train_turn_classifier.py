@@ -59,6 +59,11 @@ def grouped_turns() -> list[dict[str, Any]]:
     return rows
 
 
+def pairs_of(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The pair the model reads for each labelled turn (as the app builds it: turn_model.pair_of)."""
+    return [pair_of(r["kind"], r["probe"] or r["question"], r["target_texts"], r["turn"]) for r in rows]
+
+
 def predict(model: Any, enc: list, size: int = 64) -> np.ndarray:
     model.eval()
     out = np.zeros(len(enc), dtype=np.float32)
@@ -100,9 +105,7 @@ def main() -> None:
     trainer = Trainer(model, int(math.ceil(len(train) / args.batch) * args.epochs), args.lr)
     loss_fn = nn.CrossEntropyLoss()
     nrng = np.random.default_rng(args.seed)
-    enc = tok.encode_batch(
-        [pair_of(r["kind"], r["probe"] or r["question"], r["target_texts"], r["turn"]) for r in train]
-    )
+    enc = tok.encode_batch(pairs_of(train))
     y = torch.tensor(y_all)
     while not trainer.done:
         model.train()
@@ -115,9 +118,7 @@ def main() -> None:
     if held and args.oof:
         p = predict(
             model,
-            tok.encode_batch(
-                [pair_of(r["kind"], r["probe"] or r["question"], r["target_texts"], r["turn"]) for r in held]
-            ),
+            tok.encode_batch(pairs_of(held)),
         )
         args.oof.parent.mkdir(parents=True, exist_ok=True)
         args.oof.write_text(

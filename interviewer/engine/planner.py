@@ -135,6 +135,7 @@ class Planner:
         asked = state.asked_ids()
         covered = Counter(i.topic for i in state.items)
         levels = sorted(LEVELS, key=lambda lv: abs(LEVELS.index(lv) - LEVELS.index(state.current_level)))
+        jd = bool(state.setup.job_description.strip())
 
         def pool_of(level: str, want_kind: str | None) -> list[Question]:
             return [
@@ -154,7 +155,6 @@ class Planner:
                 if not pool:
                     continue
                 below = LEVELS.index(level) - 1
-                jd = bool(state.setup.job_description.strip())
                 if jd and want_kind and level == state.current_level:
                     stretch = pool_of(LEVELS[below], want_kind) if below >= 0 else []
                     others = [

@@ -34,7 +34,6 @@ class TurnModel:
 
     def __init__(self, delta: Path | None = None, threads: int = 1, max_length: int = 160):
         self.graph = PairGraph(VERSION, delta, DELTA, max_length, threads)
-        self._lock = threading.Lock()
 
     def p_bad(self, kind: str, ask: str, targets: Sequence[str], turn: str) -> float:
         delta = self.graph.ensure()
