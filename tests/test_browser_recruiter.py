@@ -21,9 +21,11 @@ def app():
         yield served
 
 
-def _text_has(page, selector: str, text: str) -> None:
+def _text_has(page, selector: str, text: str, timeout: float = 60_000) -> None:
     page.wait_for_function(
-        "([s, t]) => (document.querySelector(s)?.innerText || '').includes(t)", arg=[selector, text]
+        "([s, t]) => (document.querySelector(s)?.innerText || '').includes(t)",
+        arg=[selector, text],
+        timeout=timeout,
     )
 
 
@@ -35,7 +37,7 @@ def _pick(page, elem_id: str, option: str) -> None:
 def _append(page, text: str) -> None:
     editor = page.locator("#rec-editor .cm-content")
     last = text.strip().splitlines()[-1].strip()
-    for _ in range(3):
+    for _ in range(6):
         editor.click()
         page.keyboard.press("Control+End")
         page.keyboard.insert_text(text)  # no key events: the editor's auto-indent stays out of it
@@ -50,9 +52,10 @@ def _append(page, text: str) -> None:
             break
         except PlaywrightTimeout:
             continue
+    assert last in editor.inner_text(), "the typed text never reached the editor"
     # The code editor hands its text to Gradio a moment after the last change; a Save clicked within that moment
     # can send the text as it was (seen under load in CI). A person does not type and click within milliseconds.
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(1500)
 
 
 def _sign_in(page, url: str) -> None:
@@ -79,7 +82,13 @@ def test_a_large_file_is_edited_one_question_at_a_time_in_the_live_copy(app):
         assert page.locator("#rec-editor .cm-content").inner_text().count("\n- id:") == 0  # one question only
 
         _append(page, "\n  bogus: [")  # broken YAML: refused, and said next to the button
-        page.click("#rec-save")
+        for _ in range(3):  # under load a Save can still send the text from before the edit: click it again
+            page.click("#rec-save")
+            try:
+                _text_has(page, "#rec-errors", "Not saved", timeout=20_000)
+                break
+            except PlaywrightTimeout:
+                continue
         _text_has(page, "#rec-errors", "Not saved")
         button, message = page.locator("#rec-save").bounding_box(), page.locator("#rec-errors").bounding_box()
         assert button and message and abs(message["y"] - button["y"]) < 80
