@@ -30,9 +30,10 @@ FOLLOW_NEWEST_JS = """
     const coding = editor && editor.offsetParent !== null;
     const box = coding ? editor : document.querySelector('#answer');
     if (box) box.scrollIntoView({block: 'nearest'});
-    if (tries > 0) setTimeout(() => settle(tries - 1), 200);  // the page may still be drawing; the editor opens after
+    // the page may still be drawing (seconds on a loaded machine: seen in CI); the editor opens after
+    if (tries > 0) setTimeout(() => settle(tries - 1), 200);
   };
-  setTimeout(() => settle(8), 50);
+  setTimeout(() => settle(25), 50);
 }
 """
 
