@@ -3,7 +3,9 @@
 Each new answer is graded together with the earlier ones, and that reading is the item's grade. Two things keep it
 fair to the candidate: a key point met in any reading stays met, so a follow-up answer is credited to the point its
 probe asked about even when the whole reads a little weaker; and the score and level never fall below what the
-earlier answers earned.
+earlier answers earned. The flags are those of the latest reading: text aimed at the grader in an earlier answer
+is left out of it (the item went to review when that answer was graded), so later feedback does not repeat the
+warning.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ def merge_turns(previous: Grade, fresh: Grade, target: Target, rubric: Rubric | 
     criteria = [_better(c, earlier.get(c.id)) for c in fresh.criteria]
     still = set(previous.missed)
     missed = [pid for pid in fresh.missed if pid in still]
-    if criteria == base.criteria and missed == base.missed:
+    flags = fresh.flags
+    if criteria == base.criteria and missed == base.missed and flags == base.flags:
         return base  # nothing to carry over: the grade as read (the engine tells a kept grade by identity)
-    grade = base.model_copy(update={"criteria": criteria, "missed": missed})
+    grade = base.model_copy(update={"criteria": criteria, "missed": missed, "flags": flags})
     build_feedback(grade, target, rubric, text)
     return grade
