@@ -7,8 +7,10 @@ verifier that never saw them, so the models learn how far to trust the verifier 
 own training data. `make fit-verifier` cross-fits: a verifier trained on the evidence of one half of the benchmark's
 train questions (plus the key-point sentences, Beetle and the answers of training/data/train_answers/) reads the
 other half (training/folds.py); the shipped verifier learns from both halves and reads the dev answers. (The
-train-extra answers, which every verifier trains on, were tried as extra rows and chosen against on dev.)
-Nothing reads the test split. With --write the chosen models go to interviewer/data/verdict_model.json and level_model.json.
+train-extra answers every verifier trains on were tried as extra rows and chosen against on dev: its readings of
+its own training data are over-confident.) `--verdict-extra` adds readings of answers no verifier learned
+from (folds.VERDICT_ONLY_WRITERS) to the verdict model's rows only: written mostly to fool the grader, their levels
+would give the level steps a wrong prior (tried in round 5, not kept). Nothing reads the test split. With --write the chosen models go to interviewer/data/verdict_model.json and level_model.json.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,8 +170,12 @@ class LevelFit:
     oof: np.ndarray
 
 
-def fit_levels_stage(data: Data, train: list[dict], v_l2: float, l_l2: float) -> LevelFit:
-    keep = {r["answer_id"] for r in train}
+def fit_levels_stage(
+    data: Data, train: list[dict], v_l2: float, l_l2: float, verdict_extra: Sequence[dict] = ()
+) -> LevelFit:
+    """The verdict model on the key points of `train` and `verdict_extra`; the level steps on `train` alone (the
+    extra answers were written to fool the grader, so their levels would teach the steps a wrong prior)."""
+    keep = {r["answer_id"] for r in [*train, *verdict_extra]}
     sub = Data.__new__(Data)
     sub.items, sub.labels, sub.rows = (
         data.items,
@@ -177,7 +184,7 @@ def fit_levels_stage(data: Data, train: list[dict], v_l2: float, l_l2: float) ->
     )
     xp, yp = sub.points()
     vm = VerdictModel(softmax_fit(xp, yp, 3, v_l2).tolist())
-    rows = [r for r in sub.rows if data.fitted(r)]
+    rows = [r for r in train if data.fitted(r)]
     oof = oof_level_probs(data, vm, rows, l_l2)
     gold = [VERDICT_ORDER.index(data.labels[r["answer_id"]].label.level) for r in rows]
     return LevelFit(vm, fit_levels(data, vm, rows, l_l2), _oof_temperature(oof, gold), rows, oof)
@@ -259,17 +266,38 @@ def main() -> None:
     ap.add_argument(
         "--dev", type=Path, required=True, help="readings of the benchmark's dev answers (shipped verifier)"
     )
-    ap.add_argument("--answers", type=Path, nargs="+", default=[interviews.packaged_benchmark()])
+    ap.add_argument(
+        "--verdict-extra",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="readings of more answers, new to the verifier that read them, for the verdict model only",
+    )
+    ap.add_argument(
+        "--answers",
+        type=Path,
+        nargs="+",
+        default=[interviews.packaged_benchmark(), ROOT / "training" / "data" / "train_answers"],
+    )
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    data = Data([*args.train, args.dev], args.answers)
-    train = [r for r in data.rows if r["split"] != "dev" and r["split"] != "test"]
+    data = Data([*args.train, *args.verdict_extra, args.dev], args.answers)
+    extra_ids = {
+        json.loads(x)["answer_id"] for p in args.verdict_extra for x in p.read_text().splitlines() if x
+    }
+    extra = [r for r in data.rows if r["answer_id"] in extra_ids]
+    train = [r for r in data.rows if r["split"] not in ("dev", "test") and r["answer_id"] not in extra_ids]
     dev = [r for r in data.rows if r["split"] == "dev"]
-    print(f"{len(train)} training answers, {len(dev)} dev answers", file=sys.stderr)
+    print(
+        f"{len(train)} training answers (+{len(extra)} for the verdict model), {len(dev)} dev answers",
+        file=sys.stderr,
+    )
     best = None
     for v_l2 in (0.1, 1.0, 10.0):
         for l_l2 in (0.1, 1.0, 3.0):
-            fit = fit_levels_stage(data, train, v_l2, l_l2)  # once per pair: the score choices reuse it
+            fit = fit_levels_stage(
+                data, train, v_l2, l_l2, extra
+            )  # once per pair: the score choices reuse it
             for alpha in (0.3, 1.0, 10.0):
                 for names in SCORE_FEATURE_SETS:
                     vm, lm = fit.vm, fit_score(data, fit, alpha, SCORE_FEATURE_SETS[names])
@@ -295,8 +323,8 @@ def main() -> None:
     )
     if args.write:
         what = (
-            f"{len(train)} labelled answers, each read by a verifier that never saw it; penalties chosen on"
-            f" {len(dev)} dev answers"
+            f"{len(train)} labelled answers (verdicts: +{len(extra)}), each read by a verifier that never saw"
+            f" it; penalties chosen on {len(dev)} dev answers"
         )
         vm.trained_on, vm.validation = what, {k: v for k, v in m.items() if "precision" in k or "recall" in k}
         lm.trained_on, lm.validation = what, m

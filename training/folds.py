@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 FOLDS = 2
+VERDICT_ONLY_WRITERS = ("x5-careerswitch", "x6-researcher", "x7-veteran", "x8-secondlang")
+"""Writers of training/data/train_answers/ whose answers no verifier learns from, so that `make fit-verifier` rebuilds
+the verifier that ships: they were written after it was trained, mostly to fool the grader. Training the verifier on
+them (round 4) and the verdict model on its readings of them (`fit_grades.py --verdict-extra`, round 5) were tried
+and not kept (docs/grader.md)."""
 
 
 def fold_of(item_ids: Iterable[str], folds: int = FOLDS) -> dict[str, int]:

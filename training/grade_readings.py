@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from folds import fold_of  # noqa: E402
+from folds import VERDICT_ONLY_WRITERS, fold_of  # noqa: E402
 
 from interviewer.config import load_settings  # noqa: E402
 from interviewer.evaluation import interviews  # noqa: E402
@@ -74,6 +74,11 @@ def main() -> None:
         type=int,
         help="only answers to the questions of this half of the train questions (training/folds.py)",
     )
+    ap.add_argument(
+        "--verdict-extra",
+        action="store_true",
+        help="only the answers of folds.VERDICT_ONLY_WRITERS (for training/fit_grades.py --verdict-extra)",
+    )
     ap.add_argument("--top", type=int, default=TOP_UNITS)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
@@ -84,6 +89,8 @@ def main() -> None:
     answers = interviews.load(args.answers)
     if args.splits:
         answers = [a for a in answers if a.split in args.splits.split(",")]
+    if args.verdict_extra:
+        answers = [a for a in answers if a.writer in VERDICT_ONLY_WRITERS]
     if args.fold is not None:
         fold = fold_of(a.item_id for a in answers if a.split == "train")
         answers = [a for a in answers if fold.get(a.item_id) == args.fold]

@@ -8,7 +8,8 @@ highest for it (what the verifier will be shown at serving time). One file per s
 and the other answers we wrote, and the benchmark's pairs once more split by question into the halves of
 training/folds.py: `make fit-verifier` trains a verifier on each half to read the other half's answers for
 training/fit_grades.py, so the models are fitted on readings of answers new to the verifier that read them. Answers
-of the other set written to a benchmark train question go with that question's half.
+of the other set written to a benchmark train question go with that question's half. Answers by the writers of
+folds.VERDICT_ONLY_WRITERS are left out: the verdict model learns from the shipped verifier's readings of them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from folds import FOLDS, fold_of  # noqa: E402
+from folds import FOLDS, VERDICT_ONLY_WRITERS, fold_of  # noqa: E402
 from grade_readings import top_units  # noqa: E402
 
 from interviewer.config import load_settings  # noqa: E402
@@ -60,7 +61,9 @@ def _pairs(grader, items: dict, folder: Path, evidence_path: Path, split: str) -
         if e["quote"].strip():
             quotes[(e["answer_id"], e["kp_id"])] = e["quote"]
     out = []
-    for a in (a for a in interviews.load(folder) if a.split == split):
+    for a in interviews.load(folder):
+        if a.split != split or a.writer in VERDICT_ONLY_WRITERS:
+            continue
         target = interviews.target_of(items, a.item_id)
         _info, texts, tops, _match = top_units(grader, target, a.text, 3)
         for kp, order in zip(target.key_points, tops, strict=True):

@@ -20,8 +20,8 @@ from interviewer.grading.verifier import PointVerifier
 VERDICTS = ("absent", "states", "contradicts")
 TOP_UNITS = 1
 """Units the verifier reads per key point, best match first. Each read is one model run of a short pair (~8 ms on
-one core): reading the top 2 or 3 units was no better on dev (training/fit_grades.py) and costs the 150 ms budget
-of a 150-word answer."""
+one core). Two units scored better on dev in round 5 (docs/grader.md) but not on test, and cost the app its
+throughput: turn p95 at 10 turns/s 232 -> 429 ms (goal 250), saturation 25 -> 15 turns/s (goal 20)."""
 FEATURES = (
     "best_states",
     "best_contradicts",
