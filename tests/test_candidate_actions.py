@@ -65,3 +65,34 @@ def test_another_callers_session_is_refused(actions):
     state, _ = actions.start(caller(), "", False, False, Setup(level="mid", questions=1))
     with pytest.raises(AccessError):
         actions.message(caller(), state, [], "an answer")
+
+
+def test_streamed_words_empty_the_answer_box_once_and_leave_later_typing_alone():
+    """With an LLM the interviewer's words stream in for seconds; only the first empties the answer box (the answer
+    is taken), so what the candidate starts typing meanwhile is not wiped by the next word or the final view."""
+    from types import SimpleNamespace
+
+    from interviewer.ui.candidate import CandidateTab
+
+    def message(caller, sess, history, text, on_token=None):
+        for word in ("Why ", "does ", "it ", "work?"):
+            on_token(word)
+        return TurnView(chat=[{"role": "assistant", "content": "Why does it work?"}], answer="")
+
+    tab = SimpleNamespace(message=message)
+    views = list(CandidateTab.streamed(tab, None, {"id": "s1"}, [], "my answer"))  # type: ignore[arg-type]
+    assert [v.answer for v in views] == ["", UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED]
+    assert views[2].chat[-1]["content"] == "Why does it "
+    assert views[-1].chat[-1]["content"] == "Why does it work?"
+
+
+def test_a_reply_without_streamed_words_still_empties_the_answer_box():
+    from types import SimpleNamespace
+
+    from interviewer.ui.candidate import CandidateTab
+
+    def message(caller, sess, history, text, on_token=None):
+        return TurnView(chat=[], answer="")  # the template, with no LLM words
+
+    views = list(CandidateTab.streamed(SimpleNamespace(message=message), None, {"id": "s1"}, [], "x"))  # type: ignore[arg-type]
+    assert [v.answer for v in views] == [""]

@@ -27,7 +27,7 @@ from interviewer.ui.messages import candidate_message
 from interviewer.ui.mydata import build_my_data
 from interviewer.ui.restore import paused_choice, wire_restore
 from interviewer.ui.timer import countdown, minutes_input, timer_seconds, wire_countdown, wire_time_up
-from interviewer.ui.turn_view import NO_CARD_TEXT, TurnView
+from interviewer.ui.turn_view import NO_CARD_TEXT, UNCHANGED, TurnView
 from interviewer.ui.voice import delivery_card, voice_panel, wire_voice
 
 
@@ -157,16 +157,22 @@ class CandidateTab(CandidateActions):
 
         threading.Thread(target=work, name="reply", daemon=True).start()
         shown = [*scrub_all(history or []), candidate_message(text)]
-        partial = ""
+        partial, emptied = "", False
         while (token := tokens.get()) is not None:
             partial += token
             writing = {"role": "assistant", "content": partial}
+            # The first words empty the answer box (the answer is taken); later ones leave it alone, so what the
+            # candidate starts typing while the interviewer writes is not wiped by the next word.
             yield TurnView(
-                [*shown, writing], status="The interviewer is writing...", answer=""
+                [*shown, writing], status="The interviewer is writing...", answer=UNCHANGED if emptied else ""
             ).without_scorecard()
+            emptied = True
         if isinstance(done[0], Exception):
             raise done[0]
-        yield done[0]
+        final = done[0]
+        if emptied and final.answer == "":
+            final.answer = UNCHANGED  # emptied with the first words already
+        yield final
 
     # -- wiring -----------------------------------------------------------------------------------------------
 
