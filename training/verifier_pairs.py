@@ -9,7 +9,7 @@ and the other answers we wrote, and the benchmark's pairs once more split by que
 training/folds.py: `make fit-verifier` trains a verifier on each half to read the other half's answers for
 training/fit_grades.py, so the models are fitted on readings of answers new to the verifier that read them. Answers
 of the other set written to a benchmark train question go with that question's half. Answers by the writers of
-folds.VERDICT_ONLY_WRITERS are left out: the verdict model learns from the shipped verifier's readings of them.
+folds.VERDICT_ONLY_WRITERS are left out, so that they stay new to every verifier (see training/folds.py).
 """
 
 from __future__ import annotations
