@@ -17,6 +17,8 @@ import pytest
 
 from .golden_grades import grade_all
 
+pytestmark = pytest.mark.slow  # re-grades every golden answer: about 35 s, so not in the edit loop's tier
+
 GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from interviewer.domain.questions import LEVELS
 from interviewer.domain.session import Setup
 from interviewer.engine.job_match import JobMatch, requirements
 from interviewer.engine.planner import Planner
+
+pytestmark = pytest.mark.slow  # plans whole sessions over the bank: about 7 s a test
 
 JDS = {
     j["id"]: j
