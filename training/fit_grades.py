@@ -295,9 +295,8 @@ def main() -> None:
     best = None
     for v_l2 in (0.1, 1.0, 10.0):
         for l_l2 in (0.1, 1.0, 3.0):
-            fit = fit_levels_stage(
-                data, train, v_l2, l_l2, extra
-            )  # once per pair: the score choices reuse it
+            # once per pair: the score choices reuse it
+            fit = fit_levels_stage(data, train, v_l2, l_l2, extra)
             for alpha in (0.3, 1.0, 10.0):
                 for names in SCORE_FEATURE_SETS:
                     vm, lm = fit.vm, fit_score(data, fit, alpha, SCORE_FEATURE_SETS[names])
