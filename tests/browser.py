@@ -108,3 +108,45 @@ def profile_key(page: Any) -> str:
 
 def bot_count(page: Any) -> int:
     return page.locator("#chat .message.bot, #chat [data-testid='bot']").count()
+
+
+_FOCUSED_IN = "s => !!document.activeElement?.closest(s)"
+_CONTENT_HAS_ALL = (
+    "([s, lines]) => { const t = document.querySelector(s + ' .cm-content')?.innerText || '';"
+    " return lines.every(l => t.includes(l)); }"
+)
+_EDITOR_STATE = (
+    "s => ({focused: document.activeElement?.outerHTML.slice(0, 120) || null,"
+    " editable: document.querySelector(s + ' .cm-content')?.getAttribute('contenteditable')})"
+)
+
+
+def type_into_code(page: Any, selector: str, text: str, *, replace: bool = False) -> None:
+    """Type `text` into the code editor at `selector` as a person would: click, go to the end (or select all and
+    delete), insert, and look that it arrived, clicking again if it did not.
+
+    The text is inserted without key events so the editor's auto-indent stays out of it. Under load in CI a click
+    has landed while the editor was still being laid out, and the text went nowhere; a person would see that and
+    type again, and so do we, focusing the editor directly when a click does not."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    editor = page.locator(f"{selector} .cm-content")
+    editor.wait_for()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for _ in range(6):
+        editor.click()
+        if not page.evaluate(_FOCUSED_IN, selector):
+            editor.focus()
+        if replace:
+            page.keyboard.press("Control+a")
+            page.keyboard.press("Delete")
+        else:
+            page.keyboard.press("Control+End")
+        page.keyboard.insert_text(text)
+        try:
+            page.wait_for_function(_CONTENT_HAS_ALL, arg=[selector, lines], timeout=5000)
+            return
+        except PlaywrightTimeout:
+            continue
+    state = page.evaluate(_EDITOR_STATE, selector)
+    raise AssertionError(f"the typed text never reached the editor {selector}: {state}")

@@ -6,7 +6,7 @@ import pytest
 
 from interviewer.sessions.identity import profile_of_key
 
-from .browser import browser_page, chromium_app, fill, profile_key
+from .browser import browser_page, chromium_app, fill, profile_key, type_into_code
 from .helpers import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
@@ -89,10 +89,7 @@ def test_coding_question_journey(app):
         spec = question.coding
         assert spec.function in editor.inner_text()  # prefilled with the starter code
 
-        editor.click()
-        page.keyboard.press("Control+a")
-        page.keyboard.press("Delete")
-        page.keyboard.insert_text(spec.solution)
+        type_into_code(page, "#code", spec.solution, replace=True)
         page.click("#run-examples")
         n = len(spec.examples)
         page.wait_for_function(

@@ -6,7 +6,7 @@ import pytest
 
 from interviewer.sessions.identity import profile_of_key
 
-from .browser import browser_page, chromium_app, fill, profile_key
+from .browser import browser_page, chromium_app, fill, profile_key, type_into_code
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
@@ -110,10 +110,9 @@ def test_a_coding_question_shows_its_editor_and_code_as_written(app):
 
         session = svc.storage.sessions_of(profile_of_key(key))[-1]
         spec = svc.corpus.by_id[svc.storage.load_session(session["id"]).current.id].coding
-        editor.click()
-        page.keyboard.press("Control+a")
-        page.keyboard.press("Delete")
-        page.keyboard.insert_text(spec.solution.rstrip() + "\n# maps each input -> its output, a*b*c\n")
+        type_into_code(
+            page, "#code", spec.solution.rstrip() + "\n# maps each input -> its output, a*b*c\n", replace=True
+        )
         page.click("#submit-code")
         page.wait_for_function(
             "t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg="hidden tests"
@@ -221,10 +220,7 @@ def test_a_reload_brings_the_candidate_back_where_they_were(app):
         session = svc.storage.sessions_of(profile_of_key(key))[-1]
         spec = svc.corpus.by_id[svc.storage.load_session(session["id"]).current.id].coding
         draft = f"def {spec.function}(*args):\n    # my half-written draft\n    return None\n"
-        editor.click()
-        page.keyboard.press("Control+a")
-        page.keyboard.press("Delete")
-        page.keyboard.insert_text(draft)
+        type_into_code(page, "#code", draft, replace=True)
         page.wait_for_timeout(500)  # the draft is kept in the page's storage as it changes
 
         page.reload()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .browser import ROOT, browser_page, chromium_app, fill
+from .browser import ROOT, browser_page, chromium_app, fill, type_into_code
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
@@ -35,24 +35,7 @@ def _pick(page, elem_id: str, option: str) -> None:
 
 
 def _append(page, text: str) -> None:
-    editor = page.locator("#rec-editor .cm-content")
-    last = text.strip().splitlines()[-1].strip()
-    for _ in range(6):
-        editor.click()
-        page.keyboard.press("Control+End")
-        page.keyboard.insert_text(text)  # no key events: the editor's auto-indent stays out of it
-        # Under load the first click can land while the editor is still being laid out, and the text goes nowhere
-        # (seen in CI: the save then sent the file unchanged); a person would see that and type again.
-        try:
-            page.wait_for_function(
-                "([t]) => (document.querySelector('#rec-editor .cm-content')?.innerText || '').includes(t)",
-                arg=[last],
-                timeout=5000,
-            )
-            break
-        except PlaywrightTimeout:
-            continue
-    assert last in editor.inner_text(), "the typed text never reached the editor"
+    type_into_code(page, "#rec-editor", text)
     # The code editor hands its text to Gradio a moment after the last change; a Save clicked within that moment
     # can send the text as it was (seen under load in CI). A person does not type and click within milliseconds.
     page.wait_for_timeout(1500)
