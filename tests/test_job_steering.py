@@ -9,7 +9,7 @@ from interviewer.corpus.loader import Corpus
 from interviewer.domain.questions import Question
 from interviewer.domain.session import SessionState, Setup
 from interviewer.engine.job_match import JobMatch, JobProfile
-from interviewer.engine.planner import SCENARIO_FIT, Planner
+from interviewer.engine.planner import KIND_SWITCH, SCENARIO_FIT, Planner
 
 DUTY = "Build the retrieval pipeline for our help centre articles."
 PASSING = "Six years of experience with deep learning models in general."
@@ -137,9 +137,9 @@ def test_with_a_posting_a_coding_slot_goes_to_a_question_of_another_kind_only_if
     raw = {q.id: -3.0 for q in services.corpus.questions}
     far = _profile_planner(services, {**raw, coding.id: 3.0, concept.id: 6.0})  # far better: switch
     assert far.next_question(state, "coding").id == concept.id
-    near = _profile_planner(
-        services, {**raw, coding.id: 3.0, concept.id: 3.2}
-    )  # a little better: keep the kind
+    # A little better (under a third of KIND_SWITCH in the profile's deviations, whatever the bank's size): keep the kind.
+    spread = float(np.std(list({**raw, coding.id: 3.0, concept.id: 3.0}.values())))
+    near = _profile_planner(services, {**raw, coding.id: 3.0, concept.id: 3.0 + 0.3 * KIND_SWITCH * spread})
     assert near.next_question(state, "coding").id == coding.id
     bare = SessionState(id="s", setup=setup.model_copy(update={"job_description": ""}), current_level="mid")
     assert far.next_question(bare, "coding").kind == "coding"  # without a posting the kind is a rule
