@@ -26,13 +26,17 @@ from interviewer.engine.job_text import MODALITIES, Posting, mentions, read_post
 
 log = logging.getLogger(__name__)
 PROFILES_KEPT = 64  # job descriptions whose profile is kept in memory
-# A question's fit: ASK_SHARE of its ask's closeness to the posting's closest requirement line, the rest the mean,
-# over its key points, of each point's closeness to its closest line. It was the mean of the question's best matches
-# with three requirement lines over all its phrasings: one key point close to a passing line ("6+ years fine-tuning
-# transformers" to a mixture-of-experts point) carried a question on a neighbouring skill. Over the 207 planned
-# questions the readers judged on both dev sets, this separates relevant from not as well or better on each set
-# (AUC within posting 0.73 and 0.75 against 0.73 and 0.72).
-ASK_SHARE = 0.5
+# A question's fit: ASK_WEIGHT times its ask's closeness to the posting's closest requirement line, plus POINTS_WEIGHT
+# times the mean, over its key points, of each point's closeness to its closest line. It was the mean of the
+# question's best matches with three requirement lines over all its phrasings: one key point close to a passing line
+# ("6+ years fine-tuning transformers" to a mixture-of-experts point) carried a question on a neighbouring skill. Over
+# the 207 planned questions the readers judged on both dev sets, this separates relevant from not as well or better
+# on each set (AUC within posting 0.73 and 0.75 against 0.73 and 0.72). LINES_WEIGHT times the mean closeness of the
+# question's two closest lines was tried, fitted with the other two by training/fit_job_fit.py (0.25, 0.75, 1.0):
+# better on the sets that chose it and not on the next held-out set, so it is off (docs/steering.md).
+ASK_WEIGHT = 0.5
+POINTS_WEIGHT = 0.5
+LINES_WEIGHT = 0.0
 # A scenario is a whole product: it fits when several of the posting's lines are close to it, so its fit stays the
 # mean of its best matches with this many lines (the duty fit ranked the RAG docs assistant first for an evaluation
 # role and missed the support bot for a support-bot posting on the dev sets).
@@ -230,9 +234,10 @@ class JobMatch:
         return np.stack([known[t] for t in texts]).astype(np.float32)
 
 
-def _duty_fit(sims: np.ndarray, owners: list[str], asks: np.ndarray) -> dict[str, float]:
-    """Per item: ASK_SHARE of its asks' closeness to the closest requirement, plus the rest times the mean over
-    its key points of each point's closeness to its closest requirement (an item without points: its ask alone)."""
+def fit_parts(sims: np.ndarray, owners: list[str], asks: np.ndarray) -> dict[str, tuple[float, float, float]]:
+    """Per item: its asks' closeness to the closest requirement, the mean over its key points of each point's
+    closeness to its closest requirement (an item without points: its ask), and the mean closeness of its two
+    closest requirements over all its phrasings."""
     ask_owners = [o for o, a in zip(owners, asks, strict=True) if a]
     point_owners = [o for o, a in zip(owners, asks, strict=True) if not a]
     ask = {o: float(v.max()) for o, v in _best_per_owner(sims[:, asks], ask_owners).items()}
@@ -240,9 +245,15 @@ def _duty_fit(sims: np.ndarray, owners: list[str], asks: np.ndarray) -> dict[str
     points: dict[str, list[float]] = {}
     for o, v in zip(point_owners, per_point, strict=True):
         points.setdefault(o, []).append(float(v))
+    lines = {o: float(np.sort(v)[-2:].mean()) for o, v in _best_per_owner(sims, owners).items()}
+    return {o: (a, float(np.mean(points[o])) if o in points else a, lines[o]) for o, a in ask.items()}
+
+
+def _duty_fit(sims: np.ndarray, owners: list[str], asks: np.ndarray) -> dict[str, float]:
+    """Per item: its fit_parts weighed by ASK_WEIGHT, POINTS_WEIGHT and LINES_WEIGHT."""
     return {
-        o: ASK_SHARE * a + (1 - ASK_SHARE) * (float(np.mean(points[o])) if o in points else a)
-        for o, a in ask.items()
+        o: ASK_WEIGHT * a + POINTS_WEIGHT * p + LINES_WEIGHT * li
+        for o, (a, p, li) in fit_parts(sims, owners, asks).items()
     }
 
 
