@@ -8,7 +8,9 @@ Each table sits between `<!-- NAME -->` and `<!-- /NAME -->` in the README: `eva
 written by benchmarks/agreement.py), `interview-table` (docs/results/interview_baseline.json, and
 docs/results/interview_after.json once the grader issue measures it) and `bench-table` (docs/results/bench.json,
 runs of `interviewer bench --json` added with --add-bench) and `search-table` (docs/results/search.json, written by
-benchmarks/search_recall.py). tests/test_docs.py fails when they disagree.
+benchmarks/search_recall.py) and `steering-table` (the first read of each held-out set of job descriptions:
+docs/results/jdN_plans.jsonl and its readers' verdicts, written by benchmarks/jd_steering.py). tests/test_docs.py
+fails when they disagree.
 """
 
 from __future__ import annotations
@@ -198,6 +200,45 @@ def search_table(doc: dict[str, Any]) -> str:
     )
 
 
+STEERING_READS = {n: f"jd{n}_plans.jsonl" for n in range(2, 13)} | {8: "jd8_plans_before.jsonl"}
+"""Per held-out set of postings, the plans of the planner and bank that shipped when the set was first read (set 8
+was read together with a change, which shipped: its first read is the planner before it)."""
+STEERING_GOAL = 0.8
+
+
+def _relevant(plans: list[dict[str, Any]], verdicts_file: Path) -> tuple[int, int] | None:
+    """Relevant and planned questions of `plans` by one reader's verdicts (None without that reader)."""
+    if not verdicts_file.exists():
+        return None
+    rows = [json.loads(x) for x in verdicts_file.read_text().splitlines() if x.strip()]
+    verdict = {(r["jd_id"], r["question_id"]): bool(r["relevant"]) for r in rows}
+    keys = [(p["jd_id"], p["question_id"]) for p in plans]
+    return (sum(verdict[k] for k in keys), len(keys)) if all(k in verdict for k in keys) else None
+
+
+def steering_table() -> str:
+    lines = [
+        "| held-out set | postings | relevant / planned | share | second reader |",
+        "|---|---|---|---|---|",
+    ]
+    totals = [0, 0]
+    for n, name in STEERING_READS.items():
+        plans = [json.loads(x) for x in (RESULTS / name).read_text().splitlines() if x.strip()]
+        first = _relevant(plans, RESULTS / f"jd{n}_verdicts.jsonl")
+        second = _relevant(plans, RESULTS / f"jd{n}_verdicts_second_reader.jsonl")
+        assert first is not None, f"{name}: a planned question has no verdict"
+        totals = [totals[0] + first[0], totals[1] + first[1]]
+        other = f"{second[0] / second[1]:.1%}" if second else "-"
+        postings = len({p["jd_id"] for p in plans})
+        lines.append(
+            f"| {n} (`job_descriptions_{n}.yaml`) | {postings} | {first[0]} / {first[1]} | {first[0] / first[1]:.1%} | {other} |"
+        )
+    share = totals[0] / totals[1]
+    lines.append(f"| **all, first reads** | | **{totals[0]} / {totals[1]}** | **{share:.1%}** | |")
+    met = "met" if share >= STEERING_GOAL else "**not met**"
+    return "\n".join(lines) + f"\n\nGoal: at least {STEERING_GOAL:.0%} relevant ({met} over the first reads)."
+
+
 def tables() -> dict[str, str]:
     """Every generated table by its marker name, from the committed result files."""
     read = lambda name: json.loads((RESULTS / name).read_text())  # noqa: E731
@@ -209,6 +250,7 @@ def tables() -> dict[str, str]:
         ),
         "bench-table": bench_table(read("bench.json")),
         "search-table": search_table(read("search.json")),
+        "steering-table": steering_table(),
     }
 
 
