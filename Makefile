@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index test test-fast lint bench docs screenshots fit-cross-encoder fit-verifier fit-turn-check job-fit clean
+.PHONY: help install run index test test-fast lint bench docs screenshots fit-cross-encoder fit-verifier fit-turn-check job-fit question-priors clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -98,6 +98,9 @@ fit-turn-check: install ## train the learned turn model out of each writer, then
 
 job-fit: install ## score a grid of job-description fit weights on readers' verdicts (prints; ships nothing; ~5 min)
 	INTERVIEWER_DATA_DIR=$${INTERVIEWER_DATA_DIR:-/tmp/interviewer-job-fit} $(BIN)/python training/fit_job_fit.py
+
+question-priors: install ## refit the per-question priors for job-description steering on readers' verdicts (~5 min)
+	INTERVIEWER_DATA_DIR=$${INTERVIEWER_DATA_DIR:-/tmp/interviewer-job-fit} $(BIN)/python training/fit_question_priors.py --write
 
 screenshots: install ## save a screenshot of each view of the app under screenshots/
 	bash scripts/setup-browser.sh

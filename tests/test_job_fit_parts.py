@@ -27,3 +27,17 @@ def test_each_part_reads_the_closeness_it_names_and_the_shipped_weights_add_them
     ask, points, lines = parts["q1"]
     expected = job_match.ASK_WEIGHT * ask + job_match.POINTS_WEIGHT * points + job_match.LINES_WEIGHT * lines
     assert fit["q1"] == pytest.approx(expected)
+
+
+def test_a_question_readers_kept_rejecting_loses_a_tie_and_unknown_questions_are_neutral(tmp_path):
+    from interviewer.engine.question_priors import QuestionPriors
+
+    priors = QuestionPriors(weight=1.0, priors={"often-kept": 0.8, "often-rejected": -1.2})
+    assert priors.of("often-kept") > priors.of("never-judged") == 0.0 > priors.of("often-rejected")
+    path = tmp_path / "priors.json"
+    priors.save(path)
+    assert QuestionPriors.load(path) == priors
+    # No file: every question neutral.
+    assert QuestionPriors.load(tmp_path / "missing.json").of("often-kept") == 0.0
+    shipped = QuestionPriors.load()
+    assert shipped.weight > 0 and shipped.priors and "sets 2-9" in shipped.trained_on

@@ -10,6 +10,7 @@ from interviewer.domain.questions import Question
 from interviewer.domain.session import SessionState, Setup
 from interviewer.engine.job_match import JobMatch, JobProfile
 from interviewer.engine.planner import KIND_SWITCH, SCENARIO_FIT, Planner
+from interviewer.engine.question_priors import QuestionPriors
 
 DUTY = "Build the retrieval pipeline for our help centre articles."
 PASSING = "Six years of experience with deep learning models in general."
@@ -121,6 +122,7 @@ def _profile_planner(services, fits: dict[str, float]) -> Planner:
     profile = JobProfile(raw, {}, {s.id: -5.0 for s in services.corpus.scenarios})
     planner.match.profile = lambda jd: profile  # type: ignore[method-assign]
     planner.match.closeness = lambda candidates, planned: {}  # type: ignore[method-assign]
+    planner.priors = QuestionPriors()  # the rules under test, without the readers' priors
     return planner
 
 
@@ -155,3 +157,25 @@ def test_with_a_posting_a_question_one_level_down_takes_the_slot_when_it_fits_fa
     raw = {q.id: -3.0 for q in services.corpus.questions}
     planner = _profile_planner(services, {**raw, mid_coding.id: 6.0})
     assert planner.next_question(senior, "coding").id == mid_coding.id
+
+
+def test_with_a_posting_readers_priors_break_a_tie_and_without_one_they_do_nothing(services):
+    """Of two questions that fit a posting equally, the one readers kept finding relevant is asked first."""
+    qs = [q for q in services.corpus.questions if q.level == "mid" and q.kind == "concept"]
+    a, b = qs[0], next(q for q in qs if q.topic != qs[0].topic)
+    setup = Setup(level="mid", track="general", questions=6, job_description="A posting.")
+    state = SessionState(id="s", setup=setup, current_level="mid")
+    raw = {q.id: -3.0 for q in services.corpus.questions}
+    for favoured, other in ((a, b), (b, a)):
+        planner = _profile_planner(services, {**raw, a.id: 3.0, b.id: 3.0})
+        planner.priors = QuestionPriors(weight=1.0, priors={favoured.id: 1.0, other.id: -1.0})
+        assert planner.next_question(state, "concept").id == favoured.id
+        bare = SessionState(
+            id="s", setup=setup.model_copy(update={"job_description": ""}), current_level="mid"
+        )
+        without = _profile_planner(services, raw)
+        without.priors = planner.priors
+        assert (
+            without.next_question(bare, "concept").id
+            == _profile_planner(services, raw).next_question(bare, "concept").id
+        )

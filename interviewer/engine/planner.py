@@ -16,6 +16,7 @@ from interviewer.corpus.loader import Corpus
 from interviewer.domain.questions import LEVELS, Level, Question, Scenario, Track
 from interviewer.domain.session import ItemState, SessionState, Setup
 from interviewer.engine.job_match import JobMatch
+from interviewer.engine.question_priors import QuestionPriors
 
 SPREAD = 1.0  # score taken off a question per question already asked on its topic
 # With a posting, SPREAD_JD, TOPIC_PULL and KIND_SWITCH (below) lean the plan toward the questions that fit it best,
@@ -80,6 +81,7 @@ class Planner:
         self.only = only
         """When set, only these question ids are asked (the simulation's scripted candidates use it)."""
         self.match = JobMatch(corpus, embedder, index)
+        self.priors = QuestionPriors.load()
 
     def slots(self, state: SessionState) -> list[str]:
         track = self.corpus.track(state.setup.track)
@@ -227,6 +229,7 @@ class Planner:
             s = -spread * covered[q.topic]  # spread over competencies
             s += 0.8 if q.topic in state.steer_topics and covered[q.topic] == 0 else 0.0
             s += fit.get(q.id, 0.0) + TOPIC_PULL * topic_fit.get(q.topic, 0.0)  # lean toward the posting
+            s += self.priors.of(q.id) if jd else 0.0  # how often readers found it relevant when it fitted
             s -= LEVEL_STRETCH if off_level and q.id in off_level else 0.0
             s -= KIND_SWITCH if off_kind and q.id in off_kind else 0.0
             s -= DUPLICATE_PENALTY if near.get(q.id, 0.0) >= NEAR_DUPLICATE else 0.0  # not one question twice
