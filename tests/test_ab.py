@@ -100,3 +100,14 @@ def test_an_experiment_needs_two_known_versions(loop_services):
         ab.start("x", 0, 7, 0.5, "rec")
     with pytest.raises(ValueError):
         ab.start("x", 0, 0, 0.5, "rec")
+
+
+def test_the_report_table_reads_in_words_not_python():
+    """The A/B table showed `None` and `{'none': 4, ...}` to recruiters (seen in the screenshots)."""
+    from interviewer.ui.review_handlers import ab_cell
+
+    assert ab_cell(None) == "-"
+    assert ab_cell(1.0, share=True) == "100%"
+    assert ab_cell(0.25) == "0.25"
+    assert ab_cell({"none": 4, "junior": 0}) == "none 4, junior 0"
+    assert ab_cell(3) == "3"

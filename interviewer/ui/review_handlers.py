@@ -198,6 +198,30 @@ def start_ab(
     return f"Experiment {eid} is running on {share:.0%} of new sessions."
 
 
+AB_ROWS = {
+    "version": "grader version",
+    "sessions": "sessions",
+    "completion": "completed",
+    "answers": "answers graded",
+    "score_mean": "mean score",
+    "score_median": "median score",
+    "levels": "levels given",
+}
+
+
+def ab_cell(value: Any, share: bool = False) -> str:
+    """One cell of the A/B table in words: '-' for nothing yet, a share as a percentage, counts per level."""
+    if value is None:
+        return "-"
+    if share:
+        return f"{value:.0%}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
 def ab_report(services: Any, auth: dict[str, Any]) -> str:
     if role(auth) != "recruiter":
         return DENIED
@@ -212,8 +236,9 @@ def ab_report(services: Any, auth: dict[str, Any]) -> str:
         "| | arm A | arm B |",
         "|---|---|---|",
     ]
-    for key in ("version", "sessions", "completion", "answers", "score_mean", "score_median", "levels"):
-        lines.append(f"| {key} | {arms['A'][key]} | {arms['B'][key]} |")
+    for key, label in AB_ROWS.items():
+        share = key == "completion"
+        lines.append(f"| {label} | {ab_cell(arms['A'][key], share)} | {ab_cell(arms['B'][key], share)} |")
     ag = rep["agreement"]
     if ag.get("n"):
         lines.append(f"| MAE vs reviews ({ag['n']} reviewed) | {ag['mae_a']} | {ag['mae_b']} |")
