@@ -133,10 +133,9 @@ class JobMatch:
         vecs, owners = self._corpus_facets()
         w = np.asarray(weights, dtype=np.float32)
         sims = (self.embedder.embed(chunks) @ vecs.T) * w[:, None]  # (requirements, phrasings)
-        fit = _duty_fit(sims, owners, self._ask_rows())
-        broad = {
-            o: float(np.sort(v)[-SCENARIO_LINES:].mean()) for o, v in _best_per_owner(sims, owners).items()
-        }
+        best = _best_per_owner(sims, owners)  # each item's closest phrasing per requirement, read twice below
+        fit = _duty_fit(sims, owners, self._ask_rows(), best)
+        broad = {o: float(np.sort(v)[-SCENARIO_LINES:].mean()) for o, v in best.items()}
         for owner, penalty in self._penalties(post, vecs, owners).items():
             fit[owner] -= penalty
             broad[owner] -= penalty
@@ -234,10 +233,12 @@ class JobMatch:
         return np.stack([known[t] for t in texts]).astype(np.float32)
 
 
-def fit_parts(sims: np.ndarray, owners: list[str], asks: np.ndarray) -> dict[str, tuple[float, float, float]]:
+def fit_parts(
+    sims: np.ndarray, owners: list[str], asks: np.ndarray, best: dict[str, np.ndarray] | None = None
+) -> dict[str, tuple[float, float, float]]:
     """Per item: its asks' closeness to the closest requirement, the mean over its key points of each point's
     closeness to its closest requirement (an item without points: its ask), and the mean closeness of its two
-    closest requirements over all its phrasings."""
+    closest requirements over all its phrasings (`best`: _best_per_owner(sims, owners), when the caller has it)."""
     ask_owners = [o for o, a in zip(owners, asks, strict=True) if a]
     point_owners = [o for o, a in zip(owners, asks, strict=True) if not a]
     ask = {o: float(v.max()) for o, v in _best_per_owner(sims[:, asks], ask_owners).items()}
@@ -245,15 +246,18 @@ def fit_parts(sims: np.ndarray, owners: list[str], asks: np.ndarray) -> dict[str
     points: dict[str, list[float]] = {}
     for o, v in zip(point_owners, per_point, strict=True):
         points.setdefault(o, []).append(float(v))
-    lines = {o: float(np.sort(v)[-2:].mean()) for o, v in _best_per_owner(sims, owners).items()}
+    best = best if best is not None else _best_per_owner(sims, owners)
+    lines = {o: float(np.sort(v)[-2:].mean()) for o, v in best.items()}
     return {o: (a, float(np.mean(points[o])) if o in points else a, lines[o]) for o, a in ask.items()}
 
 
-def _duty_fit(sims: np.ndarray, owners: list[str], asks: np.ndarray) -> dict[str, float]:
+def _duty_fit(
+    sims: np.ndarray, owners: list[str], asks: np.ndarray, best: dict[str, np.ndarray] | None = None
+) -> dict[str, float]:
     """Per item: its fit_parts weighed by ASK_WEIGHT, POINTS_WEIGHT and LINES_WEIGHT."""
     return {
         o: ASK_WEIGHT * a + POINTS_WEIGHT * p + LINES_WEIGHT * li
-        for o, (a, p, li) in fit_parts(sims, owners, asks).items()
+        for o, (a, p, li) in fit_parts(sims, owners, asks, best).items()
     }
 
 
