@@ -101,8 +101,8 @@ def main() -> None:
         file=sys.stderr,
     )
     results = {}
-    for smoothing in SMOOTHING:
-        prior = fit_priors(train, smoothing)
+    fitted = {smoothing: fit_priors(train, smoothing) for smoothing in SMOOTHING}
+    for smoothing, prior in fitted.items():
         for weight in WEIGHTS:
             results[(smoothing, weight)] = measure(dev_scores, dev, prior, weight)
             print(
@@ -118,7 +118,7 @@ def main() -> None:
     if args.write:
         QuestionPriors(
             weight=weight,
-            priors=fit_priors(train, smoothing),
+            priors=fitted[smoothing],
             smoothing=smoothing,
             trained_on=(
                 f"{len(train)} verdicts on {len(train_jds)} postings of sets {min(args.train)}-{max(args.train)};"
