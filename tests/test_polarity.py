@@ -108,7 +108,7 @@ def test_read_points_reads_only_the_top_units():
 
     units = [f"unit {i}" for i in range(6)]
     match = np.tile(np.linspace(0, 1, 6), (2, 1))
-    read_points(Counting(), ["a point", "b point"], units, match, None, [[5, 4], [5, 4]])
+    read_points(Counting(), ["a point", "b point"], units, match, None, top=2)
     assert sorted(set(calls)) == ["unit 4", "unit 5"] and len(calls) == 4
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import lsq_linear, minimize
+from scipy.optimize import minimize
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -59,7 +59,7 @@ assert all(set(v) <= set(SCORE_FEATURE_CHOICES) for v in SCORE_FEATURE_SETS.valu
 CONTRADICTS_PRECISION = 0.5
 """A verdict model that calls points contradicted must be right on at least this share of its dev calls: the
 feedback quotes a contradicted point back to the candidate and corrects it, and a wrong correction is worse than
-none (round 6 found one at precision 0 that the goal below alone would have chosen)."""
+none. (In round 6, with a unit ranker that was not kept, the goal below alone chose one at precision 0.)"""
 OVERRIDDEN = {"off_topic"}
 """Flags after which the grader sets the level itself (with a guard cap below 5): not the level model's to fit."""
 
@@ -157,25 +157,10 @@ def score_rows(
     return np.array(out)
 
 
-def ridge(x: np.ndarray, y: np.ndarray, alpha: float, names: Sequence[str] = ()) -> np.ndarray:
-    """Ridge weights (the last column, the bias, unpenalised). A score that reads the expected level must not fall
-    as it rises, whatever the match with the reference answer: with both `expected_level` (E) and
-    `expected_x_reference` (E x m) among `names`, the fit is over E(1 - m) and E m with weights held >= 0 and mapped
-    back (round 4's free fit fell with the level below m = 0.7, so a true senior point added to a weak answer
-    lowered its score)."""
-    if not {"expected_level", "expected_x_reference"} <= set(names):
-        reg = alpha * np.eye(x.shape[1])
-        reg[-1, -1] = 0.0
-        return np.linalg.solve(x.T @ x + reg, x.T @ y)
-    i, j = list(names).index("expected_level"), list(names).index("expected_x_reference")
-    z = x.copy()
-    z[:, i] = x[:, i] - x[:, j]  # E (1 - m): its weight a is E's; E m's weight b is then E's plus (E x m)'s
-    penalty = np.sqrt(alpha) * np.eye(x.shape[1])[:-1]
-    lower = np.full(x.shape[1], -np.inf)
-    lower[[i, j]] = 0.0
-    w = lsq_linear(np.vstack([z, penalty]), np.r_[y, np.zeros(len(penalty))], bounds=(lower, np.inf)).x
-    w[j] -= w[i]
-    return w
+def ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
+    reg = alpha * np.eye(x.shape[1])
+    reg[-1, -1] = 0.0
+    return np.linalg.solve(x.T @ x + reg, x.T @ y)
 
 
 @dataclass
@@ -214,10 +199,7 @@ def fit_score(data: Data, fit: LevelFit, alpha: float, names: tuple[str, ...]) -
     sx = score_rows(data, fit.vm, fit.rows, fit.oof, names)
     sy = np.array([data.labels[r["answer_id"]].label.score for r in fit.rows])
     return LevelModel(
-        fit.steps,
-        ridge(sx, sy, alpha, names).tolist(),
-        temperature=fit.temperature,
-        score_features=list(names),
+        fit.steps, ridge(sx, sy, alpha).tolist(), temperature=fit.temperature, score_features=list(names)
     )
 
 

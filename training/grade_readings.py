@@ -25,17 +25,13 @@ from folds import VERDICT_ONLY_WRITERS, fold_of  # noqa: E402
 
 from interviewer.config import load_settings  # noqa: E402
 from interviewer.evaluation import interviews  # noqa: E402
-from interviewer.grading.unit_ranker import UnitRanker, read_orders  # noqa: E402
 from interviewer.grading.verdicts import TOP_UNITS  # noqa: E402
 from interviewer.grading.verifier import Verifier  # noqa: E402
 from interviewer.services import Services  # noqa: E402
 
 
-def top_units(
-    grader, target, text: str, top: int, ranker: UnitRanker | None = None
-) -> tuple[dict, list[str], list[list[int]], np.ndarray]:
-    """The grader's reading up to the matcher: guard results, the units, each key point's top units (by `ranker`, as
-    the grader picks them), all matches."""
+def top_units(grader, target, text: str, top: int) -> tuple[dict, list[str], list[list[int]], np.ndarray]:
+    """The grader's reading up to the matcher: guard results, the units, each key point's top units, all matches."""
     _raw, guard, flags, graded = grader._guard(target, text)
     info: dict = {"flags": flags, "cap": guard.cap, "reference_match": 0.0}
     if guard.cap == 0.0 or not graded.strip():
@@ -44,15 +40,14 @@ def top_units(
     info["reference_match"] = grader._reference_match(target, answer, question, part_vecs, q_stems, flags)
     units = grader._units(answer, graded, parts)
     refs = [*(k.text for k in target.key_points), *target.misconceptions]
-    n = len(target.key_points)
-    match, rows = grader._match_rows(units, refs, question, q_stems, n, target.kind)
-    tops = read_orders(ranker, rows[:, :n], match[:n], units[1].n_words, top)
+    match = grader._match(units, refs, question, q_stems, len(target.key_points), target.kind)
+    tops = [np.argsort(-row, kind="stable")[:top].tolist() for row in match[: len(target.key_points)]]
     return info, units[1].texts, tops, match
 
 
-def read_answer(grader, verifier: Verifier, target, text: str, top: int, ranker: UnitRanker | None) -> dict:
+def read_answer(grader, verifier: Verifier, target, text: str, top: int) -> dict:
     """The readings of one answer (see the module docstring)."""
-    info, texts, tops, match = top_units(grader, target, text, top, ranker)
+    info, texts, tops, match = top_units(grader, target, text, top)
     kps = target.key_points
     out = {**info, "points": [], "misconceptions": []}
     for kp, order, row in zip(kps, tops, match[: len(kps)] if len(match) else [[]] * len(kps), strict=True):
@@ -60,7 +55,6 @@ def read_answer(grader, verifier: Verifier, target, text: str, top: int, ranker:
             {
                 "probs": [verifier.probs(kp.text, texts[j]).round(5).tolist() for j in order],
                 "match": [round(float(row[j]), 5) for j in order],
-                "units": list(order),
             }
         )
     for m, row in zip(target.misconceptions, match[len(kps) :], strict=False):
@@ -86,13 +80,11 @@ def main() -> None:
         help="only the answers of folds.VERDICT_ONLY_WRITERS (for training/fit_grades.py --verdict-extra)",
     )
     ap.add_argument("--top", type=int, default=TOP_UNITS)
-    ap.add_argument("--ranker", type=Path, help="the unit ranker to read with (default: the shipped one)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     svc = Services(load_settings(verifier=False))
     grader = svc.rubric_grader
     verifier = Verifier(delta=args.verifier)
-    ranker = UnitRanker.load(args.ranker) if args.ranker else UnitRanker.load()
     items = interviews.corpus_items(svc.corpus)
     answers = interviews.load(args.answers)
     if args.splits:
@@ -105,7 +97,7 @@ def main() -> None:
     with open(args.out, "w", encoding="utf-8") as fh:
         for n, a in enumerate(answers, start=1):
             target = interviews.target_of(items, a.item_id)
-            row = read_answer(grader, verifier, target, a.text, args.top, ranker)
+            row = read_answer(grader, verifier, target, a.text, args.top)
             row.update(answer_id=a.id, item_id=a.item_id, split=a.split, asked=target.level)
             fh.write(json.dumps(row) + "\n")
             if n % 50 == 0:

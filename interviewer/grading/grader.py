@@ -245,9 +245,9 @@ class RubricGrader:
         # Key points and stated misconceptions are matched in one pass: one stack of references per question.
         n_points = len(target.key_points)
         refs = [*(k.text for k in target.key_points), *target.misconceptions]
-        probs, rows = self._match_rows(units, refs, question, q_stems, n_points, target.kind)
+        probs = self._match(units, refs, question, q_stems, n_points, target.kind)
         if self.polarity is not None and target.level is not None:
-            scored = self.polarity.score(target, units[1].texts, probs, p_ref, rows[:, :n_points])
+            scored = self.polarity.score(target, units[1].texts, probs, p_ref)
             if "off_topic" in flags:
                 for c in scored.criteria:  # an answer to another question is quoted for nothing, as below
                     c.met, c.evidence = min(c.met, 0.05), ""
@@ -290,23 +290,9 @@ class RubricGrader:
         the reference does not (or the other way round) does not state it: "trees do not need scaling"
         contradicts the misconception "trees need scaling".
         """
-        return self._match_rows(units, refs, question, q_stems, same_polarity_from, kind)[0]
-
-    def _match_rows(
-        self,
-        units: tuple[Encoded, Units],
-        refs: list[str],
-        question: Encoded,
-        q_stems: frozenset[str],
-        same_polarity_from: int | None = None,
-        kind: str = "",
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """`_match`'s probabilities and the feature rows they come from, shape (units, refs, FEATURES)."""
         answer, spans_ = units
         if not refs or not spans_.texts:
-            return np.zeros((len(refs), len(spans_.texts))), np.zeros(
-                (len(spans_.texts), len(refs), len(FEATURES))
-            )
+            return np.zeros((len(refs), len(spans_.texts)))
         rows = unit_features(answer, spans_, self.known.batch(refs, question, q_stems), question)
         probs = self.model.point_prob(rows.reshape(-1, rows.shape[-1]), kind).reshape(rows.shape[:2]).T
         for i, ref in enumerate(refs):
@@ -317,7 +303,7 @@ class RubricGrader:
         if same_polarity_from is not None:
             agree = rows[:, same_polarity_from:, FEATURES.index("neg_mismatch")].T == 0
             probs[same_polarity_from:] *= agree
-        return probs, rows
+        return probs
 
     @staticmethod
     def _evidence(texts: list[str], probs: np.ndarray) -> str:

@@ -1,8 +1,8 @@
 """Grading a corpus question's answer from what it says about each key point, not from how similar it sounds.
 
-The matcher (grader.py) scores the answer's units against every key point; the unit ranker picks the one to read,
-the verifier reads it, the verdict model turns that into states / contradicts / absent, and the level model turns
-the verdicts at all three levels into a level, its plausible range and a 0-5 score. A contradicted point earns nothing and is quoted back in
+The matcher (grader.py) ranks the answer's units for every key point; here the verifier reads the best of them, the
+verdict model turns that into states / contradicts / absent, and the level model turns the verdicts at all three
+levels into a level, its plausible range and a 0-5 score. A contradicted point earns nothing and is quoted back in
 the feedback; a misconception counts only when the verifier reads a unit as stating it.
 """
 
@@ -15,10 +15,8 @@ import numpy as np
 from interviewer.domain.grades import Criterion
 from interviewer.domain.questions import KeyPoint, Verdict
 from interviewer.domain.target import Target
-from interviewer.domain.text import words
 from interviewer.grading.level_model import VERDICT_ORDER, LevelModel, level_features, score_features
-from interviewer.grading.unit_ranker import UnitRanker, read_orders
-from interviewer.grading.verdicts import TOP_UNITS, Reading, VerdictModel, read_points
+from interviewer.grading.verdicts import Reading, VerdictModel, read_points
 from interviewer.grading.verifier import PointVerifier
 
 
@@ -36,36 +34,16 @@ class Scored:
 
 
 class PolarityScorer:
-    def __init__(
-        self,
-        verifier: PointVerifier,
-        verdicts: VerdictModel | None,
-        levels: LevelModel,
-        ranker: UnitRanker | None = None,
-    ):
+    def __init__(self, verifier: PointVerifier, verdicts: VerdictModel | None, levels: LevelModel):
         self.verifier = verifier
         self.verdicts = verdicts
         self.levels = levels
-        self.ranker = ranker
-        """Picks the unit the verifier reads for each point (without one, the matcher's best)."""
 
-    def score(
-        self,
-        target: Target,
-        units: list[str],
-        match: np.ndarray,
-        reference_match: float,
-        rows: np.ndarray | None = None,
-    ) -> Scored:
-        """`match` holds the matcher's probabilities of the key points, then the misconceptions, against `units`;
-        `rows` the matcher's feature rows of the key points (units x points x features), which the ranker reads."""
+    def score(self, target: Target, units: list[str], match: np.ndarray, reference_match: float) -> Scored:
+        """`match` holds the matcher's probabilities of the key points, then the misconceptions, against `units`."""
         assert target.level is not None, "only questions asked at a level are graded by their key points"
         kps = target.key_points
-        n_words = np.array([len(words(u)) for u in units], dtype=np.float64)
-        orders = read_orders(self.ranker, rows, match[: len(kps)], n_words, TOP_UNITS)
-        readings = read_points(
-            self.verifier, [k.text for k in kps], units, match[: len(kps)], self.verdicts, orders
-        )
+        readings = read_points(self.verifier, [k.text for k in kps], units, match[: len(kps)], self.verdicts)
         criteria = [_criterion(k, r, units) for k, r in zip(kps, readings, strict=True)]
         wrong = self.misconception(target, units, match[len(kps) :])
         levels = [k.level for k in kps]
@@ -119,4 +97,4 @@ def make_polarity(kind: str, threads: int = 1, workers: int = 0) -> PolarityScor
     levels = LevelModel.load()
     if verifier is None or levels is None:
         return None
-    return PolarityScorer(verifier, VerdictModel.load(), levels, UnitRanker.load())
+    return PolarityScorer(verifier, VerdictModel.load(), levels)

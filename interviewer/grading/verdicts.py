@@ -1,7 +1,7 @@
 """Key-point verdicts: does the answer state a point, contradict it, or leave it out?
 
-For each key point the similarity matcher scores the answer's units (sentences, clauses, neighbouring pairs), the unit
-ranker orders them, and the verifier reads the first together with the point. A small fitted model turns those readings into
+For each key point the similarity matcher ranks the answer's units (sentences, clauses, neighbouring pairs) and the
+verifier reads the few it ranks highest together with the point. A small fitted model turns those readings into
 probabilities of `absent`, `states` and `contradicts`: a negated or inverted sentence that matches a point word for
 word is read as contradicting it, and a sentence that only names the point's terms as leaving it out.
 """
@@ -19,7 +19,7 @@ from interviewer.grading.verifier import PointVerifier
 
 VERDICTS = ("absent", "states", "contradicts")
 TOP_UNITS = 1
-"""Units the verifier reads per key point, best first (as the unit ranker orders them, unit_ranker.py). Each read is one model run of a short pair (~8 ms on
+"""Units the verifier reads per key point, best match first. Each read is one model run of a short pair (~8 ms on
 one core). Two units scored better on dev in round 5 (docs/grader.md) but not on test, and cost the app its
 throughput: turn p95 at 10 turns/s 232 -> 429 ms (goal 250), saturation 25 -> 15 turns/s (goal 20)."""
 FEATURES = (
@@ -112,14 +112,12 @@ def read_points(
     units: list[str],
     match: np.ndarray,
     model: VerdictModel | None,
-    orders: list[list[int]] | None = None,
+    top: int = TOP_UNITS,
 ) -> list[Reading]:
-    """One Reading per key point; `match` holds the matcher's probabilities, shape (points, units); `orders` the
-    units to read for each point, best first (default: the matcher's TOP_UNITS best)."""
+    """One Reading per key point; `match` holds the matcher's probabilities, shape (points, units)."""
     if not units:
         return [Reading(np.array([1.0, 0.0, 0.0])) for _ in points]
-    if orders is None:
-        orders = [np.argsort(-match[i], kind="stable")[:TOP_UNITS].tolist() for i in range(len(points))]
+    orders = [np.argsort(-match[i], kind="stable")[:top] for i in range(len(points))]
     pairs = [(p, units[j]) for p, order in zip(points, orders, strict=True) for j in order]
     read = iter(verifier.probs_many(pairs))
     out = []
