@@ -51,7 +51,8 @@ def test_splits_are_by_question_and_the_test_split_is_large_enough():
     answers = ie.load(BENCH)
     split_of: dict[str, set[str]] = {}
     for a in answers:
-        split_of.setdefault(a.item_id, set()).add(a.split)
+        # dev2 holds more answers to the dev questions (other writers): a question is still on one side only
+        split_of.setdefault(a.item_id, set()).add("dev" if a.split == "dev2" else a.split)
     assert all(len(s) == 1 for s in split_of.values())
     test = [a for a in answers if a.split == "test"]
     assert len({a.item_id for a in test}) >= 0.3 * len(split_of)

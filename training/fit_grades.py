@@ -290,7 +290,9 @@ def main() -> None:
         json.loads(x)["answer_id"] for p in args.verdict_extra for x in p.read_text().splitlines() if x
     }
     extra = [r for r in data.rows if r["answer_id"] in extra_ids]
-    train = [r for r in data.rows if r["split"] not in ("dev", "test") and r["answer_id"] not in extra_ids]
+    train = [
+        r for r in data.rows if r["split"] not in ("dev", "dev2", "test") and r["answer_id"] not in extra_ids
+    ]
     dev = [r for r in data.rows if r["split"] == "dev"]
     print(
         f"{len(train)} training answers (+{len(extra)} for the verdict model), {len(dev)} dev answers",

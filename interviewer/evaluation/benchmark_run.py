@@ -9,7 +9,7 @@ from typing import Any
 from interviewer.evaluation import interviews
 from interviewer.evaluation.asag import EvalError
 
-SPLITS = ("train", "dev", "test", "train-extra")
+SPLITS = ("train", "dev", "dev2", "test", "train-extra")
 HEADLINE = (
     "level_exact",
     "level_within_one",
