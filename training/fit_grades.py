@@ -322,7 +322,11 @@ def main() -> None:
                     )
                     if best is None or goal > best[0]:
                         best = (goal, v_l2, l_l2, alpha, names, vm, lm, m)
-    assert best is not None
+    if best is None:
+        raise SystemExit(
+            f"every candidate called contradictions with dev precision under {CONTRADICTS_PRECISION}:"
+            " look at the readings before relaxing CONTRADICTS_PRECISION"
+        )
     _, v_l2, l_l2, alpha, names, vm, lm, m = best
     print(
         f"chosen on dev: verdict l2 {v_l2}, level l2 {l_l2}, ridge {alpha}, score {names!r}: {m}",
