@@ -111,9 +111,16 @@ def bot_count(page: Any) -> int:
 
 
 _FOCUSED_IN = "s => !!document.activeElement?.closest(s)"
+# The editor's own document, not the page: typed text shows on the page before CodeMirror reads it into its state
+# (and so into Gradio's value), and under load that gap was long enough for a Save to send the text as it was.
+# The tile/view names are CodeMirror internals (`cmTile` since 6.3x, `cmView` before); the page text is the fallback.
+_EDITOR_TEXT = (
+    "s => { const c = document.querySelector(s + ' .cm-content'); if (!c) return '';"
+    " const v = c.cmTile?.view || c.cmView?.view || c.cmView?.rootView?.view;"
+    " return v ? v.state.doc.toString() : c.innerText; }"
+)
 _CONTENT_HAS_ALL = (
-    "([s, lines]) => { const t = document.querySelector(s + ' .cm-content')?.innerText || '';"
-    " return lines.every(l => t.includes(l)); }"
+    f"([s, lines]) => {{ const t = ({_EDITOR_TEXT})(s); return lines.every(l => t.includes(l)); }}"
 )
 _EDITOR_STATE = (
     "s => ({focused: document.activeElement?.outerHTML.slice(0, 120) || null,"

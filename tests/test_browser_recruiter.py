@@ -22,11 +22,15 @@ def app():
 
 
 def _text_has(page, selector: str, text: str, timeout: float = 60_000) -> None:
-    page.wait_for_function(
-        "([s, t]) => (document.querySelector(s)?.innerText || '').includes(t)",
-        arg=[selector, text],
-        timeout=timeout,
-    )
+    try:
+        page.wait_for_function(
+            "([s, t]) => (document.querySelector(s)?.innerText || '').includes(t)",
+            arg=[selector, text],
+            timeout=timeout,
+        )
+    except PlaywrightTimeout as exc:  # say what the page showed instead
+        shown = page.evaluate("s => document.querySelector(s)?.innerText ?? null", selector)
+        raise PlaywrightTimeout(f"{selector} never showed {text!r}; it shows {shown!r}") from exc
 
 
 def _pick(page, elem_id: str, option: str) -> None:

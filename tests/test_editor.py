@@ -67,6 +67,8 @@ def test_a_save_writes_the_live_copy_and_never_the_shipped_file(tmp_path):
     assert ws.save("rubrics/tips.yaml", "tips: 5\n", "rita").startswith("**Not saved.**")
     assert ws.rollback("rubrics/tips.yaml", 1, "rita").startswith("Saved rubrics/tips.yaml as version 3")
     assert live_tips.read_text() == shipped_tips
+    out = ws.save("rubrics/tips.yaml", shipped_tips, "rita")  # a second click: nothing new
+    assert out.startswith("Nothing to save"), out
     assert [v["number"] for v in svc.storage.file_versions("rubrics/tips.yaml")] == [3, 2, 1]
 
 

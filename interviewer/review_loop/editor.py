@@ -96,10 +96,12 @@ class FileEditor:
     def save(self, rel: str, content: str, author: str, note: str = "") -> str:
         if not self.services.live.writable:
             return f"**Not saved.** The live folder {self.services.live.root} cannot be written; see the log."
+        path = self.resolve(rel)
+        if content == path.read_text(encoding="utf-8"):  # a second click, or a save with nothing edited
+            return f"Nothing to save: {rel} is already as shown."
         problems = self.validate(rel, content)
         if problems:
             return "**Not saved.** Fix these first:\n\n" + "\n".join(f"- `{p}`" for p in problems)
-        path = self.resolve(rel)
         storage = self.services.storage
         if not storage.file_versions(rel):  # keep the file as it was, so it can be rolled back to
             storage.add_file_version(rel, path.read_text(encoding="utf-8"), "shipped", "original")
