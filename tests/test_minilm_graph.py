@@ -102,3 +102,44 @@ def test_built_model_is_cached_and_an_unwritable_cache_is_no_error(tmp_path, mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     assert embeddings._fast_model() == b"model bytes"
     assert len(calls) == 2
+
+
+def test_int8_products_are_exact_on_any_cpu():
+    """uint8 activations times int8 weights at their extremes: where ONNX Runtime sums pairs of such products in 16
+    bits (AVX2 without VNNI) they saturate; with the weights stored shifted to uint8 every CPU gets the exact sum."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    a = np.full((2, 64), 255, dtype=np.uint8)
+    a[1] = rng.integers(200, 256, 64)
+    w = np.where(rng.random((64, 8)) < 0.5, -128, 127).astype(np.int8)
+    w[:, 0] = 127  # every pair of products in this column is 2 * 255 * 127, over int16's 32767
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "w", "a_zp", "w_zp"], ["y"])],
+        "product",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, [2, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [2, 8])],
+        [
+            numpy_helper.from_array(w, "w"),
+            numpy_helper.from_array(np.array(0, dtype=np.uint8), "a_zp"),
+            numpy_helper.from_array(np.zeros(8, dtype=np.int8), "w_zp"),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    shifted = minilm_graph._unsigned_weights(model)
+    assert {i.name: i.data_type for i in shifted.graph.initializer}["w"] == TensorProto.UINT8
+    session = ort.InferenceSession(shifted.SerializeToString())
+    got = session.run(None, {"a": a})[0]
+    assert np.array_equal(got, a.astype(np.int64) @ w.astype(np.int64))
+
+
+def test_the_built_encoder_stores_its_weights_as_this_cpu_needs():
+    import onnx
+    from onnx import TensorProto
+
+    model = onnx.load_from_string(embeddings._fast_model())
+    weights = {n.input[1] for n in model.graph.node if n.op_type in ("MatMulInteger", "QAttention")}
+    kinds = {i.data_type for i in model.graph.initializer if i.name in weights}
+    assert weights and kinds == {
+        TensorProto.INT8 if minilm_graph.weight_layout() == "s8" else TensorProto.UINT8
+    }

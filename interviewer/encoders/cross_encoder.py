@@ -117,7 +117,11 @@ class PairGraph:
             weights = merged_weights(minilm_graph.packaged_weights(source), delta)
             return minilm_graph.quantized(minilm_graph.fused_graph(weights, segments=True))
 
-        model = cached_build(f"{self.stem}-{minilm_graph.VERSION}", [source.read_bytes(), raw], build)
+        model = cached_build(
+            f"{self.stem}-{minilm_graph.VERSION}-{minilm_graph.weight_layout()}",
+            [source.read_bytes(), raw],
+            build,
+        )
         tok = Tokenizer.from_file(str(tokenizer_file()))
         tok.no_padding()
         tok.enable_truncation(max_length=self.max_length)  # the longer text of the pair is cut first

@@ -159,7 +159,7 @@ def _fast_model() -> bytes:
     """The bundled model rebuilt by minilm_graph (about 3 s), kept in the user's cache folder between runs."""
     source = packaged_model()
     return cached_build(
-        f"minilm-{minilm_graph.VERSION}",
+        f"minilm-{minilm_graph.VERSION}-{minilm_graph.weight_layout()}",
         [source.read_bytes()],
         lambda: minilm_graph.quantized_model(source),
     )
