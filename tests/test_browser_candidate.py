@@ -35,10 +35,27 @@ def _start(page, level: str, length: int, track: str = "") -> None:
     page.locator("#length input[type=number]").fill(str(length))
     page.locator("#length input[type=number]").press("Enter")
     if track:
-        page.locator("#track input").click()
-        page.get_by_role("option", name=track).click()
+        _pick_track(page, track)
     page.click("#start")
     _wait_status(page, "active")
+
+
+def _pick_track(page, track: str) -> None:
+    """Pick `track` and see it in the box, picking again if the click went nowhere (as a person would)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        page.locator("#track input").click()
+        page.get_by_role("option", name=track).click()
+        try:
+            page.wait_for_function(
+                "t => document.querySelector('#track input')?.value === t", arg=track, timeout=5000
+            )
+            return
+        except PlaywrightTimeout:
+            continue
+    shown = page.locator("#track input").input_value()
+    raise AssertionError(f"the track box shows {shown!r} after picking {track!r} three times")
 
 
 def _wait_status(page, text: str) -> None:
@@ -104,12 +121,14 @@ def test_a_coding_question_shows_its_editor_and_code_as_written(app):
         page.goto(url)
         key = profile_key(page)
         _start(page, "junior", 1, track="Coding")
+        session = svc.storage.sessions_of(profile_of_key(key))[-1]
+        asked = svc.storage.load_session(session["id"]).current.id
+        assert svc.corpus.by_id[asked].coding, f"the first question of the Coding track is {asked}"
         editor = page.locator("#code .cm-content")
         editor.wait_for()
         page.wait_for_function(IN_VIEW, arg="#code", timeout=10_000)
 
-        session = svc.storage.sessions_of(profile_of_key(key))[-1]
-        spec = svc.corpus.by_id[svc.storage.load_session(session["id"]).current.id].coding
+        spec = svc.corpus.by_id[asked].coding
         type_into_code(
             page, "#code", spec.solution.rstrip() + "\n# maps each input -> its output, a*b*c\n", replace=True
         )
