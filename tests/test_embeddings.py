@@ -77,6 +77,20 @@ def test_stored_passages_come_back_identical(tmp_path):
     assert OnnxMiniLM().load_passages(tmp_path / "missing.npz") == set()
 
 
+def test_passages_stored_before_the_layout_was_recorded_are_redone_without_vnni(tmp_path, monkeypatch):
+    from interviewer.encoders import minilm_graph
+    from interviewer.encoders.embeddings import OnnxMiniLM
+
+    path = tmp_path / "enc.npz"
+    OnnxMiniLM().save_passages(path, [SHORT])
+    data = dict(np.load(path, allow_pickle=False))
+    del data["layout"]  # as written before 2026-12-07
+    np.savez(path, **data)
+    for layout, kept in (("s8", {SHORT}), ("u8", set())):
+        monkeypatch.setattr(minilm_graph, "weight_layout", lambda layout=layout: layout)
+        assert OnnxMiniLM().load_passages(path) == kept
+
+
 def test_answers_encoded_at_once_by_several_threads_match_one_at_a_time():
     """The model runs outside the cache lock: concurrent grades must get the same vectors and one cache entry."""
     from concurrent.futures import ThreadPoolExecutor

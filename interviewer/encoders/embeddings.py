@@ -251,6 +251,7 @@ class OnnxMiniLM:
         np.savez(
             tmp,
             model=np.array(self.name),
+            layout=np.array(minilm_graph.weight_layout()),
             texts=np.array([p.text for p in items], dtype=str),
             counts=counts,
             pieces=np.array([t for p in items for t in p.pieces], dtype=str),
@@ -270,6 +271,8 @@ class OnnxMiniLM:
             return set()
         if str(data["model"]) != self.name:
             return set()
+        if "layout" not in data.files and minilm_graph.weight_layout() != "s8":
+            return set()  # written before 2026-12-07 with int8 weights, which saturate on a CPU without VNNI
         ends = np.cumsum(data["counts"])
         starts = ends - data["counts"]
         pieces, offsets, hidden, vecs = data["pieces"], data["offsets"], data["hidden"], data["vecs"]
