@@ -97,7 +97,8 @@ class FileEditor:
         if not self.services.live.writable:
             return f"**Not saved.** The live folder {self.services.live.root} cannot be written; see the log."
         path = self.resolve(rel)
-        if content == path.read_text(encoding="utf-8"):  # a second click, or a save with nothing edited
+        # A second click, or a save with nothing edited: no new version, and no full validation to wait for.
+        if path.is_file() and content == path.read_text(encoding="utf-8"):
             return f"Nothing to save: {rel} is already as shown."
         problems = self.validate(rel, content)
         if problems:
