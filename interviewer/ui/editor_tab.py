@@ -62,7 +62,7 @@ def build_editor_tab(ws: Workspace, auth: gr.State) -> None:
         except (ValueError, OSError) as exc:
             return gr.update(choices=[], value=None), "", f"Cannot open: {exc}", gr.update()
 
-    files.input(
+    files.select(
         on_pick_file, [auth, files], [item, editor, errors, versions], api_name="recruiter_file_items"
     )
 
@@ -75,7 +75,9 @@ def build_editor_tab(ws: Workspace, auth: gr.State) -> None:
             return "", f"Cannot open: {exc}", gr.update()
 
     load.click(on_open, [auth, files, item], [editor, errors, versions], api_name="recruiter_open")
-    item.input(on_open, [auth, files, item], [editor, errors, versions], api_name="recruiter_open_item")
+    # `select`, not `input`: a Dropdown sends `input` twice for one pick (Gradio 6.31), and the second answer can
+    # land after the recruiter has started typing and replace the edit with the file's text.
+    item.select(on_open, [auth, files, item], [editor, errors, versions], api_name="recruiter_open_item")
 
     def on_save(a: dict[str, Any], path: str, content: str, key: str | None = None):
         if role(a) != "recruiter":
