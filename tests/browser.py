@@ -111,8 +111,8 @@ def bot_count(page: Any) -> int:
 
 
 _FOCUSED_IN = "s => !!document.activeElement?.closest(s)"
-# The editor's own document, not the page: typed text shows on the page before CodeMirror reads it into its state
-# (and so into Gradio's value), and under load that gap was long enough for a Save to send the text as it was.
+# The editor's own document (what Gradio's value is bound to), not the page's text, which CodeMirror reads a moment
+# later. (A Save that sent the unedited text in CI turned out to be the file picker firing twice: editor_tab.py.)
 # The tile/view names are CodeMirror internals (`cmTile` since 6.3x, `cmView` before); the page text is the fallback.
 _EDITOR_TEXT = (
     "s => { const c = document.querySelector(s + ' .cm-content'); if (!c) return '';"
