@@ -76,10 +76,10 @@ fit-verifier: install ## train the key-point verifier (cross-fitted) and fit the
 		$(BIN)/python training/grade_readings.py --verifier data/verifier_fold$$k.npz --answers interviewer/data/benchmark \
 			--splits train --fold $$((1 - k)) --out data/readings/train_fold$$((1 - k)).jsonl || exit 1; \
 	done
-	# ... and the shipped one learns from both halves and reads dev.
+	# ... and the shipped one learns from both halves and reads dev and dev2, on which the penalties are chosen.
 	.venv-train/bin/python training/train_verifier.py $(VERIFIER_RECIPE) --pairs training/data/verifier_pairs_benchmark.jsonl
 	$(BIN)/python training/grade_readings.py --verifier interviewer/data/verifier.npz \
-		--answers interviewer/data/benchmark --splits dev --out data/readings/dev.jsonl
+		--answers interviewer/data/benchmark --splits dev,dev2 --out data/readings/dev.jsonl
 	$(BIN)/python training/fit_grades.py --train data/readings/train_fold0.jsonl data/readings/train_fold1.jsonl \
 		--dev data/readings/dev.jsonl --write
 

@@ -196,3 +196,28 @@ def test_the_shipped_verifier_reads_pairs_side_by_side_exactly_as_one_after_anot
     for a, b in zip(alone, together, strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.allclose(together[0], together[2])  # different pairs, different readings
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect of round 4's score (docs/grader.md, sixth round): training/fit_grades.py now fits it"
+    " monotone, and the next `make fit-verifier` refit ships that; then drop this mark",
+)
+def test_the_shipped_score_never_falls_as_the_level_rises():
+    """A higher level, all else equal, never lowers the 0-5 score, whatever the match with the reference answer: round
+    4's fit fell with the level below a match of 0.7, so a correct senior point added to a weak answer lowered it."""
+    model = LevelModel.load()
+    assert model is not None
+    levels, weights = ["junior", "mid", "senior"], [1.0, 1.0, 1.0]
+    for asked in ("junior", "mid", "senior"):
+        for states in ([0.0, 0.0, 0.0], [1.0, 0.5, 0.0], [1.0, 1.0, 1.0]):
+            for match in np.linspace(0.0, 1.0, 11):
+                scores = [
+                    model.score_of(
+                        score_features(
+                            asked, levels, weights, states, [0.0] * 3, p, match, 0.0, model.score_features
+                        )
+                    )
+                    for p in np.eye(4)  # none, junior, mid, senior for certain
+                ]
+                assert scores == sorted(scores), (asked, states, round(match, 1), scores)

@@ -1,16 +1,21 @@
-"""Fit the verdict, level and score models on labelled interview answers; choose their penalties on dev.
+"""Fit the verdict, level and score models on labelled interview answers; choose their penalties on dev and dev2.
 
-    python training/fit_grades.py --train READINGS... --dev READINGS [--write]
+    python training/fit_grades.py --train READINGS... --dev READINGS... [--write]
 
 Inputs are readings (training/grade_readings.py) of labelled answers. The training answers must be read by a
 verifier that never saw them, so the models learn how far to trust the verifier on new answers rather than on its
 own training data. `make fit-verifier` cross-fits: a verifier trained on the evidence of one half of the benchmark's
 train questions (plus the key-point sentences, Beetle and the answers of training/data/train_answers/) reads the
-other half (training/folds.py); the shipped verifier learns from both halves and reads the dev answers. (The
-train-extra answers every verifier trains on were tried as extra rows and chosen against on dev: its readings of
-its own training data are over-confident.) `--verdict-extra` adds readings of answers no verifier learned
-from (folds.VERDICT_ONLY_WRITERS) to the verdict model's rows only: written mostly to fool the grader, their levels
-would give the level steps a wrong prior (tried in round 5, not kept). Nothing reads the test split. With --write the chosen models go to interviewer/data/verdict_model.json and level_model.json.
+other half (training/folds.py); the shipped verifier learns from both halves and reads the dev and dev2 answers.
+(The train-extra answers every verifier trains on were tried as extra rows and chosen against on dev: its readings
+of its own training data are over-confident.) `--verdict-extra` adds readings of answers no verifier learned from
+(folds.VERDICT_ONLY_WRITERS) to the verdict model's rows only: written mostly to fool the grader, their levels would
+give the level steps a wrong prior (tried in round 5, not kept).
+
+The penalties are chosen on the benchmark's dev and dev2 answers together (eight writers; rounds 5 and 6 gained on
+dev's four writers alone and lost on test), and a score that reads the expected level is held non-decreasing in it
+(`ridge`). Nothing reads the test split. With --write the chosen models go to interviewer/data/verdict_model.json
+and level_model.json; the shipped ones predate both rules (docs/grader.md, seventh round).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import lsq_linear, minimize
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -157,10 +162,25 @@ def score_rows(
     return np.array(out)
 
 
-def ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
-    reg = alpha * np.eye(x.shape[1])
-    reg[-1, -1] = 0.0
-    return np.linalg.solve(x.T @ x + reg, x.T @ y)
+def ridge(x: np.ndarray, y: np.ndarray, alpha: float, names: Sequence[str] = ()) -> np.ndarray:
+    """Ridge weights (the last column, the bias, unpenalised). A score that reads the expected level must not fall
+    as it rises, whatever the match with the reference answer: with both `expected_level` (E) and
+    `expected_x_reference` (E x m) among `names`, the fit is over E(1 - m) and E m with weights held >= 0 and mapped
+    back (round 4's free fit fell with the level below m = 0.7, so a true senior point added to a weak answer
+    lowered its score)."""
+    if not {"expected_level", "expected_x_reference"} <= set(names):
+        reg = alpha * np.eye(x.shape[1])
+        reg[-1, -1] = 0.0
+        return np.linalg.solve(x.T @ x + reg, x.T @ y)
+    i, j = list(names).index("expected_level"), list(names).index("expected_x_reference")
+    z = x.copy()
+    z[:, i] = x[:, i] - x[:, j]  # E (1 - m): its weight a is E's; E m's weight b is then E's plus (E x m)'s
+    penalty = np.sqrt(alpha) * np.eye(x.shape[1])[:-1]
+    lower = np.full(x.shape[1], -np.inf)
+    lower[[i, j]] = 0.0
+    w = lsq_linear(np.vstack([z, penalty]), np.r_[y, np.zeros(len(penalty))], bounds=(lower, np.inf)).x
+    w[j] -= w[i]
+    return w
 
 
 @dataclass
@@ -199,7 +219,10 @@ def fit_score(data: Data, fit: LevelFit, alpha: float, names: tuple[str, ...]) -
     sx = score_rows(data, fit.vm, fit.rows, fit.oof, names)
     sy = np.array([data.labels[r["answer_id"]].label.score for r in fit.rows])
     return LevelModel(
-        fit.steps, ridge(sx, sy, alpha).tolist(), temperature=fit.temperature, score_features=list(names)
+        fit.steps,
+        ridge(sx, sy, alpha, names).tolist(),
+        temperature=fit.temperature,
+        score_features=list(names),
     )
 
 
@@ -268,7 +291,11 @@ def main() -> None:
         "--train", type=Path, nargs="+", required=True, help="cross-fitted readings of training answers"
     )
     ap.add_argument(
-        "--dev", type=Path, required=True, help="readings of the benchmark's dev answers (shipped verifier)"
+        "--dev",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="readings of the benchmark's dev and dev2 answers (shipped verifier): the penalties are chosen on both",
     )
     ap.add_argument(
         "--verdict-extra",
@@ -285,7 +312,7 @@ def main() -> None:
     )
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    data = Data([*args.train, *args.verdict_extra, args.dev], args.answers)
+    data = Data([*args.train, *args.verdict_extra, *args.dev], args.answers)
     extra_ids = {
         json.loads(x)["answer_id"] for p in args.verdict_extra for x in p.read_text().splitlines() if x
     }
@@ -293,7 +320,7 @@ def main() -> None:
     train = [
         r for r in data.rows if r["split"] not in ("dev", "dev2", "test") and r["answer_id"] not in extra_ids
     ]
-    dev = [r for r in data.rows if r["split"] == "dev"]
+    dev = [r for r in data.rows if r["split"] in ("dev", "dev2")]
     print(
         f"{len(train)} training answers (+{len(extra)} for the verdict model), {len(dev)} dev answers",
         file=sys.stderr,
