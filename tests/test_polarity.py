@@ -198,11 +198,26 @@ def test_the_shipped_verifier_reads_pairs_side_by_side_exactly_as_one_after_anot
     assert not np.allclose(together[0], together[2])  # different pairs, different readings
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect of round 4's score (docs/grader.md, sixth round): training/fit_grades.py now fits it"
-    " monotone, and the next `make fit-verifier` refit ships that; then drop this mark",
-)
+def test_the_expected_level_is_split_between_the_ends_of_the_reference_span():
+    args = ("mid", ["junior", "mid", "senior"], [1.0, 1.0, 1.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0])
+    p, names = np.array([0.0, 0.0, 1.0, 0.0]), ("expected_x_low_reference", "expected_x_high_reference")
+    assert score_features(*args, p, 0.5, 0.0, names) == pytest.approx([1.0, 1.0])  # span 0-1: the raw match
+    assert score_features(*args, p, 0.85, 0.0, names, (0.8, 0.9)) == pytest.approx([1.0, 1.0])
+    assert score_features(*args, p, 0.5, 0.0, names, (0.8, 0.9)) == pytest.approx(
+        [2.0, 0.0]
+    )  # below: all low
+    assert score_features(*args, p, 0.95, 0.0, names, (0.8, 0.9)) == pytest.approx([0.0, 2.0])
+
+
+def test_a_score_model_with_an_empty_reference_span_is_refused(tmp_path):
+    path = tmp_path / "level_model.json"
+    LevelModel(steps=_model().steps, score=[1.0], score_features=["bias"], reference_span=(0.9, 0.9)).save(
+        path
+    )
+    with pytest.raises(ValueError, match="refit"):
+        LevelModel.load(path)
+
+
 def test_the_shipped_score_never_falls_as_the_level_rises():
     """A higher level, all else equal, never lowers the 0-5 score, whatever the match with the reference answer: round
     4's fit fell with the level below a match of 0.7, so a correct senior point added to a weak answer lowered it."""
@@ -215,7 +230,16 @@ def test_the_shipped_score_never_falls_as_the_level_rises():
                 scores = [
                     model.score_of(
                         score_features(
-                            asked, levels, weights, states, [0.0] * 3, p, match, 0.0, model.score_features
+                            asked,
+                            levels,
+                            weights,
+                            states,
+                            [0.0] * 3,
+                            p,
+                            match,
+                            0.0,
+                            model.score_features,
+                            model.reference_span,
                         )
                     )
                     for p in np.eye(4)  # none, junior, mid, senior for certain

@@ -13,9 +13,11 @@ of its own training data are over-confident.) `--verdict-extra` adds readings of
 give the level steps a wrong prior (tried in round 5, not kept).
 
 The penalties are chosen on the benchmark's dev and dev2 answers together (eight writers; rounds 5 and 6 gained on
-dev's four writers alone and lost on test), and a score that reads the expected level is held non-decreasing in it
-(`ridge`). Nothing reads the test split. With --write the chosen models go to interviewer/data/verdict_model.json
-and level_model.json; the shipped ones predate both rules (docs/grader.md, seventh round).
+dev's four writers alone and lost on test), and the score's weights on the expected level are held >= 0 at both ends
+of the training answers' reference matches (NON_NEGATIVE, REFERENCE_SPAN), so a higher level never lowers it. Nothing
+reads the test split. With --write the chosen models go to interviewer/data/verdict_model.json and level_model.json.
+`--score-only LEVEL_L2` keeps the shipped verdict model and level steps and refits the score alone (how the shipped
+score was refitted in round 4b, docs/grader.md).
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ SCORE_FEATURE_SETS = {
         "states_due",
         "states_above",
         "contradicted",
-        "expected_level",
-        "expected_x_reference",
+        "expected_x_low_reference",
+        "expected_x_high_reference",
         "asked_mid",
         "asked_senior",
         "bias",
@@ -61,6 +63,14 @@ SCORE_FEATURE_SETS = {
 }
 """Candidate features of the score model, chosen on dev with the penalties (each a subset of SCORE_FEATURE_CHOICES)."""
 assert all(set(v) <= set(SCORE_FEATURE_CHOICES) for v in SCORE_FEATURE_SETS.values())
+NON_NEGATIVE = ("expected_x_low_reference", "expected_x_high_reference")
+"""Score weights held >= 0, so that the score never falls as the expected level rises, at any reference match (round
+4's free fit over E and E x match fell with the level below a match of 0.7: a true senior point added to a weak
+answer lowered its score)."""
+REFERENCE_SPAN = (0.1, 0.9)
+"""Quantiles of the training answers' reference match between which the expected level's weight moves (LevelModel's
+reference_span): the middle 80% of them. Spans from the 5% to the 20% quantile did the same on dev and dev2 (sums
+of the goal within 0.006 of each other); the whole 0-1 range lost 0.05, as most of it holds no answer."""
 CONTRADICTS_PRECISION = 0.5
 """A verdict model that calls points contradicted must be right on at least this share of its dev calls: the
 feedback quotes a contradicted point back to the candidate and corrects it, and a wrong correction is worse than
@@ -150,37 +160,37 @@ def oof_level_probs(data: Data, vm: VerdictModel, rows: list[dict], l2: float, f
 
 
 def score_rows(
-    data: Data, vm: VerdictModel, rows: list[dict], level_p: np.ndarray, names: tuple[str, ...]
+    data: Data,
+    vm: VerdictModel,
+    rows: list[dict],
+    level_p: np.ndarray,
+    names: tuple[str, ...],
+    span: tuple[float, float] = (0.0, 1.0),
 ) -> np.ndarray:
     out = []
     for r, p in zip(rows, level_p, strict=True):
         levels, weights, states, contra = data.verdicts(vm, r)
         wrong = max(r["misconceptions"], default=0.0)
         out.append(
-            score_features(r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong, names)
+            score_features(
+                r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong, names, span
+            )
         )
     return np.array(out)
 
 
 def ridge(x: np.ndarray, y: np.ndarray, alpha: float, names: Sequence[str] = ()) -> np.ndarray:
-    """Ridge weights (the last column, the bias, unpenalised). A score that reads the expected level must not fall
-    as it rises, whatever the match with the reference answer: with both `expected_level` (E) and
-    `expected_x_reference` (E x m) among `names`, the fit is over E(1 - m) and E m with weights held >= 0 and mapped
-    back (round 4's free fit fell with the level below m = 0.7, so a true senior point added to a weak answer
-    lowered its score)."""
-    if not {"expected_level", "expected_x_reference"} <= set(names):
+    """Ridge weights (the last column, the bias, unpenalised), those of NON_NEGATIVE features among `names` held
+    >= 0."""
+    held = [i for i, n in enumerate(names) if n in NON_NEGATIVE]
+    if not held:
         reg = alpha * np.eye(x.shape[1])
         reg[-1, -1] = 0.0
         return np.linalg.solve(x.T @ x + reg, x.T @ y)
-    i, j = list(names).index("expected_level"), list(names).index("expected_x_reference")
-    z = x.copy()
-    z[:, i] = x[:, i] - x[:, j]  # E (1 - m): its weight a is E's; E m's weight b is then E's plus (E x m)'s
     penalty = np.sqrt(alpha) * np.eye(x.shape[1])[:-1]
     lower = np.full(x.shape[1], -np.inf)
-    lower[[i, j]] = 0.0
-    w = lsq_linear(np.vstack([z, penalty]), np.r_[y, np.zeros(len(penalty))], bounds=(lower, np.inf)).x
-    w[j] -= w[i]
-    return w
+    lower[held] = 0.0
+    return lsq_linear(np.vstack([x, penalty]), np.r_[y, np.zeros(len(penalty))], bounds=(lower, np.inf)).x
 
 
 @dataclass
@@ -214,16 +224,33 @@ def fit_levels_stage(
     return LevelFit(vm, fit_levels(data, vm, rows, l_l2), _oof_temperature(oof, gold), rows, oof)
 
 
+def reference_span(rows: list[dict]) -> tuple[float, float]:
+    lo, hi = np.quantile([r["reference_match"] for r in rows], REFERENCE_SPAN)
+    return round(float(lo), 4), round(float(hi), 4)
+
+
 def fit_score(data: Data, fit: LevelFit, alpha: float, names: tuple[str, ...]) -> LevelModel:
     """The level model of `fit` with a score ridge over `names` (the levels do not depend on either)."""
-    sx = score_rows(data, fit.vm, fit.rows, fit.oof, names)
+    span = reference_span(fit.rows)
+    sx = score_rows(data, fit.vm, fit.rows, fit.oof, names, span)
     sy = np.array([data.labels[r["answer_id"]].label.score for r in fit.rows])
     return LevelModel(
         fit.steps,
         ridge(sx, sy, alpha, names).tolist(),
         temperature=fit.temperature,
         score_features=list(names),
+        reference_span=span,
     )
+
+
+def shipped_fit(data: Data, train: list[dict], l_l2: float) -> LevelFit:
+    """The shipped verdict model and level steps, with the out-of-fold level probabilities a score refit reads (from
+    steps fitted at `l_l2`, the shipped penalty)."""
+    vm, lm = VerdictModel.load(), LevelModel.load()
+    if vm is None or lm is None:
+        raise SystemExit("--score-only refits the shipped models' score: interviewer/data has none to keep")
+    rows = [r for r in train if data.fitted(r)]
+    return LevelFit(vm, lm.steps, lm.temperature, rows, oof_level_probs(data, vm, rows, l_l2))
 
 
 def fit_all(
@@ -260,7 +287,16 @@ def evaluate(data: Data, rows: list[dict], vm: VerdictModel, lm: LevelModel) -> 
         p = lm.level_probs(level_features(levels, weights, states, contra, r["reference_match"]))
         wrong = max(r["misconceptions"], default=0.0)
         x_score = score_features(
-            r["asked"], levels, weights, states, contra, p, r["reference_match"], wrong, lm.score_features
+            r["asked"],
+            levels,
+            weights,
+            states,
+            contra,
+            p,
+            r["reference_match"],
+            wrong,
+            lm.score_features,
+            lm.reference_span,
         )
         score = min(lm.score_of(x_score), r["cap"])
         level = VERDICT_ORDER[int(np.argmax(p))] if data.fitted(r) else "none"
@@ -310,6 +346,13 @@ def main() -> None:
         nargs="+",
         default=[interviews.packaged_benchmark(), ROOT / "training" / "data" / "train_answers"],
     )
+    ap.add_argument(
+        "--score-only",
+        type=float,
+        metavar="LEVEL_L2",
+        help="keep the shipped verdict and level models and refit only the score, on out-of-fold level"
+        " probabilities from steps at this penalty (the shipped one's)",
+    )
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     data = Data([*args.train, *args.verdict_extra, *args.dev], args.answers)
@@ -326,29 +369,33 @@ def main() -> None:
         file=sys.stderr,
     )
     best = None
-    for v_l2 in (0.1, 1.0, 10.0):
-        for l_l2 in (0.1, 1.0, 3.0):
-            # once per pair: the score choices reuse it
-            fit = fit_levels_stage(data, train, v_l2, l_l2, extra)
-            for alpha in (0.3, 1.0, 10.0):
-                for names in SCORE_FEATURE_SETS:
-                    vm, lm = fit.vm, fit_score(data, fit, alpha, SCORE_FEATURE_SETS[names])
-                    m = evaluate(data, dev, vm, lm)
-                    if m["contradicts_precision"] < CONTRADICTS_PRECISION:  # NaN (no call) passes
-                        continue
-                    goal = (
-                        m["level_exact"]
-                        + m["level_within_one"]
-                        + m["score_spearman"]
-                        - m["fooled_rate"]
-                        - m["score_rmse"] / 5
-                    )
-                    print(
-                        f"verdict l2 {v_l2} level l2 {l_l2} ridge {alpha} score {names!r}: {m}",
-                        file=sys.stderr,
-                    )
-                    if best is None or goal > best[0]:
-                        best = (goal, v_l2, l_l2, alpha, names, vm, lm, m)
+    penalties = [(v, lv) for v in (0.1, 1.0, 10.0) for lv in (0.1, 1.0, 3.0)]
+    for v_l2, l_l2 in [(float("nan"), args.score_only)] if args.score_only else penalties:
+        # once per pair: the score choices reuse it
+        fit = (
+            shipped_fit(data, train, l_l2)
+            if args.score_only
+            else fit_levels_stage(data, train, v_l2, l_l2, extra)
+        )
+        for alpha in (0.3, 1.0, 10.0):
+            for names in SCORE_FEATURE_SETS:
+                vm, lm = fit.vm, fit_score(data, fit, alpha, SCORE_FEATURE_SETS[names])
+                m = evaluate(data, dev, vm, lm)
+                if m["contradicts_precision"] < CONTRADICTS_PRECISION:  # NaN (no call) passes
+                    continue
+                goal = (
+                    m["level_exact"]
+                    + m["level_within_one"]
+                    + m["score_spearman"]
+                    - m["fooled_rate"]
+                    - m["score_rmse"] / 5
+                )
+                print(
+                    f"verdict l2 {v_l2} level l2 {l_l2} ridge {alpha} score {names!r}: {m}",
+                    file=sys.stderr,
+                )
+                if best is None or goal > best[0]:
+                    best = (goal, v_l2, l_l2, alpha, names, vm, lm, m)
     if best is None:
         raise SystemExit(
             f"every candidate called contradictions with dev precision under {CONTRADICTS_PRECISION}:"
@@ -359,7 +406,17 @@ def main() -> None:
         f"chosen on dev: verdict l2 {v_l2}, level l2 {l_l2}, ridge {alpha}, score {names!r}: {m}",
         file=sys.stderr,
     )
-    if args.write:
+    if args.write and args.score_only:
+        kept = LevelModel.load()
+        assert kept is not None  # shipped_fit loaded it
+        lm.trained_on = (
+            f"{kept.trained_on}; the score refitted alone on the same answers (ridge {alpha}),"
+            f" chosen on {len(dev)} dev and dev2 answers"
+        )
+        lm.validation = m
+        lm.save(ROOT / "interviewer" / "data" / "level_model.json")
+        print("wrote interviewer/data/level_model.json (its score)", file=sys.stderr)
+    elif args.write:
         what = (
             f"{len(train)} labelled answers (verdicts: +{len(extra)}), each read by a verifier that never saw"
             f" it; penalties chosen on {len(dev)} dev answers"

@@ -46,6 +46,8 @@ SCORE_FEATURE_CHOICES = (
     *SCORE_FEATURES[:-1],
     "expected_level",
     "expected_x_reference",
+    "expected_x_low_reference",
+    "expected_x_high_reference",
     "asked_mid",
     "asked_senior",
     "bias",
@@ -85,6 +87,10 @@ class LevelModel:
     held-out answers)."""
     level_features: list[str] = field(default_factory=lambda: list(LEVEL_FEATURES))
     score_features: list[str] = field(default_factory=lambda: list(SCORE_FEATURES))
+    reference_span: tuple[float, float] = (0.0, 1.0)
+    """The reference matches that `expected_x_low_reference` and `..._high_reference` run between (the middle of the
+    training answers' matches: almost every answer matches its reference at 0.6 or more, so a weight on the raw
+    match spends most of its range where no answer lies)."""
     trained_on: str = ""
     validation: dict[str, float] = field(default_factory=dict)
 
@@ -114,12 +120,15 @@ class LevelModel:
         except (FileNotFoundError, OSError):
             return None
         named = data.get("score_features", SCORE_FEATURES)
+        lo, hi = data.setdefault("reference_span", (0.0, 1.0))
         if (
             tuple(data.get("level_features", ())) != LEVEL_FEATURES
             or not set(named) <= set(SCORE_FEATURE_CHOICES)
             or len(named) != len(data.get("score", ()))
+            or not 0.0 <= lo < hi <= 1.0
         ):
             raise ValueError(f"{MODEL} was fitted on other features; refit it with training/fit_grades.py")
+        data["reference_span"] = (lo, hi)
         return cls(**data)
 
 
@@ -133,8 +142,13 @@ def score_features(
     reference_match: float,
     misconception: float,
     names: Sequence[str] = SCORE_FEATURES,
+    reference_span: tuple[float, float] = (0.0, 1.0),
 ) -> np.ndarray:
-    """The score features `names` (a model's `score_features`) of an answer to a question asked at `asked`."""
+    """The score features `names` (a model's `score_features`) of an answer to a question asked at `asked`.
+
+    `expected_x_low_reference` and `expected_x_high_reference` split the expected level between the two ends of
+    `reference_span`: with weights >= 0 on both, the score rises with the level at every match, faster where the
+    answer also reads like the reference."""
     rank = LEVELS.index(asked)
     due = [i for i, lv in enumerate(levels) if LEVELS.index(lv) <= rank]
     above = [i for i, lv in enumerate(levels) if LEVELS.index(lv) > rank]
@@ -144,6 +158,8 @@ def score_features(
         return sum(weights[i] * values[i] for i in idx) / w if w else 0.0
 
     expected = float(np.dot(level_p, np.arange(4)))
+    lo, hi = reference_span
+    towards_high = float(np.clip((reference_match - lo) / (hi - lo), 0.0, 1.0))
     values = {
         "states_due": share(due, states),
         "states_above": share(above, states),
@@ -154,6 +170,8 @@ def score_features(
         "misconception": misconception,
         "expected_level": expected,
         "expected_x_reference": expected * reference_match,
+        "expected_x_low_reference": expected * (1.0 - towards_high),
+        "expected_x_high_reference": expected * towards_high,
         "asked_mid": float(asked == "mid"),
         "asked_senior": float(asked == "senior"),
         "bias": 1.0,

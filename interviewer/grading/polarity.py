@@ -61,6 +61,7 @@ class PolarityScorer:
             reference_match,
             wrong,
             self.levels.score_features,
+            self.levels.reference_span,
         )
         level: Verdict = VERDICT_ORDER[int(np.argmax(p))]
         return Scored(self.levels.score_of(x), reference_match, criteria, level, p, wrong, readings)
