@@ -198,6 +198,24 @@ def test_the_shipped_verifier_reads_pairs_side_by_side_exactly_as_one_after_anot
     assert not np.allclose(together[0], together[2])  # different pairs, different readings
 
 
+def test_with_the_shipped_levels_a_stated_point_never_lowers_the_odds_of_any_level():
+    """Stating more of a level's points never lowers the probability of reaching junior, mid or senior, and
+    contradicting more never raises it (round 4's steps weighed stated junior points against mid and senior)."""
+    model = LevelModel.load()
+    assert model is not None
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        x = np.r_[
+            rng.uniform(0, 1, 7), 1.0
+        ]  # three stated shares, three contradicted, the reference match, bias
+        reach = lambda v: np.cumsum(model.level_probs(v)[::-1])[::-1][1:]  # noqa: E731  P(>= junior, mid, senior)
+        for i in range(6):
+            more = x.copy()
+            more[i] = min(1.0, x[i] + 0.3)
+            moved = reach(more) - reach(x)
+            assert (moved >= -1e-12).all() if i < 3 else (moved <= 1e-12).all(), (i, x.round(2), moved)
+
+
 def test_the_expected_level_is_split_between_the_ends_of_the_reference_span():
     args = ("mid", ["junior", "mid", "senior"], [1.0, 1.0, 1.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0])
     p, names = np.array([0.0, 0.0, 1.0, 0.0]), ("expected_x_low_reference", "expected_x_high_reference")

@@ -16,8 +16,8 @@ The penalties are chosen on the benchmark's dev and dev2 answers together (eight
 dev's four writers alone and lost on test), and the score's weights on the expected level are held >= 0 at both ends
 of the training answers' reference matches (NON_NEGATIVE, REFERENCE_SPAN), so a higher level never lowers it. Nothing
 reads the test split. With --write the chosen models go to interviewer/data/verdict_model.json and level_model.json.
-`--score-only LEVEL_L2` keeps the shipped verdict model and level steps and refits the score alone (how the shipped
-score was refitted in round 4b, docs/grader.md).
+Level steps are signed (LEVEL_STEP_BOUNDS). `--keep-verdicts` keeps the shipped verdict model and refits the level
+steps and the score on its verdicts (round 4c, docs/grader.md).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from interviewer.corpus.loader import load_corpus  # noqa: E402
 from interviewer.evaluation import interviews  # noqa: E402
 from interviewer.grading.level_model import (  # noqa: E402
+    LEVEL_FEATURES,
     SCORE_FEATURE_CHOICES,
     SCORE_FEATURES,
     VERDICT_ORDER,
@@ -97,9 +98,26 @@ def softmax_fit(x: np.ndarray, y: np.ndarray, k: int, l2: float) -> np.ndarray:
     return minimize(nll, np.zeros(d * k), jac=True, method="L-BFGS-B").x.reshape(d, k)
 
 
-def logistic_fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
-    w = softmax_fit(x, y.astype(int), 2, l2)
-    return w[:, 1] - w[:, 0]
+LEVEL_STEP_BOUNDS = [(0.0, None)] * 3 + [(None, 0.0)] * 3 + [(None, None)] * 2
+"""Signs of a level step's weights over LEVEL_FEATURES: a stated point never lowers the odds of the next level, a
+contradicted one never raises them (round 4's free steps weighed junior points at -0.59 and -0.89 for mid and
+senior, and contradicted junior and mid points at +0.46 and +0.64 for mid)."""
+assert len(LEVEL_STEP_BOUNDS) == len(LEVEL_FEATURES)
+
+
+def level_step_fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    """Logistic weights within LEVEL_STEP_BOUNDS; the penalty is half of `l2`, as a two-class softmax over the same
+    rows would have it, so the penalties chosen before the bounds keep their meaning."""
+
+    def nll(w: np.ndarray) -> tuple[float, np.ndarray]:
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        loss = -np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)) + l2 / 2 * np.sum(w[:-1] ** 2)
+        grad = x.T @ (p - y)
+        grad[:-1] += l2 * w[:-1]
+        return float(loss), grad
+
+    start = np.zeros(x.shape[1])
+    return minimize(nll, start, jac=True, method="L-BFGS-B", bounds=LEVEL_STEP_BOUNDS).x
 
 
 class Data:
@@ -142,7 +160,7 @@ def fit_levels(data: Data, vm: VerdictModel, rows: list[dict], l2: float) -> lis
     steps = []
     for k in range(1, 4):
         sel = y >= k - 1
-        steps.append(logistic_fit(x[sel], y[sel] >= k, l2).tolist())
+        steps.append(level_step_fit(x[sel], (y[sel] >= k).astype(float), l2).tolist())
     return steps
 
 
@@ -205,19 +223,26 @@ class LevelFit:
 
 
 def fit_levels_stage(
-    data: Data, train: list[dict], v_l2: float, l_l2: float, verdict_extra: Sequence[dict] = ()
+    data: Data,
+    train: list[dict],
+    v_l2: float,
+    l_l2: float,
+    verdict_extra: Sequence[dict] = (),
+    vm: VerdictModel | None = None,
 ) -> LevelFit:
-    """The verdict model on the key points of `train` and `verdict_extra`; the level steps on `train` alone (the
-    extra answers were written to fool the grader, so their levels would teach the steps a wrong prior)."""
-    keep = {r["answer_id"] for r in [*train, *verdict_extra]}
-    sub = Data.__new__(Data)
-    sub.items, sub.labels, sub.rows = (
-        data.items,
-        data.labels,
-        [r for r in data.rows if r["answer_id"] in keep],
-    )
-    xp, yp = sub.points()
-    vm = VerdictModel(softmax_fit(xp, yp, 3, v_l2).tolist())
+    """The verdict model (unless one is given) on the key points of `train` and `verdict_extra`; the level steps on
+    `train` alone (the extra answers were written to fool the grader, so their levels would teach the steps a wrong
+    prior)."""
+    if vm is None:
+        keep = {r["answer_id"] for r in [*train, *verdict_extra]}
+        sub = Data.__new__(Data)
+        sub.items, sub.labels, sub.rows = (
+            data.items,
+            data.labels,
+            [r for r in data.rows if r["answer_id"] in keep],
+        )
+        xp, yp = sub.points()
+        vm = VerdictModel(softmax_fit(xp, yp, 3, v_l2).tolist())
     rows = [r for r in train if data.fitted(r)]
     oof = oof_level_probs(data, vm, rows, l_l2)
     gold = [VERDICT_ORDER.index(data.labels[r["answer_id"]].label.level) for r in rows]
@@ -241,16 +266,6 @@ def fit_score(data: Data, fit: LevelFit, alpha: float, names: tuple[str, ...]) -
         score_features=list(names),
         reference_span=span,
     )
-
-
-def shipped_fit(data: Data, train: list[dict], l_l2: float) -> LevelFit:
-    """The shipped verdict model and level steps, with the out-of-fold level probabilities a score refit reads (from
-    steps fitted at `l_l2`, the shipped penalty)."""
-    vm, lm = VerdictModel.load(), LevelModel.load()
-    if vm is None or lm is None:
-        raise SystemExit("--score-only refits the shipped models' score: interviewer/data has none to keep")
-    rows = [r for r in train if data.fitted(r)]
-    return LevelFit(vm, lm.steps, lm.temperature, rows, oof_level_probs(data, vm, rows, l_l2))
 
 
 def fit_all(
@@ -347,11 +362,9 @@ def main() -> None:
         default=[interviews.packaged_benchmark(), ROOT / "training" / "data" / "train_answers"],
     )
     ap.add_argument(
-        "--score-only",
-        type=float,
-        metavar="LEVEL_L2",
-        help="keep the shipped verdict and level models and refit only the score, on out-of-fold level"
-        " probabilities from steps at this penalty (the shipped one's)",
+        "--keep-verdicts",
+        action="store_true",
+        help="keep the shipped verdict model and refit the level steps and the score on its verdicts",
     )
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
@@ -368,15 +381,15 @@ def main() -> None:
         f"{len(train)} training answers (+{len(extra)} for the verdict model), {len(dev)} dev answers",
         file=sys.stderr,
     )
+    kept = VerdictModel.load() if args.keep_verdicts else None
+    if args.keep_verdicts and kept is None:
+        raise SystemExit("--keep-verdicts: interviewer/data has no verdict model to keep")
     best = None
-    penalties = [(v, lv) for v in (0.1, 1.0, 10.0) for lv in (0.1, 1.0, 3.0)]
-    for v_l2, l_l2 in [(float("nan"), args.score_only)] if args.score_only else penalties:
-        # once per pair: the score choices reuse it
-        fit = (
-            shipped_fit(data, train, l_l2)
-            if args.score_only
-            else fit_levels_stage(data, train, v_l2, l_l2, extra)
-        )
+    verdict_penalties = (float("nan"),) if kept else (0.1, 1.0, 10.0)
+    for v_l2, l_l2 in [(v, lv) for v in verdict_penalties for lv in (0.1, 1.0, 3.0)]:
+        fit = fit_levels_stage(
+            data, train, v_l2, l_l2, extra, kept
+        )  # once per pair: the score choices reuse it
         for alpha in (0.3, 1.0, 10.0):
             for names in SCORE_FEATURE_SETS:
                 vm, lm = fit.vm, fit_score(data, fit, alpha, SCORE_FEATURE_SETS[names])
@@ -406,16 +419,14 @@ def main() -> None:
         f"chosen on dev: verdict l2 {v_l2}, level l2 {l_l2}, ridge {alpha}, score {names!r}: {m}",
         file=sys.stderr,
     )
-    if args.write and args.score_only:
-        kept = LevelModel.load()
-        assert kept is not None  # shipped_fit loaded it
+    if args.write and kept:
         lm.trained_on = (
-            f"{kept.trained_on}; the score refitted alone on the same answers (ridge {alpha}),"
-            f" chosen on {len(dev)} dev and dev2 answers"
+            f"{len(train)} labelled answers, each read by a verifier that never saw it, with the shipped verdict"
+            f" model's verdicts; level l2 {l_l2} and ridge {alpha} chosen on {len(dev)} dev and dev2 answers"
         )
         lm.validation = m
         lm.save(ROOT / "interviewer" / "data" / "level_model.json")
-        print("wrote interviewer/data/level_model.json (its score)", file=sys.stderr)
+        print("wrote interviewer/data/level_model.json", file=sys.stderr)
     elif args.write:
         what = (
             f"{len(train)} labelled answers (verdicts: +{len(extra)}), each read by a verifier that never saw"
