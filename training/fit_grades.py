@@ -268,18 +268,6 @@ def fit_score(data: Data, fit: LevelFit, alpha: float, names: tuple[str, ...]) -
     )
 
 
-def fit_all(
-    data: Data,
-    train: list[dict],
-    v_l2: float,
-    l_l2: float,
-    alpha: float,
-    names: tuple[str, ...] = SCORE_FEATURES,
-) -> tuple[VerdictModel, LevelModel]:
-    fit = fit_levels_stage(data, train, v_l2, l_l2)
-    return fit.vm, fit_score(data, fit, alpha, names)
-
-
 def _oof_temperature(oof: np.ndarray, gold: list[int]) -> float:
     """A temperature on the out-of-fold probabilities' log-odds that makes them best calibrated (NLL)."""
     logp = np.log(np.clip(oof, 1e-9, 1.0))
