@@ -106,6 +106,23 @@ def profile_key(page: Any) -> str:
     return str(page.locator("#profile-key textarea, #profile-key input").first.input_value())
 
 
+def open_scorecard(page: Any) -> str:
+    """Open the Scorecard tab and return the card's text once it has rendered.
+
+    Gradio mounts a tab's children when the tab is first shown, so the card's text can be read a moment after the
+    click; CI once read it before the Markdown had rendered. Waiting for the card's first line removes that race."""
+    page.get_by_role("tab", name="Scorecard").click()
+    try:
+        page.wait_for_function(
+            "() => (document.querySelector('#scorecard-md')?.innerText || '').includes('Overall score')",
+            timeout=30_000,
+        )
+    except Exception as exc:
+        shown = page.locator("#scorecard-md").inner_text()
+        raise AssertionError(f"the Scorecard tab never showed a card; it shows {shown!r}") from exc
+    return str(page.locator("#scorecard-md").inner_text())
+
+
 def bot_count(page: Any) -> int:
     return page.locator("#chat .message.bot, #chat [data-testid='bot']").count()
 

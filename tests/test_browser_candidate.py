@@ -6,7 +6,7 @@ import pytest
 
 from interviewer.sessions.identity import profile_of_key
 
-from .browser import browser_page, chromium_app, fill, profile_key, type_into_code
+from .browser import browser_page, chromium_app, fill, open_scorecard, profile_key, type_into_code
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
@@ -202,8 +202,7 @@ def test_scorecard_and_history_agree_and_speak_in_names(app):
         _send(page, "I would start with a simple baseline, measure it on held-out data, and then iterate.")
         page.click("#end")  # the answer may have drawn a follow-up: end the interview here
         _wait_status(page, "finished")
-        page.get_by_role("tab", name="Scorecard").click()
-        card = page.locator("#scorecard-md").inner_text()
+        card = open_scorecard(page)
         estimate = card.split("Level estimate:")[1].split()[0]
         assert "LLM engineer" in card
         # Ids that read as ids (`llm-engineer`, `trade_offs`, `prompting_rag`); `coding` or `general` are words.
