@@ -20,7 +20,9 @@ def app():
 
 def _wait_status(page, text: str) -> None:
     page.wait_for_function(
-        "t => (document.querySelector('#status')?.innerText || '').includes(t)", arg=text, timeout=60_000
+        "t => (document.querySelector('#status')?.innerText || '').includes(t)",
+        arg=text,
+        timeout=180_000,  # a liveness bound: a loaded 2-core machine once took over 60 s to start a coding question
     )
 
 
@@ -28,7 +30,7 @@ def _send(page, text: str, expect: str) -> None:
     fill(page, "answer", text)
     page.click("#send")
     page.wait_for_function(
-        "t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg=expect, timeout=60_000
+        "t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg=expect, timeout=180_000
     )
 
 
