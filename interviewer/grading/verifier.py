@@ -4,7 +4,8 @@ Similarity between an answer's sentence and a key point cannot see polarity ("pa
 matches "keys and values are cached and reused" at 1.00), the direction of cause and effect, or whether the sentence
 explains a mechanism or only names it. The verifier reads the key point and the unit together: the bundled MiniLM
 fine-tuned as a three-way cross-encoder by training/train_verifier.py (its delta: interviewer/data/verifier.npz),
-merged into the packaged weights and built as the same fused int8 graph as the sentence encoder.
+merged into the packaged weights and built as the same fused int8 graph as the sentence encoder. It reads an answer's
+note-style notation as words (grading/notation.py).
 
 The grader asks it only about the few units the similarity matcher finds closest to each point.
 """
@@ -23,6 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from interviewer.encoders.cross_encoder import PairGraph
+from interviewer.grading.notation import as_words
 
 DELTA = "verifier.npz"
 VERSION = "verifier-3"
@@ -100,7 +102,7 @@ class Verifier:
     def _run(self, key: tuple[str, str]) -> np.ndarray:
         point, unit = key
         delta = self.graph.ensure()
-        z = self.graph.pooled(point, unit) @ delta["head.weight"].astype(np.float32)
+        z = self.graph.pooled(point, as_words(unit)) @ delta["head.weight"].astype(np.float32)
         z = z + delta["head.bias"].astype(np.float32)
         p = np.exp(z - z.max())
         p = (p / p.sum()).astype(np.float32)
