@@ -80,7 +80,7 @@ _UPDATE_GRADE = update(grades).where(
 
 def _save_grades(conn: Connection, state: SessionState) -> None:
     """Write the grades that are new or changed since the last save (a turn changes one grade, or none)."""
-    stored = dict(conn.execute(_GRADES_OF, {"p_id": state.id}).tuples().all())
+    stored = {key: grade for key, grade in conn.execute(_GRADES_OF, {"p_id": state.id})}
     changed, added = [], []
     for item in state.items:
         if item.grade is None:
