@@ -119,6 +119,50 @@ def test_eval_benchmark(cli, capsys, tmp_path):
     keys(m["key_points"], "states_precision", "states_recall", "contradicts_precision", "contradicts_recall")
 
 
+def test_eval_benchmark_writes_each_answer_s_reading_beside_its_reader_s(cli, capsys, tmp_path):
+    from interviewer.evaluation.interviews import load
+
+    folder = small_benchmark(tmp_path / "bench")
+    m = cli(
+        capsys,
+        "eval",
+        str(folder),
+        "--split",
+        "dev",
+        "--resamples",
+        "20",
+        "--rows",
+        str(tmp_path / "rows.jsonl"),
+    )
+    rows = [json.loads(x) for x in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    labels = {a.id: a.label for a in load(folder)}
+    assert len(rows) == m["n"] == 12
+    assert sum(r["level"] == r["reader_level"] for r in rows) / len(rows) == pytest.approx(
+        m["level_exact"], abs=1e-4
+    )
+    for r in rows:
+        assert (
+            r["reader_level"] == labels[r["answer_id"]].level
+            and r["level"] in LEVELS
+            and 0 <= r["score"] <= 5
+        )
+        for d in r["points_differ"]:
+            assert d["reader"] == labels[r["answer_id"]].points[d["point"]] and d["grader"] != d["reader"]
+    assert any(
+        r["points_differ"] for r in rows
+    )  # twelve answers, every verdict the same: the check would be idle
+
+
+def test_eval_rows_are_refused_for_a_csv_and_for_a_missing_folder(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        main(["eval", str(SAMPLE), "--rows", str(tmp_path / "rows.jsonl"), "--json"])
+    assert exit_.value.code == 2 and "not to a CSV" in capsys.readouterr().err
+    folder = small_benchmark(tmp_path / "bench")
+    with pytest.raises(SystemExit) as exit_:
+        main(["eval", str(folder), "--split", "dev", "--rows", str(tmp_path / "no" / "rows.jsonl"), "--json"])
+    assert exit_.value.code == 2 and "does not exist" in capsys.readouterr().err
+
+
 def test_eval_benchmark_refuses_a_split_it_does_not_have(cli, capsys, tmp_path):
     folder = small_benchmark(tmp_path / "bench")
     with pytest.raises(SystemExit) as exit_:

@@ -44,6 +44,12 @@ def _parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         help="'cosine' scores plain MiniLM cosine(reference, answer) for comparison",
     )
     sp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
+    sp.add_argument(
+        "--rows",
+        type=Path,
+        help="labelled answers only: also write one JSON line per answer to this file (the reader's and the"
+        " grader's level and score, and the key points whose verdicts differ)",
+    )
 
     sp = add("simulate", "run scripted candidates through full interviews (no LLM needed)")
     sp.add_argument("--sessions", type=int, default=7)
@@ -97,6 +103,12 @@ def cmd_eval(args: argparse.Namespace) -> None:
 
     if str(args.file) == "benchmark" or args.file.is_dir():
         return _eval_benchmark(args)
+    if args.rows is not None:
+        print(
+            "error: --rows applies to labelled interview answers (`benchmark` or such a folder), not to a CSV",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     svc = services()
     try:
         scorer = cosine_scorer(svc) if args.baseline == "cosine" else grader_scorer(svc)
@@ -126,10 +138,18 @@ def _eval_benchmark(args: argparse.Namespace) -> None:
             "error: --baseline cosine applies to CSVs; the benchmark is graded by the grader", file=sys.stderr
         )
         raise SystemExit(2)
+    if args.rows is not None and not args.rows.parent.is_dir():
+        print(f"error: --rows {args.rows}: the folder {args.rows.parent} does not exist", file=sys.stderr)
+        raise SystemExit(2)
     svc = services()
     try:
         result = benchmark_run.evaluate(
-            svc.grader, svc.corpus, benchmark_run.resolve(args.file), args.split or "test", args.resamples
+            svc.grader,
+            svc.corpus,
+            benchmark_run.resolve(args.file),
+            args.split or "test",
+            args.resamples,
+            args.rows,
         )
     except EvalError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,11 @@ def resolve(path: Path) -> Path:
     return path
 
 
-def evaluate(grader: Any, corpus: Any, folder: Path, split: str, resamples: int) -> dict[str, Any]:
-    """Grade every answer of `split` with `grader.grade(target, text)`; the figures, and the readers' own beside."""
+def evaluate(
+    grader: Any, corpus: Any, folder: Path, split: str, resamples: int, rows: Path | None = None
+) -> dict[str, Any]:
+    """Grade every answer of `split` with `grader.grade(target, text)`; the figures, and the readers' own beside.
+    With `rows`, each answer's reading by the reader and by the grader also goes there, one JSON line each."""
     answers = interviews.load(resolve(folder))
     chosen = [a for a in answers if a.split == split]
     if not chosen:
@@ -50,10 +54,41 @@ def evaluate(grader: Any, corpus: Any, folder: Path, split: str, resamples: int)
         )
     interviews.check_hashes(chosen, {k: (v[1] if isinstance(v, tuple) else v) for k, v in items.items()})
     graded = interviews.grade_all(grader.grade, items, chosen)
+    if rows is not None:
+        write_rows(rows, chosen, graded)
     result = interviews.summarise(chosen, graded, resamples=resamples)
     result["split"] = split
     result["readers"] = interviews.reader_agreement(chosen, resamples=resamples)
     return _no_nan(result)
+
+
+def write_rows(path: Path, answers: list[interviews.Answer], graded: list[interviews.Graded]) -> None:
+    """One JSON line per answer: who wrote it and how, the reader's level and score beside the grader's, and the key
+    points on which their verdicts differ (to find where the grader disagrees, answer by answer)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for a, g in zip(answers, graded, strict=True):
+            label = a.label
+            points = [
+                {"point": pid, "reader": verdict, "grader": g.points.get(pid, "absent")}
+                for pid, verdict in label.points.items()
+                if g.points.get(pid, "absent") != verdict
+            ]
+            row = {
+                "answer_id": a.id,
+                "item_id": a.item_id,
+                "split": a.split,
+                "writer": a.writer,
+                "style": a.style,
+                "target": a.target,
+                "reader_level": label.level,
+                "level": g.level,
+                "reader_score": label.score,
+                "score": round(g.score, 3),
+                "confidence": round(g.confidence, 3),
+                "flags": g.flags,
+                "points_differ": points,
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _no_nan(value: Any) -> Any:
