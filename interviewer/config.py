@@ -6,6 +6,7 @@ Length (about 330 lines): one flat list of described fields, one per variable, i
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -287,6 +288,12 @@ class Settings(BaseSettings):
         description="Hidden tests drawn at run time from the question's input generator, checked against its"
         " reference solution (run in a sandbox of its own); 0 turns them off.",
     )
+    sandbox_draw_key: str = Field(
+        default="",
+        description="Secret the random tests' seed is derived from, with the question and the code: the same code"
+        " always meets the same inputs (a re-run or re-grade agrees), changed code meets new ones, and nobody"
+        " without the key can know them in advance. Empty: one generated into data_dir/draw-key.",
+    )
     sandbox_max_processes: int = Field(
         default=16, ge=1, description="RLIMIT_NPROC for the sandbox uid (binds only after the uid switch)."
     )
@@ -364,3 +371,21 @@ def load_settings(**overrides: object) -> Settings:
             name = "INTERVIEWER_" + "_".join(str(p) for p in e["loc"]).upper() if e["loc"] else "settings"
             lines.append(f"{name}: {e['msg']}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+def kept_secret(folder: Path, name: str) -> str:
+    """A random secret in `folder/name` (0600), made on first use and the same ever after, also across processes."""
+    path = folder / name
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+        try:
+            os.link(draft, path)  # whole or not at all; a process that lost the race reads the winner's
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

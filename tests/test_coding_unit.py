@@ -296,3 +296,22 @@ def test_a_coding_block_needs_a_generator_that_defines_generate():
         Question.model_validate(question)
     question["coding"]["generator"] = "def generate(rng):\n    return ([rng.random()],)\n"
     assert Question.model_validate(question).coding.generator
+
+
+def test_the_random_tests_seed_follows_the_code_and_the_key():
+    """Same key, question and code: the same inputs (a re-grade agrees); any change to the code or the key: new ones."""
+    from interviewer.coding.runner import draw_seed
+
+    spec = CodingSpec(
+        function="head", signature="def head(xs):", generator="def generate(rng):\n    return ([1],)\n"
+    )
+    code = "def head(xs):\n    return xs[0]\n"
+    seed = draw_seed("key", spec, code)
+    assert seed == draw_seed("key", spec, code)
+    others = {
+        draw_seed("key", spec, code + " "),
+        draw_seed("other", spec, code),
+        draw_seed("key", spec.model_copy(update={"generator": spec.generator + "# edited\n"}), code),
+    }
+    assert seed not in others and len(others) == 3
+    assert 0 <= seed < 2**64

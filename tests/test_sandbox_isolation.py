@@ -264,6 +264,19 @@ def test_6_a_table_of_the_corpus_answers_fails_the_random_tests(runner, corpus):
     )
 
 
+def test_the_same_code_meets_the_same_random_tests_and_changed_code_new_ones(runner, corpus):
+    """A partly correct edit distance (Hamming distance plus the length difference) passes some random tests and
+    fails others. Run again, it must meet the same inputs: a grade that moved between two runs of the same code
+    (by up to 0.9 points on the benchmark, with a fresh seed per run) is not one a candidate can trust."""
+    spec = corpus.by_id["cnlp-edit-distance"].coding
+    code = "def edit_distance(a, b):\n    return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))\n"
+    runs = [runner.run(spec, code, guard=False) for _ in range(2)]
+    statuses = [[t.status for t in run.of_kind("random")] for run in runs]
+    assert 0 < statuses[0].count("passed") < len(statuses[0]), statuses[0]  # partly right, so a draw shows
+    assert statuses[0] == statuses[1] and correctness(runs[0]) == correctness(runs[1])
+    assert [t.about for t in runs[0].of_kind("random")] == [t.about for t in runs[1].of_kind("random")]
+
+
 def test_the_reference_solution_and_generator_run_sandboxed_too(runner, secret_dir):
     """Recruiters edit generators through the web UI: a hostile one is confined like candidate code."""
     db = str(secret_dir / "interviewer.db")

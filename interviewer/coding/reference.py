@@ -1,8 +1,9 @@
 """Random hidden tests: a question's generator draws the arguments, its reference solution gives the values.
 
 Both run in a sandboxed process of their own, never in the app's process (recruiters edit them through the web
-UI) and never in the candidate's (which must not hold an expected value). A fresh seed per run means a table of
-answers seen before does not help.
+UI) and never in the candidate's (which must not hold an expected value). The seed is a keyed hash of the code
+(runner.draw_seed): the same code meets the same inputs, so a re-run grades alike, while a table of answers seen
+before does not help, since any change to the code draws new ones.
 """
 
 from __future__ import annotations

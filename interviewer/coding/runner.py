@@ -11,10 +11,11 @@ call still to come.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
 import queue
-import secrets
 import tempfile
 import threading
 import time
@@ -28,7 +29,7 @@ from interviewer.coding.reference import Drawing
 from interviewer.coding.results import Collected, Planned, build_result
 from interviewer.coding.sandbox import SandboxProcess, lease_uid
 from interviewer.coding.values import describe_call, literal
-from interviewer.config import Settings
+from interviewer.config import Settings, kept_secret
 from interviewer.domain.questions import CodingSpec
 from interviewer.domain.runs import RunResult
 
@@ -37,6 +38,14 @@ START_S = 5.0
 """Allowance for starting Python (and numpy) in the sandbox, on top of the per-test limit, for the first event."""
 GRACE_S = 1.0
 """How long past its own limit a call may take to report before the parent stops the run."""
+
+
+def draw_seed(key: str, spec: CodingSpec, code: str) -> int:
+    """The random tests' seed: a keyed hash of the question's generator and the code. A grade must not change when
+    the same code is run again, yet a table of answers must not be able to know its inputs: any change to the code
+    draws new ones, and without the key nobody can compute them."""
+    message = "\0".join((spec.function, spec.generator or "", code)).encode()
+    return int.from_bytes(hmac.new(key.encode(), message, hashlib.sha256).digest()[:8], "big")
 
 
 class CodeRunner:
@@ -81,6 +90,10 @@ class CodeRunner:
     def libraries(self) -> dict[str, str]:
         """Where the sandbox Python finds numpy, pandas and pandas's own imports: name -> folder or file."""
         return find_libraries(self.s)
+
+    @cached_property
+    def _draw_key(self) -> str:
+        return self.s.sandbox_draw_key or kept_secret(self.s.data_dir, "draw-key")
 
     # -- running --------------------------------------------------------------------------------------------
 
@@ -134,7 +147,7 @@ class CodeRunner:
             ]
         drawing = None
         if include_hidden and self.s.sandbox_random_tests and spec.generator:
-            drawing = Drawing(self, spec, self.s.sandbox_random_tests, secrets.randbits(64))
+            drawing = Drawing(self, spec, self.s.sandbox_random_tests, draw_seed(self._draw_key, spec, code))
             drawing.start()
         seen = self._converse(spec, code, tests, drawing, guard)
         note = ""

@@ -10,11 +10,12 @@ nothing that this module does not also refuse. No Gradio here.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+
+from interviewer.config import kept_secret
 
 KEY_PREFIX = "ik"
 _BODY_HEX = 32  # 128 random bits
@@ -158,22 +159,7 @@ def identify(settings: Any, key: Any, request: RequestInfo) -> Caller:
 
 
 def browser_secret(settings: Any) -> str:
-    """The secret BrowserState encrypts the stored profile key with: the setting, else one kept in the data folder
-    (0600), made on first use. The page receives it to decrypt, so it hides nothing; it must outlive restarts, or
-    every browser would lose its key."""
-    if settings.browser_secret:
-        return str(settings.browser_secret)
-    path = settings.data_dir / "browser-secret"
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".browser-secret.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32))
-        try:
-            os.link(draft, path)  # whole or not at all; a process that lost the race reads the winner's
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip()
+    """The secret BrowserState encrypts the stored profile key with: the setting, else one kept in the data folder.
+    The page receives it to decrypt, so it hides nothing; it must outlive restarts, or every browser would lose its
+    key."""
+    return str(settings.browser_secret) or kept_secret(settings.data_dir, "browser-secret")
