@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from pathlib import Path
@@ -46,8 +47,30 @@ def services(settings):
     from interviewer.services import Services
 
     svc = Services(settings)
+    vectors = _vector_cache(svc.embedder)
+    if vectors is not None:
+        svc.embedder.load_vectors(vectors)
     svc.index_sync.ensure(progress=False)
-    return svc
+    yield svc
+    if vectors is not None:  # what this run embedded, with what it loaded, for the next run
+        vectors.parent.mkdir(parents=True, exist_ok=True)
+        svc.embedder.save_vectors(vectors)
+
+
+def _vector_cache(embedder: object) -> Path | None:
+    """Where this checkout keeps text vectors between test runs (.cache/, not in git): embedding the 2,199 documents
+    for the index took 45 s of each worker's start, and the key points for job matching 22 s more. Named by the encoder's code and model,
+    so a change to either embeds them again; the vectors are the ones the model gives (each text runs alone).
+    A clean clone, as in CI, has none and embeds everything."""
+    if not hasattr(embedder, "load_vectors"):
+        return None
+    from interviewer.encoders import embeddings, minilm_graph
+
+    digest = hashlib.sha256(str(getattr(embedder, "name", "")).encode())
+    for module in (embeddings, minilm_graph):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(embeddings.packaged_model().read_bytes())
+    return ROOT / ".cache" / "test-vectors" / f"{minilm_graph.weight_layout()}-{digest.hexdigest()[:16]}.npz"
 
 
 @pytest.fixture(scope="session")

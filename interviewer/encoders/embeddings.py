@@ -284,6 +284,37 @@ class OnnxMiniLM:
                 )
         return {str(t) for t in data["texts"]}
 
+    def save_vectors(self, path: Path) -> int:
+        """Write the vectors `embed` has computed to an .npz file, atomically; how many. `load_vectors` reads them."""
+        with self._lock:
+            texts, vecs = list(self._cache), list(self._cache.values())
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
+        np.savez_compressed(  # the texts are fixed-width UTF-32: mostly padding
+            tmp,
+            model=np.array(self.name),
+            layout=np.array(minilm_graph.weight_layout()),
+            texts=np.array(texts, dtype=str),
+            vecs=np.stack(vecs) if vecs else np.zeros((0, DIM), np.float32),
+        )
+        tmp.replace(path)
+        return len(texts)
+
+    def load_vectors(self, path: Path) -> int:
+        """Add the vectors saved by `save_vectors` to the cache, so `embed` does not run the model for those texts
+        again (the same numbers: each text always runs alone); how many (none if missing or from another model)."""
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return 0
+        if str(data["model"]) != self.name or str(data["layout"]) != minilm_graph.weight_layout():
+            return 0
+        with self._lock:
+            for text, vec in zip(data["texts"], data["vecs"], strict=True):
+                self._cache.setdefault(str(text), vec)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return len(data["texts"])
+
     def _windows(self, offsets: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
         """Ranges of `text`'s word pieces run through the model apart: its sentences (long ones cut to fit).
 
@@ -358,7 +389,13 @@ class OnnxMiniLM:
             if self._session is None:
                 self._load()
             todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        fresh = {t: self._run(t) for t in todo}  # outside the lock, as in `passages`
+            # A stored passage of one window pooled exactly what `_run` computes (`passages` caches it alike).
+            stored = {
+                t: self._stored[t].vec for t in todo if t in self._stored and self._stored[t].single_window
+            }
+        fresh = {
+            t: stored[t] if t in stored else self._run(t) for t in todo
+        }  # outside the lock, as in `passages`
         with self._lock:
             for t, v in fresh.items():
                 self._cache.setdefault(t, v)

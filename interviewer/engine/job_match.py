@@ -41,7 +41,6 @@ LINES_WEIGHT = 0.0
 # mean of its best matches with this many lines (the duty fit ranked the RAG docs assistant first for an evaluation
 # role and missed the support bot for a support-bot posting on the dev sets).
 SCENARIO_LINES = 3
-PASSAGE_BATCH = 32  # small steps, as the encoder's own store does: live grades get the model between them
 TOPIC_TOP = 3  # a topic's fit is the mean fit of its best questions
 # Cosine taken off an item that needs a modality no requirement names (speech questions for a text role), about
 # five deviations of question fit; half of it when one requirement names it in passing (search ranking: "LLMs for
@@ -209,25 +208,15 @@ class JobMatch:
         return self._asks
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        """Vectors of `texts`: the index's stored ones where it has them, then the stored grading encodings
-        (key points), and the encoder for the rest."""
+        """Vectors of `texts`: the index's stored ones where it has them, and the encoder's for the rest (from the
+        stored grading encodings or its cache when it has them)."""
         known: dict[str, np.ndarray] = {}
         if self.index is not None:
             try:
                 known.update(self.index.vectors("questions"))
             except Exception as exc:  # the index is a service that can be down; the encoder is in-process
                 log.warning("reading question vectors from the index failed (%s); encoding them here", exc)
-        todo = [t for t in dict.fromkeys(texts) if t not in known]
-        passages = getattr(self.embedder, "passages", None)
-        for start in range(0, len(todo), PASSAGE_BATCH):
-            if passages is None:
-                break
-            try:
-                got = passages(todo[start : start + PASSAGE_BATCH])
-            except KeyError:  # another thread's grade evicted a cached passage mid-call: encode these below
-                continue
-            known.update((p.text, p.vec) for p in got if p.single_window)
-        rest = [t for t in todo if t not in known]
+        rest = [t for t in dict.fromkeys(texts) if t not in known]
         if rest:
             known.update(zip(rest, self.embedder.embed(rest), strict=True))
         return np.stack([known[t] for t in texts]).astype(np.float32)
