@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from interviewer.domain.target import Target
-from interviewer.domain.text import names_a_sibling, numbered_names
+from interviewer.domain.text import names_a_sibling, numbered_names, spans
 
 from .injection_texts import load as load_injections
 
@@ -160,6 +160,21 @@ def test_injections_also_never_help_a_partial_answer(grader, corpus, shared_data
     for text in load_injections(shared_data, in_the_wild=20)[::3]:
         g = grader.grade(target, partial + " " + text)
         assert g.score <= base.score + 1e-9, text[:80]
+
+
+def test_a_terse_line_the_topic_filter_drops_is_still_read_for_key_points(services, grader, corpus):
+    """A benchmark answer (dev, w2-rambling, read at mid) whose short lines sit under the relative on-topic floor:
+    graded without them it was `none`. They are still read for key points (LENIENT_EVIDENCE_AT), and quoted."""
+    from interviewer.evaluation import interviews
+
+    answer = next(a for a in interviews.load(interviews.packaged_benchmark()) if a.id == "a271cb5c2")
+    target = Target.of(corpus.by_id[answer.item_id])
+    _text, _guard, flags, graded, read = services.rubric_grader._guard(target, answer.text)
+    lenient = [s.text for s in spans(read, clauses=False) if s.text not in graded]
+    assert "off_topic_parts" in flags and lenient
+    g = grader.grade(target, answer.text)
+    assert any(s in c.evidence for c in g.criteria for s in lenient), [c.evidence for c in g.criteria]
+    assert g.level != "none", g.level_probs
 
 
 def test_star_structure_is_read_for_behavioural_answers(grader, corpus):

@@ -32,15 +32,15 @@ from interviewer.services import Services  # noqa: E402
 
 def top_units(grader, target, text: str, top: int) -> tuple[dict, list[str], list[list[int]], np.ndarray]:
     """The grader's reading up to the matcher: guard results, the units, each key point's top units, all matches."""
-    _raw, guard, flags, graded = grader._guard(target, text)
+    _raw, guard, flags, graded, read = grader._guard(target, text)
     info: dict = {"flags": flags, "cap": guard.cap, "reference_match": 0.0}
     if guard.cap == 0.0 or not graded.strip():
         return info, [], [[] for _ in target.key_points], np.zeros((0, 0))
     answer, question, parts, part_vecs, q_stems = grader._encode_answer(target, graded)
     info["reference_match"] = grader._reference_match(target, answer, question, part_vecs, q_stems, flags)
-    units = grader._units(answer, graded, parts)
+    units, lenient = grader._read_units(target, graded, read, answer, parts)
     refs = [*(k.text for k in target.key_points), *target.misconceptions]
-    match = grader._match(units, refs, question, q_stems, len(target.key_points), target.kind)
+    match = grader._match(units, refs, question, q_stems, len(target.key_points), target.kind, lenient)
     tops = [np.argsort(-row, kind="stable")[:top].tolist() for row in match[: len(target.key_points)]]
     return info, units[1].texts, tops, match
 

@@ -47,6 +47,10 @@ TOPIC_RELATIVE = 0.45  # ... and a sentence far less related than the answer's b
 TOPIC_MIN = (
     0.2  # cosine of a sentence to the question, reference or any key point; unrelated text is ~0.0-0.15
 )
+LENIENT_EVIDENCE_AT = 0.5
+"""A sentence only the relative floor drops (a terse note: "Depends on data size and domain gap.") is still read
+for key points, but counts for one only where the matcher says, more likely than not, that it states it: jailbreaks
+appended to an answer are read there too, and must earn nothing (docs/grader.md, "The on-topic filter")."""
 MISCONCEPTION_PENALTY = 1.5
 
 log = logging.getLogger(__name__)
@@ -118,7 +122,7 @@ class RubricGrader:
         """Only the 0-5 score, for bulk evaluation: the same guards and reference match, no per-point detail."""
         if target.level is not None:  # a corpus question: its score depends on the key points too
             return self.grade(target, answer).score
-        _, guard, flags, graded = self._guard(target, answer)
+        _, guard, flags, graded, _read = self._guard(target, answer)
         if guard.cap == 0.0 or not graded.strip():
             return 0.0
         answer_enc, question, _, part_vecs, q_stems = self._encode_answer(target, graded)
@@ -126,10 +130,10 @@ class RubricGrader:
         return round(min(guard.cap, 5 * p_ref), 2)
 
     def grade(self, target: Target, answer: str) -> Grade:
-        text, guard, flags, graded = self._guard(target, answer)
+        text, guard, flags, graded, read = self._guard(target, answer)
         if guard.cap == 0.0:
             return self._zero(target, flags)
-        scored = self._score(target, graded, flags)
+        scored = self._score(target, graded, flags, read)
         if "injection" in flags and graded != text:
             # Never let removing (or keeping) the injected part raise the grade: take the lower of both readings.
             full = self._score(target, drop_repeats(text)[0], [])
@@ -144,18 +148,19 @@ class RubricGrader:
 
     # -- scoring ----------------------------------------------------------------------------------------------
 
-    def _guard(self, target: Target, answer: str) -> tuple[str, GuardResult, list[str], str]:
-        """The cleaned answer, the guards' verdict, the flags so far, and the part of the answer to grade."""
+    def _guard(self, target: Target, answer: str) -> tuple[str, GuardResult, list[str], str, str]:
+        """The cleaned answer, the guards' verdict, the flags so far, the part of the answer to grade, and the part
+        read for key points (the same, or with the terse lines the relative on-topic floor drops)."""
         raw = answer or ""
         text = clean(raw)
         ref_words = max((len(words(r)) for r in target.references), default=0)
         guard = run_guards(text, raw, target.question, ref_words, target.about_injection)
         flags = list(guard.flags)
-        graded = "" if guard.cap == 0.0 else self._on_topic(target, guard.graded_text, flags)
+        graded, read = ("", "") if guard.cap == 0.0 else self._on_topic(target, guard.graded_text, flags)
         graded, repeated = drop_repeats(graded)
         if repeated:
             flags.append("repetition")  # a copy earns nothing the first one did not
-        return text, guard, flags, graded
+        return text, guard, flags, graded, drop_repeats(read)[0]
 
     def _reference_match(
         self,
@@ -188,10 +193,11 @@ class RubricGrader:
             p_ref = min(p_ref, 0.05)
         return p_ref
 
-    def _on_topic(self, target: Target, text: str, flags: list[str]) -> str:
-        """The answer less sentences unrelated to the question: appended text can dilute, but never earn, credit."""
+    def _on_topic(self, target: Target, text: str, flags: list[str]) -> tuple[str, str]:
+        """The answer less sentences unrelated to the question (appended text can dilute, but never earn, credit), and
+        the answer less only those under the absolute floor, in which key points are read (LENIENT_EVIDENCE_AT)."""
         if len(spans(text, clauses=False)) < 2:
-            return text
+            return text, text
         q_stems = frozenset(content_stems(target.question))
         anchors = np.stack(
             [self.known.encoded(target.question, frozenset()).vec]
@@ -205,9 +211,11 @@ class RubricGrader:
         floor = max(TOPIC_MIN, TOPIC_RELATIVE * float(sims.max()))
         keep = [s for s, sim in zip(sentences, sims, strict=True) if sim >= floor]
         if len(keep) == len(sentences) or not keep:
-            return text
+            return text, text
         flags.append("off_topic_parts")
-        return " ".join(s.text for s in keep)
+        lenient = [s for s, sim in zip(sentences, sims, strict=True) if sim >= TOPIC_MIN]
+        read = text if len(lenient) == len(sentences) else " ".join(s.text for s in lenient)
+        return " ".join(s.text for s in keep), read
 
     def _encode_answer(
         self, target: Target, text: str
@@ -232,7 +240,7 @@ class RubricGrader:
         ]
         return np.max(np.stack(rows), axis=0)
 
-    def _score(self, target: Target, text: str, flags: list[str]) -> Scored:
+    def _score(self, target: Target, text: str, flags: list[str], read: str | None = None) -> Scored:
         if not text.strip():
             empty = [Criterion(id=k.id, level=k.level, weight=k.weight, met=0.0) for k in target.key_points]
             return Scored(0.0, 0.0, empty, "none")
@@ -241,11 +249,11 @@ class RubricGrader:
 
         # A key point is one claim: it is matched against each sentence or clause (and pairs of neighbouring
         # sentences), so a long answer on the topic does not get credit for claims it never makes.
-        units = self._units(answer, text, parts)
+        units, lenient = self._read_units(target, text, read, answer, parts)
         # Key points and stated misconceptions are matched in one pass: one stack of references per question.
         n_points = len(target.key_points)
         refs = [*(k.text for k in target.key_points), *target.misconceptions]
-        probs = self._match(units, refs, question, q_stems, n_points, target.kind)
+        probs = self._match(units, refs, question, q_stems, n_points, target.kind, lenient)
         if self.polarity is not None and target.level is not None:
             scored = self.polarity.score(target, units[1].texts, probs, p_ref)
             if "off_topic" in flags:
@@ -283,12 +291,14 @@ class RubricGrader:
         q_stems: frozenset[str],
         same_polarity_from: int | None = None,
         kind: str = "",
+        lenient: list[str] | None = None,
     ) -> np.ndarray:
         """Probability that each unit states each reference: shape (len(refs), number of units).
 
         From reference `same_polarity_from` on (stated misconceptions), a unit that negates the reference where
         the reference does not (or the other way round) does not state it: "trees do not need scaling"
-        contradicts the misconception "trees need scaling".
+        contradicts the misconception "trees need scaling". A unit holding a `lenient` sentence (one only the
+        relative on-topic floor drops) states a reference only at LENIENT_EVIDENCE_AT or above.
         """
         answer, spans_ = units
         if not refs or not spans_.texts:
@@ -303,6 +313,9 @@ class RubricGrader:
         if same_polarity_from is not None:
             agree = rows[:, same_polarity_from:, FEATURES.index("neg_mismatch")].T == 0
             probs[same_polarity_from:] *= agree
+        for j, unit in enumerate(spans_.texts):
+            if lenient and any(sentence in unit for sentence in lenient):
+                probs[:, j] = np.where(probs[:, j] >= LENIENT_EVIDENCE_AT, probs[:, j], 0.0)
         return probs
 
     @staticmethod
@@ -310,6 +323,17 @@ class RubricGrader:
         """The shortest unit that states the point about as well as the best one: a clause over two sentences."""
         near = np.flatnonzero(probs >= probs.max() - EVIDENCE_SLACK)
         return min((texts[i] for i in near), key=len)
+
+    def _read_units(
+        self, target: Target, text: str, read: str | None, answer: Encoded, parts: list[Span]
+    ) -> tuple[tuple[Encoded, Units], list[str]]:
+        """The units key points are read in: those of `read` when it holds more than the graded `text`, and the
+        sentences only it holds (terse lines the relative on-topic floor drops: see LENIENT_EVIDENCE_AT)."""
+        if not read or read == text:
+            return self._units(answer, text, parts), []
+        whole, _question, whole_parts, _vecs, _stems = self._encode_answer(target, read)
+        lenient = [s.text for s in spans(read, clauses=False) if s.text not in text]
+        return self._units(whole, read, whole_parts), lenient
 
     def _units(self, answer: Encoded, text: str, parts: list[Span]) -> tuple[Encoded, Units]:
         """Answer units a key point is matched against: sentences, clauses and neighbouring sentence pairs."""
