@@ -393,9 +393,8 @@ class OnnxMiniLM:
             stored = {
                 t: self._stored[t].vec for t in todo if t in self._stored and self._stored[t].single_window
             }
-        fresh = {
-            t: stored[t] if t in stored else self._run(t) for t in todo
-        }  # outside the lock, as in `passages`
+        # The model runs outside the lock, as in `passages`.
+        fresh = {t: stored[t] if t in stored else self._run(t) for t in todo}
         with self._lock:
             for t, v in fresh.items():
                 self._cache.setdefault(t, v)

@@ -50,7 +50,7 @@ TOPIC_MIN = (
 LENIENT_EVIDENCE_AT = 0.5
 """A sentence only the relative floor drops (a terse note: "Depends on data size and domain gap.") is still read
 for key points, but counts for one only where the matcher says, more likely than not, that it states it: jailbreaks
-appended to an answer are read there too, and must earn nothing (docs/grader.md, "The on-topic filter")."""
+appended to an answer are read there too, and must earn nothing (docs/grader.md, "round 4e")."""
 MISCONCEPTION_PENALTY = 1.5
 
 log = logging.getLogger(__name__)
