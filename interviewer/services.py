@@ -22,6 +22,7 @@ from interviewer.encoders.cross_encoder import PairScorer, make_cross_encoder
 from interviewer.encoders.embeddings import Embedder, make_embedder
 from interviewer.engine.engine import Engine
 from interviewer.engine.phrasing import Phraser
+from interviewer.grading import addressed
 from interviewer.grading.corpus_encodings import load_encodings
 from interviewer.grading.grader import RubricGrader
 from interviewer.grading.polarity import PolarityScorer, make_polarity
@@ -129,6 +130,7 @@ class Services:
             self.answer_space.nearest_other,
             cross=self.cross_encoder,
             polarity=self.polarity,
+            addressed=addressed.shipped() if self.settings.embeddings == "onnx" else None,
         )
 
     @cached_property

@@ -1,6 +1,6 @@
 """The rubric grader: no LLM needed. Aligns answer spans with key points (or a reference answer alone).
 
-Length (about 380 lines): the one class that turns evidence into a grade, in the order it happens; alignment,
+Length (about 450 lines): the one class that turns evidence into a grade, in the order it happens; alignment,
 features, the score model, guards and feedback are already their own modules. Any change here must keep the
 golden grades (tests/test_golden.py) unless it means to change them.
 """
@@ -20,6 +20,7 @@ from interviewer.domain.target import Target
 from interviewer.domain.text import Span, clean, content_stems, names_a_sibling, numbered_names, spans, words
 from interviewer.encoders.cross_encoder import PairScorer
 from interviewer.encoders.embeddings import Embedder
+from interviewer.grading.addressed import AddressedModel
 from interviewer.grading.alignment import KnownTexts, Units, unit_features
 from interviewer.grading.features import FEATURES, Encoded, encode, pair_features, sentence_vectors
 from interviewer.grading.feedback import build_feedback, dimension_scores, read_star
@@ -81,8 +82,12 @@ class RubricGrader:
         nearest_other: Callable[[np.ndarray, str], float] | None = None,
         cross: PairScorer | None = None,
         polarity: PolarityScorer | None = None,
+        addressed: AddressedModel | None = None,
     ):
         self.embedder = embedder
+        self.addressed = addressed
+        """Reads a sentence as addressed to an assistant (a role-play set-up, "repeat the above"); fitted on the
+        bundled encoder's vectors, so None with any other embedder."""
         self.polarity = polarity
         """Reads what the answer says about each key point (states, contradicts, absent) and decides the level and
         score from those verdicts; without it (the hashed test embeddings) the similarity matcher alone grades."""
@@ -195,9 +200,15 @@ class RubricGrader:
 
     def _on_topic(self, target: Target, text: str, flags: list[str]) -> tuple[str, str]:
         """The answer less sentences unrelated to the question (appended text can dilute, but never earn, credit), and
-        the answer less only those under the absolute floor, in which key points are read (LENIENT_EVIDENCE_AT)."""
+        the answer less only those under the absolute floor, in which key points are read (LENIENT_EVIDENCE_AT);
+        both less the sentences addressed to an assistant (`_drop_addressed`)."""
         if len(spans(text, clauses=False)) < 2:
             return text, text
+        sentences, vecs = sentence_vectors(self.embedder, text)
+        if self.addressed is not None and not target.about_injection:
+            text, sentences, vecs = self._drop_addressed(text, sentences, vecs, flags)
+            if len(sentences) < 2:
+                return text, text
         q_stems = frozenset(content_stems(target.question))
         anchors = np.stack(
             [self.known.encoded(target.question, frozenset()).vec]
@@ -206,7 +217,6 @@ class RubricGrader:
                 for t in (*target.references, *(k.text for k in target.key_points))
             ]
         )
-        sentences, vecs = sentence_vectors(self.embedder, text)
         sims = (vecs @ anchors.T).max(axis=1)
         floor = max(TOPIC_MIN, TOPIC_RELATIVE * float(sims.max()))
         keep = [s for s, sim in zip(sentences, sims, strict=True) if sim >= floor]
@@ -216,6 +226,22 @@ class RubricGrader:
         lenient = [s for s, sim in zip(sentences, sims, strict=True) if sim >= TOPIC_MIN]
         read = text if len(lenient) == len(sentences) else " ".join(s.text for s in lenient)
         return " ".join(s.text for s in keep), read
+
+    def _drop_addressed(
+        self, text: str, sentences: list[Span], vecs: np.ndarray, flags: list[str]
+    ) -> tuple[str, list[Span], np.ndarray]:
+        """The answer less its sentences addressed to an assistant, and ended at the first one the model is sure of
+        (as `run_guards` ends it at a pattern; all but those sentences when the answer opens with one). Below that,
+        a false alarm (one in about 3,400 sentences of real answers on dev) costs one sentence, not the rest."""
+        assert self.addressed is not None
+        hit, ends = self.addressed.flagged([s.text for s in sentences], vecs)
+        if not hit.any():
+            return text, sentences, vecs
+        if "injection" not in flags:
+            flags.append("injection")
+        first = int(np.argmax(ends)) if ends.any() else len(sentences)
+        keep = np.flatnonzero(~hit[:first]) if first else np.flatnonzero(~hit)
+        return " ".join(sentences[i].text for i in keep), [sentences[i] for i in keep], vecs[keep]
 
     def _encode_answer(
         self, target: Target, text: str
