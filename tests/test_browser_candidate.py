@@ -60,7 +60,9 @@ def _pick_track(page, track: str) -> None:
 
 def _wait_status(page, text: str) -> None:
     page.wait_for_function(
-        "t => (document.querySelector('#status')?.innerText || '').includes(t)", arg=text, timeout=60_000
+        "t => (document.querySelector('#status')?.innerText || '').includes(t)",
+        arg=text,
+        timeout=180_000,  # a liveness bound, not a speed check: starting a coding question beside the bench took > 60 s
     )
 
 
