@@ -26,7 +26,8 @@ _INJECTION_AT_WORD = [
     r"\b(DAN|grader|evaluator|jailbr|unrestricted|developer\s+mode|no\s+(rules|restrictions|filters))",
     r"(system|developer|admin)\s*(prompt|message|note|override|instruction)s?\s*[:\]>]",
     r"(reveal|print|show|repeat|output)\s+(me\s+)?(your|the)\s+(system\s+prompt|instructions|rubric|reference\s+answer|key\s+points|hidden)",
-    r"DAN\b|do\s+anything\s+now\b|jailbreak|developer\s+mode\b|STAN\b|DUDE\b",
+    # The personas' names only in capitals: "dan" is Dutch for "than", Indonesian for "and"; "Stan" is a colleague.
+    r"(?-i:DAN|STAN|DUDE)\b|do\s+anything\s+now\b|jailbreak|developer\s+mode\b",
     r"(ignore|forget|disregard)\s+(all|any|every|everything|the|your)\b.{0,40}\b(instructions?|rules|before|"
     r"told|learned|prompt|guidelines|programming)\b",
     r"(from\s+now\s+on|from\s+this\s+point(\s+forward)?)\b.{0,40}\b(you|act|answer|respond|reply)\b",
