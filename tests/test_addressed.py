@@ -99,3 +99,20 @@ def test_short_fragments_are_never_flagged_and_the_model_survives_a_round_trip(t
     again = AddressedModel.from_json(path.read_text())
     assert np.allclose(again.logits(rows, counts), logits, atol=1e-3, equal_nan=True)
     assert [list(f) for f in again.flagged(sentences, vecs)] == [[False, True, True], [False, False, False]]
+
+
+ANSWER_IN_OTHER_LANGUAGES = (
+    "Désolé, mon anglais n'est pas parfait, alors je réponds en partie en français. "
+    "Bag of Words zählt nur, wie oft jedes Wort im Dokument vorkommt, und die Reihenfolge geht dabei verloren. "
+    "Die Vektoren sind sehr dünn besetzt und so breit wie das ganze Vokabular. "
+    "Les embeddings, au contraire, sont des vecteurs denses de quelques centaines de dimensions, appris pour que des "
+    "sens proches soient proches. On compara esos vectores con la similitud del coseno."
+)
+
+
+def test_an_answer_written_in_other_languages_is_not_flagged(services, bow):
+    """Another language is not a sign of text addressed to an assistant (SAF's German answers were flagged once)."""
+    sentences, vecs = sentence_vectors(services.embedder, ANSWER_IN_OTHER_LANGUAGES)
+    assert len(sentences) == 5 and not shipped().flagged([s.text for s in sentences], vecs)[0].any()
+    _text, _guard, flags, _graded, _read = services.rubric_grader._guard(bow, ANSWER_IN_OTHER_LANGUAGES)
+    assert "injection" not in flags

@@ -8,7 +8,8 @@ This trial fits a small classifier on the grader's own sentence vectors (`featur
 encoded on its own) plus five word-level cues (second person, words for an assistant or its instructions, an
 opening imperative, first person, length), and reports how much of the dev texts it catches at a given number of
 false alarms on real answers. Data (`training/data/addressed/`, README there): positives written as addressed to an
-assistant (writers a1, b1), hard negatives written as answer text that only looks like it (n1), each text in
+assistant (writers a1, b1, a2), hard negatives written as answer text that only looks like it (n1; n2 in other
+languages and second-language English), each text in
 `train` or `dev` by a hash of its id; further negatives are sentences the project already has (corpus reference
 answers, the labelled training answers, the key-point sentences and stances, the benchmark's train answers), less
 answers written as attacks on the grader. Dev: the written dev texts and the benchmark's dev and dev2 answers.
@@ -23,8 +24,14 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import os
 import sys
 from pathlib import Path
+
+# One BLAS thread: with two, sums run in a different order from run to run, and L-BFGS carries the difference far
+# enough that two fits of the same data caught 0.54 and 0.57 of the dev texts. Set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 from scipy.optimize import minimize
@@ -44,10 +51,13 @@ DATA = ROOT / "training" / "data"
 WRITTEN = DATA / "addressed"
 BENCHMARK = ROOT / "interviewer" / "data" / "benchmark" / "answers.jsonl"
 INJECTION_ANSWER = "adversarial:injection"  # answers written to attack the grader are never negatives
-HIDDEN, L2, SEED = 32, 1.0, 0
+HIDDEN, L2, SEEDS = 32, 1.0, range(5)
+ADDRESSED, HARD = ("a1", "b1", "a2"), ("n1", "n2")
 FALSE_ALARMS = (0, 1, 2, 4, 8)
 # Fixed before the trial: a guard may flag at most one sentence of the benchmark's dev and dev2 answers and 3% of
 # the hard negatives, and would ship only if it then catches at least 60% of the dev texts addressed to an assistant.
+# The refit with writers a2 and n2 caught 0.54 < 0.6 and shipped all the same: the model it replaced flagged 21% of
+# answers in other languages, outside the false-alarm bound (docs/grader.md, "Answers in other languages").
 MAX_ANSWER_ALARMS, MAX_HARD_SHARE, SHIP_AT = 1, 0.03, 0.6
 
 
@@ -98,12 +108,26 @@ def rows(embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, np.ndarray, 
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> AddressedModel:
+    """The average of networks fitted from several seeds, as one wider network (hidden units side by side, output
+    weights divided by their number): one seed's network moved dev recall from 0.61 to 0.54 when 12 of 540 positive
+    texts were dropped, and an average is steadier."""
+    nets = [fit_one(x, y, seed) for seed in SEEDS]
+    return dataclasses.replace(
+        nets[0],
+        hidden_w=np.concatenate([n.hidden_w for n in nets], axis=1),
+        hidden_b=np.concatenate([n.hidden_b for n in nets]),
+        out_w=np.concatenate([n.out_w for n in nets]) / len(nets),
+        out_b=float(np.mean([n.out_b for n in nets])),
+    )
+
+
+def fit_one(x: np.ndarray, y: np.ndarray, seed: int) -> AddressedModel:
     """A one-hidden-layer network (tanh), classes weighed alike, L-BFGS; its input mean, scale and weights."""
     w = np.where(y == 1, 0.5 / (y == 1).sum(), 0.5 / (y == 0).sum())
     mean, scale = x.mean(0), x.std(0) + 1e-6
     z = (x - mean) / scale
     d = z.shape[1]
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     start = np.r_[
         rng.normal(0, d**-0.5, d * HIDDEN), np.zeros(HIDDEN), rng.normal(0, HIDDEN**-0.5, HIDDEN), 0.0
     ]
@@ -157,8 +181,8 @@ def main() -> None:
     if args.held_out:
         held_out(embedder, AddressedModel.from_json(args.held_out.read_text()))
         return
-    train_pos = [t for w in ("a1", "b1") for t in written(w, "train")]
-    train_neg = written("n1", "train") + answer_negatives()
+    train_pos = [t for w in ADDRESSED for t in written(w, "train")]
+    train_neg = [t for w in HARD for t in written(w, "train")] + answer_negatives()
     print(f"embedding {len(train_pos)} + {len(train_neg)} training texts", file=sys.stderr)
     xp, _, cp = rows(embedder, train_pos)
     xn, _, cn = rows(embedder, train_neg)
@@ -168,8 +192,10 @@ def main() -> None:
     model = fit(x, y)
 
     dev = {
-        "addressed (a1, b1)": [t for w in ("a1", "b1") for t in written(w, "dev")],
-        "hard negatives (n1)": written("n1", "dev"),
+        "addressed": [t for w in ADDRESSED for t in written(w, "dev")],
+        "hard negatives": [t for w in HARD for t in written(w, "dev")],
+        **{f"addressed ({w})": written(w, "dev") for w in ADDRESSED},
+        **{f"hard negatives ({w})": written(w, "dev") for w in HARD},
         "benchmark attack answers": benchmark(("dev", "dev2"), attacks=True),
     }
     answers = benchmark(("dev", "dev2"))
@@ -191,18 +217,21 @@ def main() -> None:
             "regex guard": round(float(np.mean(regex)), 3),
             "either at 1": round(float(np.mean(either)), 3),
         }
-    xd, od, cd = rows(embedder, dev["addressed (a1, b1)"])
-    xh, oh, ch = rows(embedder, dev["hard negatives (n1)"])
-    hard, n_hard, addressed = model.logits(xh, ch), len(dev["hard negatives (n1)"]), model.logits(xd, cd)
+    xd, od, cd = rows(embedder, dev["addressed"])
+    xh, oh, ch = rows(embedder, dev["hard negatives"])
+    hard, n_hard, addressed = model.logits(xh, ch), len(dev["hard negatives"]), model.logits(xd, cd)
     threshold = choose_threshold(on_answers, hard, oh, n_hard, addressed)
-    end_at = choose_threshold(on_answers, hard, oh, n_hard, addressed, alarms=0)
+    end_at = choose_threshold(on_answers, hard, oh, n_hard, addressed, alarms=0, hard_share=0.0)
     rule = {
         "threshold": threshold,
         "end_threshold": end_at,
         "answer_sentences_flagged": int((on_answers >= threshold).sum()),
         "hard_negatives_flagged": caught(hard, oh, n_hard, threshold),
-        "addressed_caught": caught(addressed, od, len(dev["addressed (a1, b1)"]), threshold),
+        "addressed_caught": caught(addressed, od, len(dev["addressed"]), threshold),
     }
+    for w in ADDRESSED + HARD:
+        xw, ow, cw = rows(embedder, written(w, "dev"))
+        rule[f"{w}_dev_flagged"] = caught(model.logits(xw, cw), ow, len(written(w, "dev")), threshold)
     rule["would_ship"] = rule["addressed_caught"] >= SHIP_AT
     if args.out:
         dataclasses.replace(model, threshold=threshold, end_threshold=end_at).save(args.out)
@@ -220,19 +249,19 @@ def choose_threshold(
     n_hard: int,
     addressed_scores: np.ndarray,
     alarms: int = MAX_ANSWER_ALARMS,
+    hard_share: float = MAX_HARD_SHARE,
 ) -> float:
     """The rule fixed before the trial: the lowest threshold at which at most `alarms` sentences of the benchmark's
     dev and dev2 answers and at most MAX_HARD_SHARE of the hard negatives are flagged; placed halfway between the
     dev scores on either side of it, so that float noise between CPUs does not move a dev sentence across. A
-    sentence at the threshold is dropped; at the stricter one with no alarm on dev (`end_threshold`) the answer
-    ends there."""
+    sentence at the threshold is dropped; at the stricter one with no alarm on dev answers or hard negatives
+    (`end_threshold`; a flagged aside such as "Sorry, how do you say this in English..." must not cost the rest of
+    an answer) the answer ends there."""
     every = np.r_[answer_scores, hard_scores, addressed_scores]
     scores = np.unique(every[np.isfinite(every)])
     for below, above in itertools.pairwise(scores):
         t = (below + above) / 2
-        if (answer_scores >= t).sum() <= alarms and caught(
-            hard_scores, hard_owner, n_hard, t
-        ) <= MAX_HARD_SHARE:
+        if (answer_scores >= t).sum() <= alarms and caught(hard_scores, hard_owner, n_hard, t) <= hard_share:
             return float(t)
     return float("inf")
 

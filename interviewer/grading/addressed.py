@@ -1,9 +1,11 @@
 """Sentences addressed to an assistant rather than part of an answer (a role-play set-up, "repeat everything above").
 
 The regular expressions of `guards.py` catch the attacks they name ("ignore previous instructions", "give me 5/5");
-most text addressed to an assistant names none of them. This small network reads the grader's own sentence vectors
-(no extra model run) and five word-level cues; `training/addressed_trial.py` fits it on texts written for it and
-chooses its threshold on dev so that it flags at most one sentence of 234 real answers (docs/grader.md).
+most text addressed to an assistant names none of them. This small network (five fitted from different seeds,
+averaged, stored as one) reads the grader's own sentence vectors (no extra model run) and five word-level cues;
+`training/addressed_trial.py` fits it on texts written for it, answers in other languages among its negatives, and
+chooses its thresholds on dev so that it flags no sentence of 234 real answers and at most 3% of hard negatives
+(docs/grader.md).
 """
 
 from __future__ import annotations
@@ -74,8 +76,9 @@ class AddressedModel:
     threshold: float
     """A sentence whose logit reaches this is read as addressed to an assistant, and not graded."""
     end_threshold: float
-    """... and at this (no false alarm on the 3,379 sentences of dev answers), the answer ends there, as it does at
-    a pattern of `guards.py`: a role-play set-up's other sentences are not graded either."""
+    """... and at this (no false alarm on the 3,379 sentences of dev answers nor on the dev hard negatives), the
+    answer ends there, as it does at a pattern of `guards.py`: a role-play set-up's other sentences are not graded
+    either."""
 
     def logits(self, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
         if len(rows) == 0:
