@@ -201,10 +201,11 @@ def main() -> None:
     answers = benchmark(("dev", "dev2"))
     xa, _, ca = rows(embedder, answers)
     on_answers = np.sort(model.logits(xa, ca))[::-1]
-    table = {}
+    table, scored = {}, {}
     for name, texts in dev.items():
         xd, od, cd = rows(embedder, texts)
         scores = model.logits(xd, cd)
+        scored[name] = scores, od, len(texts)
         row = {
             f"{k} false alarms": round(caught(scores, od, len(texts), on_answers[k] + 1e-9), 3)
             for k in FALSE_ALARMS
@@ -217,9 +218,7 @@ def main() -> None:
             "regex guard": round(float(np.mean(regex)), 3),
             "either at 1": round(float(np.mean(either)), 3),
         }
-    xd, od, cd = rows(embedder, dev["addressed"])
-    xh, oh, ch = rows(embedder, dev["hard negatives"])
-    hard, n_hard, addressed = model.logits(xh, ch), len(dev["hard negatives"]), model.logits(xd, cd)
+    (addressed, od, n_addressed), (hard, oh, n_hard) = scored["addressed"], scored["hard negatives"]
     threshold = choose_threshold(on_answers, hard, oh, n_hard, addressed)
     end_at = choose_threshold(on_answers, hard, oh, n_hard, addressed, alarms=0, hard_share=0.0)
     rule = {
@@ -227,11 +226,10 @@ def main() -> None:
         "end_threshold": end_at,
         "answer_sentences_flagged": int((on_answers >= threshold).sum()),
         "hard_negatives_flagged": caught(hard, oh, n_hard, threshold),
-        "addressed_caught": caught(addressed, od, len(dev["addressed"]), threshold),
+        "addressed_caught": caught(addressed, od, n_addressed, threshold),
     }
-    for w in ADDRESSED + HARD:
-        xw, ow, cw = rows(embedder, written(w, "dev"))
-        rule[f"{w}_dev_flagged"] = caught(model.logits(xw, cw), ow, len(written(w, "dev")), threshold)
+    for w, kind in [(w, "addressed") for w in ADDRESSED] + [(w, "hard negatives") for w in HARD]:
+        rule[f"{w}_dev_flagged"] = caught(*scored[f"{kind} ({w})"], threshold)
     rule["would_ship"] = rule["addressed_caught"] >= SHIP_AT
     if args.out:
         dataclasses.replace(model, threshold=threshold, end_threshold=end_at).save(args.out)
