@@ -59,11 +59,20 @@ def _pick_track(page, track: str) -> None:
 
 
 def _wait_status(page, text: str) -> None:
-    page.wait_for_function(
-        "t => (document.querySelector('#status')?.innerText || '').includes(t)",
-        arg=text,
-        timeout=180_000,  # a liveness bound, not a speed check: starting a coding question beside the bench took > 60 s
-    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "t => (document.querySelector('#status')?.innerText || '').includes(t)",
+            arg=text,
+            timeout=180_000,  # a liveness bound, not a speed check: starting beside the bench took > 60 s
+        )
+    except PlaywrightTimeout:
+        # Once in a few clean-clone runs a start never reached "active" within 180 s: say what the page showed.
+        status = page.evaluate("() => document.querySelector('#status')?.innerText")
+        raise AssertionError(
+            f"status never showed {text!r}; it shows {status!r}; {_bots(page)} bot messages"
+        ) from None
 
 
 def _bots(page) -> int:
