@@ -24,6 +24,9 @@ NEWEST_IN_CHAT = """() => {
 }"""
 
 
+IN_VIEW_WAIT_MS = 60_000  # whether a message comes into view, not how fast: 10 s failed once beside the bench
+
+
 @pytest.fixture(scope="module")
 def app():
     with chromium_app() as served:
@@ -119,8 +122,8 @@ def test_the_newest_question_is_in_view_after_every_answer(app):
         _start(page, "mid", 4)
         for _ in range(3):
             _send(page, long_answer)
-            page.wait_for_function(NEWEST_IN_CHAT, timeout=10_000)
-            page.wait_for_function(IN_VIEW, arg="#answer", timeout=10_000)
+            page.wait_for_function(NEWEST_IN_CHAT, timeout=IN_VIEW_WAIT_MS)
+            page.wait_for_function(IN_VIEW, arg="#answer", timeout=IN_VIEW_WAIT_MS)
         wrap = page.locator("#chat .bubble-wrap")
         assert wrap.evaluate("w => w.scrollHeight > w.clientHeight")  # the chat did overflow: a real test
 
@@ -137,7 +140,7 @@ def test_a_coding_question_shows_its_editor_and_code_as_written(app):
         assert svc.corpus.by_id[asked].coding, f"the first question of the Coding track is {asked}"
         editor = page.locator("#code .cm-content")
         editor.wait_for()
-        page.wait_for_function(IN_VIEW, arg="#code", timeout=10_000)
+        page.wait_for_function(IN_VIEW, arg="#code", timeout=IN_VIEW_WAIT_MS)
 
         spec = svc.corpus.by_id[asked].coding
         type_into_code(
