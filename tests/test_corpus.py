@@ -46,6 +46,18 @@ def test_every_question_has_points_at_all_levels_and_linked_probes(corpus):
         assert q.misconceptions, q.id
 
 
+def test_every_probe_reads_as_asking_to_the_turn_check(corpus):
+    """An LLM follow-up that restates its probe must not be refused as asking nothing: the wording rules know
+    every form of request the corpus's own probes use ("Give an example ...", "Trace ...", "..., and tell me")."""
+    from interviewer.engine.turn_rules import clauses
+
+    probes = [p.text for q in corpus.questions for p in q.probes]
+    probes += [p.text for sc in corpus.scenarios for st in sc.stages for p in st.probes]
+    assert len(probes) > 500
+    silent = [p for p in probes if not any(c.asks for c in clauses(p))]
+    assert not silent, silent
+
+
 def test_seed_scenario_covers_the_seed_expectations(corpus):
     sc = corpus.scenario("customer-support-chatbot")
     text = " ".join(

@@ -55,6 +55,15 @@ def test_advice_with_a_question_mark_asserts_and_checking_on_them_is_third_perso
     assert not third_person("Let's find out whether you'd batch here: what limits it?")
 
 
+def test_people_the_probe_itself_speaks_of_are_not_the_candidate_in_the_third_person():
+    probe = "Why not show reviewers the model's label and ask them to confirm or correct it?"
+    assert not third_person(f"Okay, thanks. {probe}", quoted=probe)
+    assert third_person(
+        f"Okay, thanks. {probe}"
+    )  # without the probe, "ask them" reads as a note about someone
+    assert third_person("They should see the label first. Why not?", quoted=probe)
+
+
 def test_a_wh_lead_in_before_a_colon_is_part_of_the_question():
     asked = clauses("Fine. What about the adapters: same schedule or a new one?")
     assert [c.asks for c in asked] == [False, True, True]
@@ -286,6 +295,53 @@ def test_the_learned_model_is_asked_last_and_only_with_a_threshold(checker, shap
         checker.embedder, checker.thresholds.model_copy(update={"learned_bad": None}), checker.verifier, sure
     )
     assert unset.model is None and unset.check(good, shap).ok
+
+
+def test_a_streamed_follow_up_that_has_not_asked_yet_is_read_as_going_on_to_ask_its_probe(checker, shap):
+    """The model reads whole turns: a follow-up's opening sentence read alone is a follow-up that asks nothing.
+    So until the turn asks, the model reads what was shown followed by the probe; after that, the turn as shown."""
+    sure = _FixedModel(0.0)
+    reading = TurnChecker(
+        checker.embedder, checker.thresholds.model_copy(update={"learned_bad": 0.95}), checker.verifier, sure
+    )
+    assert reading.sentence_failure("Okay, thanks.", shap) == ""
+    assert sure.read[-1][3] == f"Okay, thanks. {shap.probe}"
+    asked = "What do SHAP attributions for one prediction add up to?"
+    assert reading.sentence_failure(asked, shap, "Okay, thanks. ") == ""
+    assert sure.read[-1][3] == f"Okay, thanks. {asked}"
+    assert reading.sentence_failure("Take your time.", shap, f"Okay, thanks. {asked} ") == ""
+    assert sure.read[-1][3] == f"Okay, thanks. {asked} Take your time."
+    preamble = TurnContext(**{**shap.__dict__, "kind": "preamble"})
+    assert reading.sentence_failure("Thanks, that's all on SHAP.", preamble) == ""
+    assert sure.read[-1][3] == "Thanks, that's all on SHAP."
+
+
+def test_an_acknowledgement_then_the_probe_streams_through_the_shipped_checks(tmp_path):
+    """A polite follow-up, "Okay, thanks." then the probe word for word, is shown sentence by sentence. Read alone
+    as a whole turn, the shipped model refused that opening for about one probe in seven (the CI failure of
+    test_streaming); this probe was one of them."""
+    from interviewer.config import load_settings
+    from interviewer.corpus.loader import load_corpus
+    from interviewer.domain.target import Target
+    from interviewer.encoders.embeddings import make_embedder
+    from interviewer.engine.phrasing import turn_context
+    from interviewer.engine.turn_gate import SentenceGate
+    from interviewer.engine.turn_model import shared_turn_model
+
+    settings = load_settings(data_dir=tmp_path)
+    question = load_corpus(settings.corpus_dir, settings.rubrics_dir).by_id["tfm-kv-cache"]
+    probe = "What are your options when cache memory, not weights, limits your throughput?"
+    target = Target.of(question)
+    assert probe in [p for p, _ in target.probes]
+    ctx = turn_context("follow_up", target, probe=probe, candidate="The cache keeps past keys and values.")
+    checker = TurnChecker(make_embedder("onnx"), shipped_thresholds(), model=shared_turn_model())
+    assert checker.model is not None
+    shown: list[str] = []
+    gate = SentenceGate(checker, ctx, shown.append)
+    for word in f"Okay, thanks. {probe}".split(" "):
+        gate.feed(word + " ")
+    assert gate.failure == "" and gate.finish("") == ""
+    assert "".join(shown).split() == f"Okay, thanks. {probe}".split()
 
 
 def test_the_shipped_turn_model_tells_a_plain_question_from_talk_about_the_candidate():

@@ -187,7 +187,7 @@ class TurnChecker:
             return "instruction_echo"
         if turn_rules.truncated(text):
             return "truncated"
-        if turn_rules.third_person(text):
+        if turn_rules.third_person(text, _quoted(ctx)):
             return "third_person"
         if turn_rules.reveals_grading(text):
             return "reveals_grading"
@@ -216,7 +216,7 @@ class TurnChecker:
         `shown`: the turn's sentences already shown (a statement after a question is read as a possible answer)."""
         if turn_rules.echoes_instruction(sentence, ctx.instruction, quoted=_quoted(ctx)):
             return "instruction_echo"
-        if turn_rules.third_person(sentence):
+        if turn_rules.third_person(sentence, _quoted(ctx)):
             return "third_person"
         if turn_rules.reveals_grading(sentence):
             return "reveals_grading"
@@ -244,8 +244,13 @@ class TurnChecker:
             return "states_answer"
         if self.proposes_answer(f):
             return "proposes_answer"
-        # the turn so far, as the candidate would see it (the model reads whole turns)
-        return "learned" if self.learned_bad(f"{shown}{sentence}".strip(), ctx) is not None else ""
+        # The model reads whole turns, so it reads the turn so far as the candidate would see it. A follow-up
+        # that has not asked yet is read as if it went on to ask its probe: read alone, an opening such as
+        # "Okay, thanks." is a follow-up that asks nothing, which the model rightly calls bad as a whole turn.
+        so_far = f"{shown}{sentence}".strip()
+        if ctx.kind == "follow_up" and ctx.probe and not any(c.asks for c in turn_rules.clauses(so_far)):
+            so_far = f"{so_far} {ctx.probe}"
+        return "learned" if self.learned_bad(so_far, ctx) is not None else ""
 
     def features(self, text: str, ctx: TurnContext, before: str = "") -> Features:
         """The measured side of `text`; `before`: what the turn said ahead of it (read for its questions only)."""

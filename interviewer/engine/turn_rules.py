@@ -43,11 +43,15 @@ _WH_OPEN = re.compile(
 _IMPERATIVE_ASK = re.compile(
     r"^(?:(?:so|and|now|okay|ok|then|next|first|briefly)[,\s]+)*(?:(?:walk|talk|take|run)\s+me\s+through|"
     r"(?:tell|show|give)\s+me\b|explain\b|describe\b|sketch\b|outline\b|compare\b|estimate\b|justify\b|"
-    r"contrast\b|define\b|derive\b|design\b|list\b|name\b|i'?d\s+(?:like|love)\s+(?:you\s+)?to\s+(?:hear|know|"
+    r"contrast\b|define\b|derive\b|design\b|list\b|name\b|trace\b|suggest\b|propose\b|"
+    r"give\s+(?:me\s+)?(?:an?\s+|one\s+|some\s+|two\s+)?examples?\b|i'?d\s+(?:like|love)\s+(?:you\s+)?to\s+(?:hear|know|"
     r"understand|see)\b|(?:can|could)\s+you\s+(?:tell|walk|explain|describe|show|sketch)\b|"
     r"i'?m\s+curious\s+(?:how|what|why|whether|if|about)\b)",
     re.I,
 )
+
+# A request can follow a task in the same sentence: 'Tag "..." in BIO, and tell me which decisions you made.'
+_REQUEST_AFTER_TASK = re.compile(r"\b(?:and|then)\s+(?:tell|show|give|walk)\s+me\b", re.I)
 
 _THIRD_PERSON = re.compile(
     # Only a definite "the candidate" is the person being spoken to: "A candidate only accepts remote jobs" brings
@@ -175,7 +179,11 @@ def clauses(text: str) -> list[Clause]:
                     out.append(Clause(part[: tag.start()].strip(" ,"), asks=False))
                 elif not _CONFIRM.match(part):
                     out.append(Clause(part, asks=True))
-            elif _IMPERATIVE_ASK.match(part) or (not last and part.endswith(":") and _WH_OPEN.match(part)):
+            elif (
+                _IMPERATIVE_ASK.match(part)
+                or _REQUEST_AFTER_TASK.search(part)
+                or (not last and part.endswith(":") and _WH_OPEN.match(part))
+            ):
                 # "What about LoRA adapters: same rate or different?": the lead-in is part of the question
                 out.append(Clause(part, asks=True))
             else:
@@ -215,13 +223,14 @@ def truncated(text: str) -> bool:
     return not _TERMINAL.search(text.strip())
 
 
-def third_person(text: str) -> bool:
-    """Talks about the candidate instead of to them, or tells someone else what to ask."""
+def third_person(text: str, quoted: str = "") -> bool:
+    """Talks about the candidate instead of to them, or tells someone else what to ask. `quoted`: the question
+    and probe, whose own people a turn may restate ("Why not ... ask them to confirm it?" of reviewers)."""
     if _THIRD_PERSON.search(text):
         return True
     if any(_DIRECTIVE.match(s) for s in sentences(text)):
         return True
-    return bool(_THIRD_PRONOUN.search(text)) and not _SECOND_PERSON.search(text)
+    return _found(_THIRD_PRONOUN, text, quoted) and not _SECOND_PERSON.search(text)
 
 
 def _found(pattern: re.Pattern[str], text: str, quoted: str) -> bool:
