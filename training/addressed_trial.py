@@ -52,12 +52,15 @@ WRITTEN = DATA / "addressed"
 BENCHMARK = ROOT / "interviewer" / "data" / "benchmark" / "answers.jsonl"
 INJECTION_ANSWER = "adversarial:injection"  # answers written to attack the grader are never negatives
 HIDDEN, L2, SEEDS = 32, 1.0, range(5)
-ADDRESSED, HARD = ("a1", "b1", "a2"), ("n1", "n2")
+ADDRESSED, HARD = ("a1", "b1", "a2", "a3"), ("n1", "n2", "n3")
 FALSE_ALARMS = (0, 1, 2, 4, 8)
 # Fixed before the trial: a guard may flag at most one sentence of the benchmark's dev and dev2 answers and 3% of
 # the hard negatives, and would ship only if it then catches at least 60% of the dev texts addressed to an assistant.
 # The refit with writers a2 and n2 caught 0.54 < 0.6 and shipped all the same: the model it replaced flagged 21% of
-# answers in other languages, outside the false-alarm bound (docs/grader.md, "Answers in other languages").
+# answers in other languages, outside the false-alarm bound (docs/grader.md, "Answers in other languages"). Since
+# writers a3 and n3 (stop 45) the 3% holds for each hard-negative writer, not for them pooled, and a refit replaces
+# the shipped model when it meets those bounds, catches at least as many of the older writers' dev texts, and keeps
+# the benchmark's dev + dev2 goal sum (`meets_60_bar` is reported, no longer required).
 MAX_ANSWER_ALARMS, MAX_HARD_SHARE, SHIP_AT = 1, 0.03, 0.6
 
 
@@ -69,8 +72,11 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def written(writer: str, split: str) -> list[str]:
-    return [r["text"] for r in _jsonl(WRITTEN / f"{writer}.jsonl") if split_of(r["id"]) == split]
+def written(writer: str, split: str, fitting: bool = False) -> list[str]:
+    """A writer's texts in `split`. `fitting`: a text that addresses the assistant in one sentence among answer
+    sentences carries that sentence as `address`, and only it is fitted on (the rest is a candidate's words)."""
+    rows = [r for r in _jsonl(WRITTEN / f"{writer}.jsonl") if split_of(r["id"]) == split]
+    return [r.get("address", r["text"]) if fitting else r["text"] for r in rows]
 
 
 def benchmark(splits: tuple[str, ...], attacks: bool = False) -> list[str]:
@@ -181,7 +187,7 @@ def main() -> None:
     if args.held_out:
         held_out(embedder, AddressedModel.from_json(args.held_out.read_text()))
         return
-    train_pos = [t for w in ADDRESSED for t in written(w, "train")]
+    train_pos = [t for w in ADDRESSED for t in written(w, "train", fitting=True)]
     train_neg = [t for w in HARD for t in written(w, "train")] + answer_negatives()
     print(f"embedding {len(train_pos)} + {len(train_neg)} training texts", file=sys.stderr)
     xp, _, cp = rows(embedder, train_pos)
@@ -219,8 +225,9 @@ def main() -> None:
             "either at 1": round(float(np.mean(either)), 3),
         }
     (addressed, od, n_addressed), (hard, oh, n_hard) = scored["addressed"], scored["hard negatives"]
-    threshold = choose_threshold(on_answers, hard, oh, n_hard, addressed)
-    end_at = choose_threshold(on_answers, hard, oh, n_hard, addressed, alarms=0, hard_share=0.0)
+    by_writer = [scored[f"hard negatives ({w})"] for w in HARD]
+    threshold = choose_threshold(on_answers, by_writer, addressed)
+    end_at = choose_threshold(on_answers, by_writer, addressed, alarms=0, hard_share=0.0)
     rule = {
         "threshold": threshold,
         "end_threshold": end_at,
@@ -230,7 +237,7 @@ def main() -> None:
     }
     for w, kind in [(w, "addressed") for w in ADDRESSED] + [(w, "hard negatives") for w in HARD]:
         rule[f"{w}_dev_flagged"] = caught(*scored[f"{kind} ({w})"], threshold)
-    rule["would_ship"] = rule["addressed_caught"] >= SHIP_AT
+    rule["meets_60_bar"] = rule["addressed_caught"] >= SHIP_AT
     if args.out:
         dataclasses.replace(model, threshold=threshold, end_threshold=end_at).save(args.out)
     print(
@@ -242,24 +249,24 @@ def main() -> None:
 
 def choose_threshold(
     answer_scores: np.ndarray,
-    hard_scores: np.ndarray,
-    hard_owner: np.ndarray,
-    n_hard: int,
+    hard: list[tuple[np.ndarray, np.ndarray, int]],
     addressed_scores: np.ndarray,
     alarms: int = MAX_ANSWER_ALARMS,
     hard_share: float = MAX_HARD_SHARE,
 ) -> float:
     """The rule fixed before the trial: the lowest threshold at which at most `alarms` sentences of the benchmark's
-    dev and dev2 answers and at most MAX_HARD_SHARE of the hard negatives are flagged; placed halfway between the
+    dev and dev2 answers and at most MAX_HARD_SHARE of each writer's hard negatives (`hard`: scores, owner, number
+    of texts per writer) are flagged. Pooled, the bound let one writer's texts through at twice the share (n2 at
+    0.06 once n3 joined). Placed halfway between the
     dev scores on either side of it, so that float noise between CPUs does not move a dev sentence across. A
     sentence at the threshold is dropped; at the stricter one with no alarm on dev answers or hard negatives
     (`end_threshold`; a flagged aside such as "Sorry, how do you say this in English..." must not cost the rest of
     an answer) the answer ends there."""
-    every = np.r_[answer_scores, hard_scores, addressed_scores]
+    every = np.r_[answer_scores, *[scores for scores, _, _ in hard], addressed_scores]
     scores = np.unique(every[np.isfinite(every)])
     for below, above in itertools.pairwise(scores):
         t = (below + above) / 2
-        if (answer_scores >= t).sum() <= alarms and caught(hard_scores, hard_owner, n_hard, t) <= hard_share:
+        if (answer_scores >= t).sum() <= alarms and all(caught(*w, t) <= hard_share for w in hard):
             return float(t)
     return float("inf")
 
