@@ -231,9 +231,33 @@ _CLAUSE = re.compile(
 )
 
 
+# A period that ends an abbreviation inside a sentence ends no sentence: "regularise, e.g. dropout", "GPT-3.5 vs.
+# GPT-4", German "durch u.a. Indizes" (nouns are capitalised there). "etc." and "usw." often end one, so they join
+# only when the next word goes on in lower case or with a digit. The period inside "z.B." or "d.h." is no end either.
+_NEVER_ENDS = re.compile(
+    r"(?:^|[\s(\[,;])(?:e\.g|i\.e|vs|cf|approx|incl|z\.\s?b|u\.\s?a|d\.\s?h|bzw|ca)\.$", re.I
+)
+_MAY_END = re.compile(r"(?:^|[\s(\[,;])(?:etc|usw|resp)\.$", re.I)
+_INSIDE_ABBREVIATION = re.compile(r"(?:^|[\s(\[,;])[a-z]\.$", re.I)
+
+
+def _joins(text: str, m: re.Match[str]) -> bool:
+    """Whether a sentence break found at `m` is an abbreviation's period inside a sentence."""
+    before, gap, after = text[: m.start()], m.group(0), text[m.end() : m.end() + 1]
+    if not gap:  # a period glued to a capital: only the one inside "z.B." or "d.h."
+        return bool(_INSIDE_ABBREVIATION.search(before)) and text[m.end() + 1 : m.end() + 2] == "."
+    if "\n" in gap or not after:
+        return False
+    if _NEVER_ENDS.search(before):
+        return True
+    return (after.islower() or after.isdigit()) and bool(_MAY_END.search(before))
+
+
 def _split(text: str, pattern: re.Pattern[str], base: int) -> list[Span]:
     spans, pos = [], 0
     for m in pattern.finditer(text):
+        if pattern is _SENT_END and _joins(text, m):
+            continue
         if m.start() > pos:
             spans.append((pos, m.start()))
         pos = m.end()
