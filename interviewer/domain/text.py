@@ -243,7 +243,8 @@ _INSIDE_ABBREVIATION = re.compile(r"(?:^|[\s(\[,;])[a-z]\.$", re.I)
 
 def _joins(text: str, m: re.Match[str]) -> bool:
     """Whether a sentence break found at `m` is an abbreviation's period inside a sentence."""
-    before, gap, after = text[: m.start()], m.group(0), text[m.end() : m.end() + 1]
+    # the longest abbreviation and the character before it fit in 12: no need to search the whole text before it
+    before, gap, after = text[max(0, m.start() - 12) : m.start()], m.group(0), text[m.end() : m.end() + 1]
     if not gap:  # a period glued to a capital: only the one inside "z.B." or "d.h."
         return bool(_INSIDE_ABBREVIATION.search(before)) and text[m.end() + 1 : m.end() + 2] == "."
     if "\n" in gap or not after:
