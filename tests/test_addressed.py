@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from interviewer.domain.target import Target
+from interviewer.domain.text import spans
 from interviewer.grading.addressed import MIN_WORDS, AddressedModel, inputs, shipped
 from interviewer.grading.features import sentence_vectors
 
@@ -41,7 +42,10 @@ def test_text_addressed_to_an_assistant_is_not_graded(services, grader, bow, att
     base = grader.grade(bow, PARTIAL_BOW)
     _text, _guard, flags, graded, read = services.rubric_grader._guard(bow, PARTIAL_BOW + " " + attack)
     assert "injection" in flags
-    assert graded == PARTIAL_BOW and read == PARTIAL_BOW
+    kept = [x.text for x in spans(PARTIAL_BOW, clauses=False)]
+    assert (
+        [x.text for x in spans(graded, clauses=False)] == kept == [x.text for x in spans(read, clauses=False)]
+    )
     g = grader.grade(bow, PARTIAL_BOW + " " + attack)
     assert g.score <= base.score + 1e-9
     assert not any(c.evidence and c.evidence not in PARTIAL_BOW for c in g.criteria)

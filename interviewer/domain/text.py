@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -276,6 +277,13 @@ def _split(text: str, pattern: re.Pattern[str], base: int) -> list[Span]:
 def spans(text: str, clauses: bool = True) -> list[Span]:
     """Sentences (and, for long sentences, clauses) of `text`, each a verbatim slice of it."""
     return list(_spans(text, clauses))
+
+
+def join_sentences(sentences: Iterable[str]) -> str:
+    """Sentences kept from a text, joined so that `spans` cuts them where they were cut before. A line break always
+    ends a sentence; a space does not end a bullet line that has no final period, so joined with spaces the kept
+    lines of a note-style answer ran together into one long sentence."""
+    return "\n".join(sentences)
 
 
 @lru_cache(maxsize=1024)  # one grade splits its answer about seven times, for different steps

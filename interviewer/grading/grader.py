@@ -17,7 +17,16 @@ import numpy as np
 from interviewer.domain.grades import Criterion, Grade
 from interviewer.domain.questions import LEVELS, LevelBars, Rubric, Verdict
 from interviewer.domain.target import Target
-from interviewer.domain.text import Span, clean, content_stems, names_a_sibling, numbered_names, spans, words
+from interviewer.domain.text import (
+    Span,
+    clean,
+    content_stems,
+    join_sentences,
+    names_a_sibling,
+    numbered_names,
+    spans,
+    words,
+)
 from interviewer.encoders.cross_encoder import PairScorer
 from interviewer.encoders.embeddings import Embedder
 from interviewer.grading.addressed import AddressedModel
@@ -224,8 +233,8 @@ class RubricGrader:
             return text, text
         flags.append("off_topic_parts")
         lenient = [s for s, sim in zip(sentences, sims, strict=True) if sim >= TOPIC_MIN]
-        read = text if len(lenient) == len(sentences) else " ".join(s.text for s in lenient)
-        return " ".join(s.text for s in keep), read
+        read = text if len(lenient) == len(sentences) else join_sentences(s.text for s in lenient)
+        return join_sentences(s.text for s in keep), read
 
     def _drop_addressed(
         self, text: str, sentences: list[Span], vecs: np.ndarray, flags: list[str]
@@ -241,7 +250,7 @@ class RubricGrader:
             flags.append("injection")
         first = int(np.argmax(ends)) if ends.any() else len(sentences)
         keep = np.flatnonzero(~hit[:first]) if first else np.flatnonzero(~hit)
-        return " ".join(sentences[i].text for i in keep), [sentences[i] for i in keep], vecs[keep]
+        return join_sentences(sentences[i].text for i in keep), [sentences[i] for i in keep], vecs[keep]
 
     def _encode_answer(
         self, target: Target, text: str

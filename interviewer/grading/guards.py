@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from interviewer.domain.text import HIDDEN_CHARS, STOPWORDS, Span, spans, words
+from interviewer.domain.text import HIDDEN_CHARS, STOPWORDS, Span, join_sentences, spans, words
 
 IDK = re.compile(
     r"^\W*(i\s+(really\s+)?(do\s*n[o']?t|dont|have\s+no)\s+(know|idea|remember)(\s+(this|that|it))?|no\s+idea|"
@@ -148,7 +148,7 @@ def run_guards(
             # Text addressed to the grader ends the answer: what follows the first such sentence is not graded
             # (an appended attack adds nothing), and the attack sentences themselves never are.
             first = min(s.start for s in found)
-            res.graded_text = answer[:first].strip() or " ".join(
+            res.graded_text = answer[:first].strip() or join_sentences(
                 s.text for s in spans(answer, clauses=False) if s not in found
             )
         elif found:
@@ -156,7 +156,9 @@ def run_guards(
             grader_orders = [
                 s for s in found if re.search(r"\b(grade|score|award|mark|rate|/\s*5)\b", s.text, re.I)
             ]
-            res.graded_text = " ".join(s.text for s in spans(answer, clauses=False) if s not in grader_orders)
+            res.graded_text = join_sentences(
+                s.text for s in spans(answer, clauses=False) if s not in grader_orders
+            )
     n = len(words(res.graded_text))
     if looks_like_keyword_list(res.graded_text):
         res.flags.append("keyword_list")
@@ -187,4 +189,4 @@ def drop_repeats(text: str) -> tuple[str, int]:
         kept.append(sent.text)
         if len(bag) >= 3:
             seen.append(bag)
-    return (" ".join(kept), dropped) if dropped else (text, 0)
+    return (join_sentences(kept), dropped) if dropped else (text, 0)
