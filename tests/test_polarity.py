@@ -98,6 +98,27 @@ def test_a_misconception_counts_only_when_the_verifier_reads_it_stated():
     assert rebutted.misconception < 0.2
 
 
+def test_misconceptions_are_read_only_for_a_score_that_weighs_them():
+    """Each misconception costs the verifier a run; the shipped score does not weigh it, so it is not read."""
+    read: list[str] = []
+
+    class Counting(ScriptedVerifier):
+        def probs(self, point: str, unit: str) -> np.ndarray:
+            read.append(point)
+            return super().probs(point, unit)
+
+    units = ["Recompute everything at each step, always."]
+    match = np.array([[0.1], [0.1], [0.1], [0.95]])
+    weighs = _model()
+    names = [n for n in weighs.score_features if n != "misconception"]
+    plain = LevelModel(steps=weighs.steps, score=[0.0] * len(names), score_features=names)
+    assert PolarityScorer(Counting(), None, weighs).score(_target(), units, match, 0.5).misconception > 0.8
+    assert "recompute everything at each step" in read
+    read.clear()
+    PolarityScorer(Counting(), None, plain).score(_target(), units, match, 0.5)
+    assert len(read) == 3 and "recompute everything at each step" not in read
+
+
 def test_read_points_reads_only_the_top_units():
     calls: list[str] = []
 
