@@ -67,3 +67,11 @@ def test_every_filter_that_drops_a_sentence_keeps_the_other_lines_apart():
     guard = run_guards(attacked, attacked, "How do you keep an ML service up?", 60)
     assert "injection" in guard.flags
     assert _sentences(guard.graded_text) == _sentences(NOTES)
+
+
+def test_a_numbered_list_ordinal_is_a_mark_not_a_sentence():
+    """Before: "1." was a sentence of its own, read and weighed as a unit, and no two items were ever neighbours."""
+    text = "Steps:\n1. Shadow mode: log only.\n2. Canary at 5%.\n\n10) Roll back fast"
+    assert _sentences(text) == ["Steps:", "Shadow mode: log only.", "Canary at 5%.", "Roll back fast"]
+    assert _sentences("1. Shadow first\n2. Canary") == ["Shadow first", "Canary"]
+    assert _sentences("The loss is 0.5. Then it is 0.1.") == ["The loss is 0.5.", "Then it is 0.1."]

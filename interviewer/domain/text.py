@@ -226,7 +226,10 @@ class Span:
     text: str
 
 
-_SENT_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s*\n|\s+[-*•]\s+|(?<=\.)(?=[A-Z])")
+# A numbered list's ordinal ("1.", "2)") at a line start is a mark like a bullet, not a sentence of its own; it comes
+# first, so that a period ending the line before does not leave the ordinal behind as a sentence "1.".
+_ORDINAL = r"\s*\n[ \t]*\d{1,3}[.)][ \t]+|^[ \t]*\d{1,3}[.)][ \t]+"
+_SENT_END = re.compile(_ORDINAL + r"|(?<=[.!?;])\s+|\n+|(?<=:)\s*\n|\s+[-*•]\s+|(?<=\.)(?=[A-Z])")
 _CLAUSE = re.compile(
     r",\s+(?:and|but|so|because|which|while|whereas|since|then)\s+|\s+(?:because|whereas|while)\s+"
 )
