@@ -75,3 +75,23 @@ def test_a_numbered_list_ordinal_is_a_mark_not_a_sentence():
     assert _sentences(text) == ["Steps:", "Shadow mode: log only.", "Canary at 5%.", "Roll back fast"]
     assert _sentences("1. Shadow first\n2. Canary") == ["Shadow first", "Canary"]
     assert _sentences("The loss is 0.5. Then it is 0.1.") == ["The loss is 0.5.", "Then it is 0.1."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "def norm(v):\n    n = math.sqrt(sum(x * x for x in v))\n    return [x / n for x in v]",
+            ["def norm(v):", "n = math.sqrt(sum(x * x for x in v))", "return [x / n for x in v]"],
+        ),
+        ("    return 2 * p * r / (p + r)", ["return 2 * p * r / (p + r)"]),
+        (
+            "It holds that |a - b|^2 = 2 - 2 cos(a, b). Fine.",
+            ["It holds that |a - b|^2 = 2 - 2 cos(a, b).", "Fine."],
+        ),
+        ("Steps: - dedupe - spell-check - filter", ["Steps:", "dedupe", "spell-check", "filter"]),
+    ],
+)
+def test_an_operator_in_code_or_a_formula_is_not_a_bullet(text, expected):
+    assert _sentences(text) == expected
+    assert _sentences(join_sentences(expected)) == expected

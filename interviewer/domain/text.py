@@ -245,10 +245,29 @@ _MAY_END = re.compile(r"(?:^|[\s(\[,;])(?:etc|usw|resp)\.$", re.I)
 _INSIDE_ABBREVIATION = re.compile(r"(?:^|[\s(\[,;])[a-z]\.$", re.I)
 
 
+# " - " and " * " mark inline bullets in prose, but in code or a formula they are operators: "n =
+# math.sqrt(sum(x * x for x in v))" was cut into "n = math.sqrt(sum(x" and "x for x in v))". A " * " inside a line is
+# never taken for a bullet; a " - " is not where its line reads as code or a formula (it assigns or compares, or opens
+# with a statement keyword). Only the line's own words decide, so sentences cut and joined again are cut the same.
+_INLINE_BULLET = re.compile(r"[ \t]+([-*])[ \t]+")
+_CODE_LINE = re.compile(r"=|^[ \t]*(?:return|yield|assert|def|lambda|print\(|(?:for|if|elif|while)\b.*:\s*$)")
+LINE_LOOKBACK = 400
+"""How far a line's ends are looked for (a bound, so that a text without line breaks is not searched whole)."""
+
+
+def _in_code_line(text: str, start: int, end: int) -> bool:
+    lo = text.rfind("\n", max(0, start - LINE_LOOKBACK), start) + 1
+    hi = text.find("\n", end, end + LINE_LOOKBACK)
+    return bool(_CODE_LINE.search(text[lo : hi if hi >= 0 else end + LINE_LOOKBACK]))
+
+
 def _joins(text: str, m: re.Match[str]) -> bool:
-    """Whether a sentence break found at `m` is an abbreviation's period inside a sentence."""
+    """Whether a sentence break found at `m` is an abbreviation's period inside a sentence, or an operator."""
     # the longest abbreviation and the character before it fit in 12: no need to search the whole text before it
     before, gap, after = text[max(0, m.start() - 12) : m.start()], m.group(0), text[m.end() : m.end() + 1]
+    bullet = _INLINE_BULLET.fullmatch(gap)
+    if bullet:
+        return bullet.group(1) == "*" or _in_code_line(text, m.start(), m.end())
     if not gap:  # a period glued to a capital: only the one inside "z.B." or "d.h."
         return bool(_INSIDE_ABBREVIATION.search(before)) and text[m.end() + 1 : m.end() + 2] == "."
     if "\n" in gap or not after:
