@@ -337,3 +337,24 @@ def test_a_story_is_read_against_the_abstract_key_points_of_a_behavioural_questi
     assert sum(c.met >= 0.5 for c in story.criteria) >= 3
     assert not any(c.met >= 0.5 for c in other.criteria)
     assert story.score > other.score + 1.5
+
+
+def test_a_level_needs_a_score_that_supports_it(grader, corpus):
+    """A dev2 answer in clipped notes that dismisses ML-specific failure ("ML side isn't really different"): its
+    readers fail it; the key points read as stated put it at senior, the level asked, at a score of 1.45. A level at
+    or above the asked one now needs the score to reach LEVEL_NEEDS_SCORE (a lower level may sit with a low score);
+    the level model's probabilities are still shown, and the confidence is that of the level shown."""
+    from interviewer.domain.grades import LEVEL_NEEDS_SCORE, supported_level
+    from interviewer.evaluation import interviews
+
+    low = LEVEL_NEEDS_SCORE - 0.01
+    assert supported_level("senior", LEVEL_NEEDS_SCORE, "senior") == "senior"
+    assert supported_level("senior", low, "senior") == supported_level("mid", low, "junior") == "none"
+    assert supported_level("mid", low, "senior") == "mid"  # a mid answer to a senior question scores about 2
+    assert supported_level("senior", low, None) == "senior"  # a bare reference asks no level
+    answer = next(a for a in interviews.load(interviews.packaged_benchmark()) if a.id == "de82d6227")
+    g = grader.grade(Target.of(corpus.by_id[answer.item_id]), answer.text)
+    assert g.score < LEVEL_NEEDS_SCORE and g.level == "none", (g.score, g.level)
+    assert max(g.level_probs, key=g.level_probs.get) != "none"
+    assert g.confidence == pytest.approx(g.level_probs["none"], abs=0.002)
+    assert g.level_range[0] == "none"

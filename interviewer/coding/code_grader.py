@@ -6,7 +6,7 @@ from typing import Protocol
 
 from interviewer.coding.readability import readability
 from interviewer.coding.values import extract_code
-from interviewer.domain.grades import Grade
+from interviewer.domain.grades import Grade, supported_level
 from interviewer.domain.ports import Grader
 from interviewer.domain.questions import LEVELS, CodingSpec, Verdict
 from interviewer.domain.runs import RunResult
@@ -114,7 +114,7 @@ def combine(rubric: Grade, run: RunResult, code: str = "") -> Grade:
         flags.add("sandbox_violation")
         score, level = min(score, VIOLATION_CAP), "none"
     grade.score = round(max(0.0, min(5.0, score)), 2)
-    grade.level = level
+    grade.level = supported_level(level, grade.score, rubric.asked_level) if rubric.level_probs else level
     grade.flags = sorted(flags)
     grade.graded_by = grade.graded_by + "+tests"
     grade.confidence = round(min(1.0, 0.5 * grade.confidence + 0.5), 3)

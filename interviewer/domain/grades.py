@@ -6,8 +6,25 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from interviewer.domain.questions import Level, Verdict
+from interviewer.domain.questions import LEVELS, Level, Verdict
 from interviewer.domain.runs import RunResult
+
+LEVEL_NEEDS_SCORE = 2.5
+"""A grade names a level at or above the asked one only when its 0-5 score, as shown, reaches this; otherwise the
+level is none. The score is relative to the asked level, so a level below it sits well with a low score (a mid answer
+to a senior question scores about 2), but a level that claims the asked level's expectations are met is contradicted
+by a score under "partial" (a fluent answer to the neighbouring question read as "senior" at 0.99). Chosen on the
+benchmark's train answers (`training/fit_level_floor.py`: the grid 0 (no floor), 0.5, ..., 2.5, the value that
+maximises exact agreement + within one - fooled rate there); dev and dev2 only decided whether it ships
+(docs/grader.md, "A level the score does not support")."""
+
+
+def supported_level(level: Verdict, score: float, asked: Level | None) -> Verdict:
+    """`level`, or none when it is at or above the `asked` level and the score (to the two decimals a grade shows)
+    is under LEVEL_NEEDS_SCORE."""
+    if asked is None or level == "none" or LEVELS.index(level) < LEVELS.index(asked):
+        return level
+    return level if round(score, 2) >= LEVEL_NEEDS_SCORE else "none"
 
 
 class Criterion(BaseModel):

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from interviewer.domain.grades import Criterion, Grade
+from interviewer.domain.grades import Criterion, Grade, supported_level
 from interviewer.domain.questions import LEVELS, LevelBars, Rubric, Verdict
 from interviewer.domain.target import Target
 from interviewer.domain.text import (
@@ -158,6 +158,9 @@ class RubricGrader:
         if guard.cap < 5.0 or "off_topic" in flags:
             scored.level = "none"
             scored.level_probs = None
+        elif scored.level_probs is not None and target.coding is None:
+            # A coding answer's score is settled with its tests (coding.code_grader.combine), which applies this too.
+            scored.level = supported_level(scored.level, scored.score, target.level)
         return self._finish(target, graded, scored, flags)
 
     # -- scoring ----------------------------------------------------------------------------------------------
@@ -431,9 +434,12 @@ class RubricGrader:
             key=lambda c: (c.verdict != "contradicts", LEVELS.index(c.level), -c.weight, c.met),
         )
         if scored.level_probs is not None:
-            # The level model's own belief in its verdict (its temperature is fitted so that this is calibrated).
-            confidence = float(scored.level_probs.max())
-            level_range = list(plausible_range(scored.level_probs))
+            # The level model's own belief in the level shown (its temperature is fitted so that this is calibrated);
+            # LEVEL_NEEDS_SCORE can show none where the model's most likely level is higher, and the range holds it.
+            shown = VERDICT_ORDER.index(scored.level)
+            confidence = float(scored.level_probs[shown])
+            lo, hi = (VERDICT_ORDER.index(v) for v in plausible_range(scored.level_probs))
+            level_range = [VERDICT_ORDER[min(lo, shown)], VERDICT_ORDER[max(hi, shown)]]
             level_probs = {
                 v: round(float(p), 3) for v, p in zip(VERDICT_ORDER, scored.level_probs, strict=True)
             }
