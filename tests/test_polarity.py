@@ -36,6 +36,17 @@ class ScriptedVerifier(OneByOne):
         return np.array([0.9, 0.05, 0.05])
 
 
+class CountingVerifier(ScriptedVerifier):
+    """The scripted verifier, keeping every (point, unit) pair it was asked to read."""
+
+    def __init__(self) -> None:
+        self.read: list[tuple[str, str]] = []
+
+    def probs(self, point: str, unit: str) -> np.ndarray:
+        self.read.append((point, unit))
+        return super().probs(point, unit)
+
+
 def _target() -> Target:
     kps = [
         KeyPoint(id="cache", level="junior", text="caching keeps past keys and values for reuse"),
@@ -100,36 +111,26 @@ def test_a_misconception_counts_only_when_the_verifier_reads_it_stated():
 
 def test_misconceptions_are_read_only_for_a_score_that_weighs_them():
     """Each misconception costs the verifier a run; the shipped score does not weigh it, so it is not read."""
-    read: list[str] = []
-
-    class Counting(ScriptedVerifier):
-        def probs(self, point: str, unit: str) -> np.ndarray:
-            read.append(point)
-            return super().probs(point, unit)
-
     units = ["Recompute everything at each step, always."]
     match = np.array([[0.1], [0.1], [0.1], [0.95]])
     weighs = _model()
     names = [n for n in weighs.score_features if n != "misconception"]
     plain = LevelModel(steps=weighs.steps, score=[0.0] * len(names), score_features=names)
-    assert PolarityScorer(Counting(), None, weighs).score(_target(), units, match, 0.5).misconception > 0.8
-    assert "recompute everything at each step" in read
-    read.clear()
-    PolarityScorer(Counting(), None, plain).score(_target(), units, match, 0.5)
-    assert len(read) == 3 and "recompute everything at each step" not in read
+    counting = CountingVerifier()
+    assert PolarityScorer(counting, None, weighs).score(_target(), units, match, 0.5).misconception > 0.8
+    assert "recompute everything at each step" in [point for point, _ in counting.read]
+    counting.read.clear()
+    PolarityScorer(counting, None, plain).score(_target(), units, match, 0.5)
+    points = [point for point, _ in counting.read]
+    assert len(points) == 3 and "recompute everything at each step" not in points
 
 
 def test_read_points_reads_only_the_top_units():
-    calls: list[str] = []
-
-    class Counting(ScriptedVerifier):
-        def probs(self, point: str, unit: str) -> np.ndarray:
-            calls.append(unit)
-            return super().probs(point, unit)
-
     units = [f"unit {i}" for i in range(6)]
     match = np.tile(np.linspace(0, 1, 6), (2, 1))
-    read_points(Counting(), ["a point", "b point"], units, match, None, top=2)
+    counting = CountingVerifier()
+    read_points(counting, ["a point", "b point"], units, match, None, top=2)
+    calls = [unit for _, unit in counting.read]
     assert sorted(set(calls)) == ["unit 4", "unit 5"] and len(calls) == 4
 
 
