@@ -1,7 +1,11 @@
 """Choose the score a grade needs to name a level above none (domain.grades.LEVEL_NEEDS_SCORE) on train answers.
 
-    interviewer eval benchmark --split train --rows TRAIN_ROWS.jsonl   # with the floor set to 0
+    interviewer eval benchmark --split train --rows TRAIN_ROWS.jsonl
     python training/fit_level_floor.py TRAIN_ROWS.jsonl
+
+The rows must come from a grader without the floor (LEVEL_NEEDS_SCORE set to 0 in interviewer/domain/grades.py
+while they are written): the floor only lowers a level to none, so rows graded with it cannot say what it removed.
+The shipped 2.5 was chosen on rows written at commit 55826c8, the one before the floor.
 
 Reads the grader's level and score beside the reader's for every answer and, for each floor on a fixed grid,
 computes exact agreement + within one - fooled rate (interviews.FAIL_SCORE) with the level set to none where it is at

@@ -45,8 +45,8 @@ class PolarityScorer:
         kps = target.key_points
         readings = read_points(self.verifier, [k.text for k in kps], units, match[: len(kps)], self.verdicts)
         criteria = [_criterion(k, r, units) for k, r in zip(kps, readings, strict=True)]
-        # The verifier's reading of the misconceptions costs a run each (~28 ms an answer) and only a score that
-        # weighs it needs it; the shipped one does not (round 4's feature choice, docs/grader.md).
+        # The verifier's reading of the misconceptions costs a run each (about 50 of a 250 ms grade on a CPU without
+        # VNNI) and only a score that weighs it needs it; the shipped one does not (round 4's choice, docs/grader.md).
         needs_wrong = "misconception" in self.levels.score_features
         wrong = self.misconception(target, units, match[len(kps) :]) if needs_wrong else 0.0
         levels = [k.level for k in kps]
