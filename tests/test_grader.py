@@ -358,3 +358,26 @@ def test_a_level_needs_a_score_that_supports_it(grader, corpus):
     assert max(g.level_probs, key=g.level_probs.get) != "none"
     assert g.confidence == pytest.approx(g.level_probs["none"], abs=0.002)
     assert g.level_range[0] == "none"
+
+
+INVERTED_FAILURES = "d86a1af32"
+"""A dev2 answer to the senior failure-modes question that inverts every cause ("the timeouts are what cause the slow
+responses"); its readers fail it. Graded mid, below the level asked, at a score of 3.21."""
+
+
+def test_a_level_below_the_asked_one_caps_the_score(grader, corpus):
+    """Level and score agree on whether an answer meets the asked level: a level below it, none included, shows a
+    score of at most LEVEL_NEEDS_SCORE (a 3 is "solid for the level"); a level at or above it needs that score."""
+    from interviewer.domain.grades import LEVEL_NEEDS_SCORE, consistent_grade
+    from interviewer.evaluation import interviews
+
+    assert consistent_grade("mid", 3.9, "senior") == ("mid", LEVEL_NEEDS_SCORE)
+    assert consistent_grade("none", 2.8, "junior") == ("none", LEVEL_NEEDS_SCORE)
+    assert consistent_grade("senior", 3.9, "senior") == ("senior", 3.9)
+    assert consistent_grade("senior", 2.0, "mid") == ("none", 2.0)  # the floor, as supported_level
+    assert consistent_grade("mid", 4.2, None) == ("mid", 4.2)  # a bare reference asks no level
+    answer = next(a for a in interviews.load(interviews.packaged_benchmark()) if a.id == INVERTED_FAILURES)
+    target = Target.of(corpus.by_id[answer.item_id])
+    g = grader.grade(target, answer.text)
+    assert target.level == "senior" and g.level in ("none", "junior", "mid")
+    assert g.score <= LEVEL_NEEDS_SCORE, g.score

@@ -208,6 +208,22 @@ def test_hostile_judge_text_is_not_json_and_is_ignored(server, llm, services, co
     assert "judge_failed" in g.flags and g.level != "senior"
 
 
+def test_a_judged_grade_keeps_level_and_score_in_agreement(server, llm, services, corpus):
+    """The judge may raise the score, but a level below the asked one still caps it, as on the rubric path (before,
+    a judge claiming every point of this inverted-cause answer took its score from 3.21 to 3.95 at mid)."""
+    from interviewer.domain.grades import LEVEL_NEEDS_SCORE
+    from interviewer.evaluation import interviews
+
+    answer = next(a for a in interviews.load(interviews.packaged_benchmark()) if a.id == "d86a1af32")
+    target = Target.of(corpus.by_id[answer.item_id])
+    rubric = services.rubric_grader.grade(target, answer.text)
+    assert rubric.level in ("none", "junior", "mid") and rubric.level_probs
+    server.script(reply(_points(target, 1, answer.text[:60])))
+    g = _judge(services, llm).grade(target, answer.text)
+    assert g.graded_by == "rubric+llm" and g.level == rubric.level
+    assert rubric.score <= g.score <= LEVEL_NEEDS_SCORE
+
+
 def test_disagreement_lowers_confidence_and_is_flagged(server, llm, services, corpus):
     target = Target.of(corpus.by_id["mlf-decision-tree"])
     base = services.rubric_grader.grade(target, GOOD)

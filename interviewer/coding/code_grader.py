@@ -114,6 +114,8 @@ def combine(rubric: Grade, run: RunResult, code: str = "") -> Grade:
         flags.add("sandbox_violation")
         score, level = min(score, VIOLATION_CAP), "none"
     grade.score = round(max(0.0, min(5.0, score)), 2)
+    # Only the floor, not the cap of consistent_grade: the tests decide a solution's level here (one that passes
+    # them all is junior at least, whatever its prose says), so a level under the asked one does not deny its score.
     grade.level = supported_level(level, grade.score, rubric.asked_level) if rubric.level_probs else level
     grade.flags = sorted(flags)
     grade.graded_by = grade.graded_by + "+tests"

@@ -27,6 +27,19 @@ def supported_level(level: Verdict, score: float, asked: Level | None) -> Verdic
     return level if round(score, 2) >= LEVEL_NEEDS_SCORE else "none"
 
 
+def consistent_grade(level: Verdict, score: float, asked: Level | None) -> tuple[Verdict, float]:
+    """The level and score made to agree on whether the answer meets the `asked` level: a level at or above it needs
+    a score of LEVEL_NEEDS_SCORE (`supported_level`), and a level below it, none included, shows a score of at most
+    that. On the scale a 3 is "solid for the level", so a score above the midpoint of partial and solid claims what
+    the level denies (a dev2 answer graded mid for a senior question scored 3.97). The cap was chosen on the
+    benchmark's train answers (grid 2.0-3.25; 2.5 maximised the goal there; docs/grader.md, "Level and score
+    agree")."""
+    level = supported_level(level, score, asked)
+    if asked is not None and (level == "none" or LEVELS.index(level) < LEVELS.index(asked)):
+        score = min(score, LEVEL_NEEDS_SCORE)
+    return level, score
+
+
 class Criterion(BaseModel):
     """One key point of the question and how well the answer covers it."""
 

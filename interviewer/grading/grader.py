@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from interviewer.domain.grades import Criterion, Grade, supported_level
+from interviewer.domain.grades import Criterion, Grade, consistent_grade
 from interviewer.domain.questions import LEVELS, LevelBars, Rubric, Verdict
 from interviewer.domain.target import Target
 from interviewer.domain.text import (
@@ -160,7 +160,7 @@ class RubricGrader:
             scored.level_probs = None
         elif scored.level_probs is not None and target.coding is None:
             # A coding answer's score is settled with its tests (coding.code_grader.combine), which applies this too.
-            scored.level = supported_level(scored.level, scored.score, target.level)
+            scored.level, scored.score = consistent_grade(scored.level, scored.score, target.level)
         return self._finish(target, graded, scored, flags)
 
     # -- scoring ----------------------------------------------------------------------------------------------

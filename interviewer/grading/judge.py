@@ -12,7 +12,8 @@ import json
 import re
 from typing import Any
 
-from interviewer.domain.grades import Grade
+from interviewer.domain.grades import Grade, consistent_grade
+from interviewer.domain.questions import Verdict
 from interviewer.domain.target import Target
 from interviewer.domain.text import clean
 from interviewer.grading.grader import RubricGrader
@@ -115,13 +116,17 @@ class JudgedGrader:
         moved = base._combine(target, grade.criteria, p_ref) - base._combine(target, before, p_ref)
         cap = grade.score if "injection" in grade.flags else 5.0
         score = max(0.0, min(cap, grade.score + moved))
-        order = ["none", "junior", "mid", "senior"]
+        order: list[Verdict] = ["none", "junior", "mid", "senior"]
         step = order.index(base._level(grade.criteria)) - order.index(base._level(before))
         # A level the rubric capped (guards, injection, its level model) is never raised by the judge.
         if "injection" in grade.flags or base._level(before) != grade.level:
             step = min(step, 0)
         level = order[max(0, min(len(order) - 1, order.index(grade.level) + step))]
-        grade.score, grade.level = round(score, 2), level  # type: ignore[assignment]
+        score = round(score, 2)
+        if grade.level_probs:
+            # Graded by key-point verdicts: the judged level and score must agree as the rubric's do.
+            level, score = consistent_grade(level, score, grade.asked_level)
+        grade.score, grade.level = score, level
         grade.missed = [c.id for c in grade.criteria if c.met < self.base.bars.met_threshold]
         grade.graded_by = "rubric+llm"
         if gaps and sum(gaps) / len(gaps) > DISAGREE_AT:
