@@ -1,17 +1,23 @@
-"""Choose the score a grade needs to name a level above none (domain.grades.LEVEL_NEEDS_SCORE) on train answers.
+"""Choose, on train answers, the scores at which a grade's level and score must agree (domain.grades).
 
     interviewer eval benchmark --split train --rows TRAIN_ROWS.jsonl
-    python training/fit_level_floor.py TRAIN_ROWS.jsonl
+    python training/fit_level_floor.py TRAIN_ROWS.jsonl          # the floor, LEVEL_NEEDS_SCORE
+    python training/fit_level_floor.py --cap TRAIN_ROWS.jsonl    # the cap under the asked level
 
-The rows must come from a grader without the floor (LEVEL_NEEDS_SCORE set to 0 in interviewer/domain/grades.py
+The floor: the rows must come from a grader without it (LEVEL_NEEDS_SCORE set to 0 in interviewer/domain/grades.py
 while they are written): the floor only lowers a level to none, so rows graded with it cannot say what it removed.
-The shipped 2.5 was chosen on rows written at commit 55826c8, the one before the floor.
+The shipped 2.5 was chosen on rows written at commit 55826c8, the one before the floor. For each floor on a fixed
+grid it computes exact agreement + within one - fooled rate (interviews.FAIL_SCORE) with the level set to none where
+it is at or above the question's asked level and the score is below the floor (domain.grades.supported_level).
 
-Reads the grader's level and score beside the reader's for every answer and, for each floor on a fixed grid,
-computes exact agreement + within one - fooled rate (interviews.FAIL_SCORE) with the level set to none where it is at
-or above the question's asked level and the score is below the floor (domain.grades.supported_level); prints the
-table and the best floor (the smallest on a tie). Only train rows may be given: dev and dev2
-decide whether the floor ships, test reports it.
+The cap (`--cap`): rows from a grader with the floor and without the cap (commit 2058dd1's; the cap only lowers a
+score, so rows graded with it cannot say what it removed). For each cap on its grid, a grade of a non-coding
+question whose level is below the asked one shows at most the cap (domain.grades.consistent_grade; coding grades
+keep the floor alone), and the full goal is computed: exact + within one + Spearman - fooled - RMSE / 5. The shipped
+2.5 was chosen this way on 2058dd1's rows (2.059 -> 2.084).
+
+Prints the table and the best value (the smallest on a tie). Only train rows may be given: dev and dev2 decide
+whether a value ships, test reports it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -29,7 +37,9 @@ from interviewer.evaluation import interviews  # noqa: E402
 from interviewer.evaluation.interviews import FAIL_SCORE  # noqa: E402
 
 LEVELS = ("none", "junior", "mid", "senior")
-GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
+GRID: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
+CAP_GRID: tuple[float, ...] = (2.0, 2.25, 2.5, 2.75, 2.9, 2.99, 3.25, 5.0)
+"""5.0 is no cap."""
 
 
 def figures(rows: list[dict], asked: dict[str, str | None], floor: float) -> dict[str, float]:
@@ -51,19 +61,57 @@ def figures(rows: list[dict], asked: dict[str, str | None], floor: float) -> dic
     return out
 
 
+def with_cap(
+    rows: list[dict], asked: dict[str, str | None], coding: set[str], cap: float
+) -> dict[str, float]:
+    """The full goal with a level below the asked one capping the score at `cap` (non-coding questions)."""
+    levels, scores = [], []
+    for r in rows:
+        at, score = asked[r["item_id"]], r["score"]
+        below = at is not None and (r["level"] == "none" or LEVELS.index(r["level"]) < LEVELS.index(at))
+        if below and r["item_id"] not in coding:
+            score = min(score, cap)
+        levels.append(r["level"])
+        scores.append(score)
+    gold = [r["reader_level"] for r in rows]
+    out = interviews.level_metrics(levels, gold)
+    out.update(interviews.score_metrics(np.array(scores), np.array([r["reader_score"] for r in rows])))
+    fails = [i for i, g in enumerate(gold) if g == "none"]
+    fooled = sum(levels[i] != "none" or scores[i] > FAIL_SCORE for i in fails) / max(len(fails), 1)
+    goal = (
+        out["level_exact"] + out["level_within_one"] + out["score_spearman"] - fooled - out["score_rmse"] / 5
+    )
+    return {
+        "exact": out["level_exact"],
+        "within_one": out["level_within_one"],
+        "fooled": fooled,
+        "spearman": out["score_spearman"],
+        "rmse": out["score_rmse"],
+        "objective": goal,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("rows", type=Path, help="`interviewer eval benchmark --split train --rows` output")
+    ap.add_argument("--cap", action="store_true", help="choose the cap under the asked level, not the floor")
     args = ap.parse_args()
     rows = [json.loads(line) for line in args.rows.read_text().splitlines() if line.strip()]
     if any(r["split"] != "train" for r in rows):
         sys.exit("only train rows: dev and dev2 decide whether the floor ships, and test reports it")
     items = interviews.corpus_items(load_corpus(ROOT / "corpus", ROOT / "rubrics"))
-    asked = {i: interviews.target_of(items, i).level for i in {r["item_id"] for r in rows}}
-    table = {floor: figures(rows, asked, floor) for floor in GRID}
-    for floor, f in table.items():
-        print(f"floor {floor:.1f}: " + ", ".join(f"{k} {v:.3f}" for k, v in f.items()))
-    best = max(GRID, key=lambda floor: (round(table[floor]["objective"], 9), -floor))
+    targets = {i: interviews.target_of(items, i) for i in {r["item_id"] for r in rows}}
+    asked = {i: t.level for i, t in targets.items()}
+    if args.cap:
+        coding = {i for i, t in targets.items() if t.coding is not None}
+        grid, name = CAP_GRID, "cap"
+        table = {cap: with_cap(rows, asked, coding, cap) for cap in grid}
+    else:
+        grid, name = GRID, "floor"
+        table = {floor: figures(rows, asked, floor) for floor in grid}
+    for value, f in table.items():
+        print(f"{name} {value:.2f}: " + ", ".join(f"{k} {v:.4f}" for k, v in f.items()))
+    best = max(grid, key=lambda value: (round(table[value]["objective"], 9), -value))
     print(f"chosen: {best}")
 
 

@@ -32,8 +32,8 @@ def consistent_grade(level: Verdict, score: float, asked: Level | None) -> tuple
     a score of LEVEL_NEEDS_SCORE (`supported_level`), and a level below it, none included, shows a score of at most
     that. On the scale a 3 is "solid for the level", so a score above the midpoint of partial and solid claims what
     the level denies (a dev2 answer graded mid for a senior question scored 3.97). The cap was chosen on the
-    benchmark's train answers (grid 2.0-3.25; 2.5 maximised the goal there; docs/grader.md, "Level and score
-    agree")."""
+    benchmark's train answers (`training/fit_level_floor.py --cap`: grid 2.0-3.25, 2.5 maximised the goal there;
+    docs/grader.md, "Level and score agree"). Coding grades take the floor alone (coding.code_grader.combine)."""
     level = supported_level(level, score, asked)
     if asked is not None and (level == "none" or LEVELS.index(level) < LEVELS.index(asked)):
         score = min(score, LEVEL_NEEDS_SCORE)
