@@ -123,8 +123,9 @@ class JudgedGrader:
             step = min(step, 0)
         level = order[max(0, min(len(order) - 1, order.index(grade.level) + step))]
         score = round(score, 2)
-        if grade.level_probs:
-            # Graded by key-point verdicts: the judged level and score must agree as the rubric's do.
+        if grade.level_probs and target.coding is None:
+            # Graded by key-point verdicts: the judged level and score must agree as the rubric's do (a coding
+            # answer's are settled with its tests, as in RubricGrader.grade).
             level, score = consistent_grade(level, score, grade.asked_level)
         grade.score, grade.level = score, level
         grade.missed = [c.id for c in grade.criteria if c.met < self.base.bars.met_threshold]
