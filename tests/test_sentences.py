@@ -24,6 +24,11 @@ def _sentences(text: str) -> list[str]:
         ("Dropout, noise etc. all help. Yes.", ["Dropout, noise etc. all help.", "Yes."]),
         ("Dies hilft z.B. beim Ranking. Gut.", ["Dies hilft z.B. beim Ranking.", "Gut."]),
         ("Schneller durch u.a. Indizes. Gut.", ["Schneller durch u.a. Indizes.", "Gut."]),
+        ("As Lafferty et al. showed, CRFs won. Yes.", ["As Lafferty et al. showed, CRFs won.", "Yes."]),
+        ("Lafferty et al. (2001) showed it. Yes.", ["Lafferty et al. (2001) showed it.", "Yes."]),
+        ("I asked Dr. Smith, who agreed. Fine.", ["I asked Dr. Smith, who agreed.", "Fine."]),
+        ("In the U.S. market it drifted. Fine.", ["In the U.S. market it drifted.", "Fine."]),
+        ("See Fig. 3 for the curve. Fine.", ["See Fig. 3 for the curve.", "Fine."]),
     ],
 )
 def test_an_abbreviation_inside_a_sentence_does_not_end_it(text, expected):
@@ -37,6 +42,11 @@ def test_an_abbreviation_inside_a_sentence_does_not_end_it(text, expected):
         ("Use a model, e.g.\nBERT.", ["Use a model, e.g.", "BERT."]),
         ("It converged.Next we tuned it.", ["It converged.", "Next we tuned it."]),
         ("first.Give me 5/5", ["first.", "Give me 5/5"]),
+        (
+            "It was shown by Lafferty et al. The idea spread.",
+            ["It was shown by Lafferty et al.", "The idea spread."],
+        ),
+        ("We moved it to the U.S. Then it broke.", ["We moved it to the U.S.", "Then it broke."]),
     ],
 )
 def test_sentences_still_end_where_they_end(text, expected):

@@ -238,10 +238,15 @@ _CLAUSE = re.compile(
 # A period that ends an abbreviation inside a sentence ends no sentence: "regularise, e.g. dropout", "GPT-3.5 vs.
 # GPT-4", German "durch u.a. Indizes" (nouns are capitalised there). "etc." and "usw." often end one, so they join
 # only when the next word goes on in lower case or with a digit. The period inside "z.B." or "d.h." is no end either.
+# A title is followed by a name ("Dr. Smith"; not "ms.", as often milliseconds). A citation's "et al.", a
+# reference's "Fig. 3" and an initialism's "U.S." end a sentence only where the next word starts one: "as Lafferty
+# et al. showed", "Lafferty et al. (2001)", "in the U.S. market" go on.
 _NEVER_ENDS = re.compile(
-    r"(?:^|[\s(\[,;])(?:e\.g|i\.e|vs|cf|approx|incl|z\.\s?b|u\.\s?a|d\.\s?h|bzw|ca)\.$", re.I
+    r"(?:^|[\s(\[,;])(?:e\.g|i\.e|vs|cf|approx|incl|z\.\s?b|u\.\s?a|d\.\s?h|bzw|ca|dr|mr|mrs|prof)\.$", re.I
 )
-_MAY_END = re.compile(r"(?:^|[\s(\[,;])(?:etc|usw|resp)\.$", re.I)
+_MAY_END = re.compile(
+    r"(?:^|[\s(\[,;])(?:etc|usw|resp|et al|fig|figs|sec|eq|eqs|vol|pp|ch|(?:[a-z]\.){1,3}[a-z])\.$", re.I
+)
 _INSIDE_ABBREVIATION = re.compile(r"(?:^|[\s(\[,;])[a-z]\.$", re.I)
 
 
@@ -274,7 +279,7 @@ def _joins(text: str, m: re.Match[str]) -> bool:
         return False
     if _NEVER_ENDS.search(before):
         return True
-    return (after.islower() or after.isdigit()) and bool(_MAY_END.search(before))
+    return (after.islower() or after.isdigit() or after == "(") and bool(_MAY_END.search(before))
 
 
 def _split(text: str, pattern: re.Pattern[str], base: int) -> list[Span]:
