@@ -106,6 +106,48 @@ def profile_key(page: Any) -> str:
     return str(page.locator("#profile-key textarea, #profile-key input").first.input_value())
 
 
+def bot_messages(page: Any) -> int:
+    return int(page.locator("#chat .message.bot, #chat [data-testid='bot']").count())
+
+
+def wait_status(page: Any, text: str, nothing_yet: Any = None) -> None:
+    """Wait for the status to show `text` (a liveness bound, not a speed check: starting beside the bench took
+    > 60 s). `nothing_yet(page)`, when given, is called once after 60 s of waiting; a timeout says what the page
+    showed, error toasts included."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    script = "t => (document.querySelector('#status')?.innerText || '').includes(t)"
+    for wait_ms, retry in ((60_000, nothing_yet), (180_000, None)):
+        try:
+            page.wait_for_function(script, arg=text, timeout=wait_ms)
+            return
+        except PlaywrightTimeout:
+            if retry is not None:
+                retry(page)
+                continue
+    status = page.evaluate("() => document.querySelector('#status')?.innerText")
+    toasts = page.evaluate("() => [...document.querySelectorAll('.toast-body')].map(t => t.innerText)")
+    raise AssertionError(
+        f"status never showed {text!r}; it shows {status!r}; {bot_messages(page)} bot messages; toasts {toasts}"
+    )
+
+
+def press_start_again(page: Any) -> bool:
+    """Click Start once more when the first click left no trace (no status, no message), as a person would: in
+    several clean-clone runs beside the bench, a start showed nothing for 180 s. A late first start only makes the
+    second one the session shown."""
+    if page.evaluate("() => document.querySelector('#status')?.innerText || ''") or bot_messages(page):
+        return False
+    page.click("#start")
+    return True
+
+
+def start_and_wait(page: Any) -> None:
+    """Press Start and wait for the interview to be active (pressing once more if the first click left no trace)."""
+    page.click("#start")
+    wait_status(page, "active", nothing_yet=press_start_again)
+
+
 def open_scorecard(page: Any) -> str:
     """Open the Scorecard tab and return the card's text once it has rendered.
 

@@ -6,7 +6,16 @@ import pytest
 
 from interviewer.sessions.identity import profile_of_key
 
-from .browser import browser_page, chromium_app, fill, open_scorecard, profile_key, type_into_code
+from .browser import (
+    browser_page,
+    chromium_app,
+    fill,
+    open_scorecard,
+    profile_key,
+    start_and_wait,
+    type_into_code,
+    wait_status,
+)
 from .helpers import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
@@ -16,14 +25,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("se
 def app():
     with chromium_app() as served:
         yield served
-
-
-def _wait_status(page, text: str) -> None:
-    page.wait_for_function(
-        "t => (document.querySelector('#status')?.innerText || '').includes(t)",
-        arg=text,
-        timeout=180_000,  # a liveness bound: a loaded 2-core machine once took over 60 s to start a coding question
-    )
 
 
 def _send(page, text: str, expect: str) -> None:
@@ -43,24 +44,23 @@ def test_candidate_journey(app, tmp_path):
         page.get_by_label("junior").check()
         page.locator("#length input[type=number]").fill("2")
         page.locator("#length input[type=number]").press("Enter")
-        page.click("#start")
-        _wait_status(page, "active")
+        start_and_wait(page)
         assert "question" in page.locator("#chat").inner_text().lower()
 
         _send(page, "It splits the data step by step and I would check it on held-out data.", "Feedback")
 
         page.click("#pause")
-        _wait_status(page, "paused")
+        wait_status(page, "paused")
         page.reload()
         assert profile_key(page) == key  # the browser kept its key: no name to type again
         page.click("#refresh-paused")
         page.wait_for_function("() => document.querySelector('#paused input')?.value")
         page.click("#resume")
-        _wait_status(page, "Resumed")
+        wait_status(page, "Resumed")
         assert "It splits the data step by step" in page.locator("#chat").inner_text()
 
         page.click("#end")
-        _wait_status(page, "finished")
+        wait_status(page, "finished")
         assert "Overall score" in open_scorecard(page)
         assert page.locator("#radar svg, #radar ul").count() >= 1
         with page.expect_download() as dl:
@@ -80,8 +80,7 @@ def test_coding_question_journey(app):
         page.locator("#length input[type=number]").press("Enter")
         page.locator("#track input").click()
         page.get_by_role("option", name="Coding").click()
-        page.click("#start")
-        _wait_status(page, "active")
+        start_and_wait(page)
         editor = page.locator("#code .cm-content")
         editor.wait_for()
 
@@ -133,8 +132,7 @@ def test_the_countdown_submits_the_draft_when_time_runs_out(app):
         page.locator("#length input[type=number]").fill("3")
         page.locator("#length input[type=number]").press("Enter")
         page.locator("#timer-minutes input[type=number]").fill("0.1")  # six seconds a question
-        page.click("#start")
-        _wait_status(page, "active")
+        start_and_wait(page)
         fill(page, "answer", draft)  # typed, never sent
 
         page.wait_for_function(
@@ -170,11 +168,10 @@ def test_the_key_carries_the_interview_to_another_browser_and_the_export_downloa
         key = profile_key(page)
         assert "Copy it somewhere safe" in page.locator("#key-warning").inner_text()
         page.get_by_label("junior").check()
-        page.click("#start")
-        _wait_status(page, "active")
+        start_and_wait(page)
         _send(page, "A decision tree asks one question about a feature at each node.", "Feedback")
         page.click("#pause")
-        _wait_status(page, "paused")
+        wait_status(page, "paused")
 
     with browser_page() as other:  # another device: its own storage, so its own new key
         other.goto(url)
@@ -187,7 +184,7 @@ def test_the_key_carries_the_interview_to_another_browser_and_the_export_downloa
         other.click("#refresh-paused")
         other.wait_for_function("() => document.querySelector('#paused input')?.value")
         other.click("#resume")
-        _wait_status(other, "Resumed")
+        wait_status(other, "Resumed")
         assert "asks one question about a feature" in other.locator("#chat").inner_text()
 
         other.get_by_role("tab", name="My data").click()

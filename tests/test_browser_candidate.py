@@ -6,7 +6,17 @@ import pytest
 
 from interviewer.sessions.identity import profile_of_key
 
-from .browser import browser_page, chromium_app, fill, open_scorecard, profile_key, type_into_code
+from .browser import (
+    bot_messages,
+    browser_page,
+    chromium_app,
+    fill,
+    open_scorecard,
+    profile_key,
+    start_and_wait,
+    type_into_code,
+    wait_status,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
 
@@ -39,18 +49,7 @@ def _start(page, level: str, length: int, track: str = "") -> None:
     page.locator("#length input[type=number]").press("Enter")
     if track:
         _pick_track(page, track)
-    page.click("#start")
-    _wait_status(page, "active", nothing_yet=_press_start_again)
-
-
-def _press_start_again(page) -> bool:
-    """Click Start once more when the first click left no trace (no status, no message), as a person would: in two
-    of several clean-clone runs beside the bench, a start showed nothing for 180 s. A late first start only makes
-    the second one the session shown."""
-    if page.evaluate("() => document.querySelector('#status')?.innerText || ''") or _bots(page):
-        return False
-    page.click("#start")
-    return True
+    start_and_wait(page)
 
 
 def _pick_track(page, track: str) -> None:
@@ -71,39 +70,13 @@ def _pick_track(page, track: str) -> None:
     raise AssertionError(f"the track box shows {shown!r} after picking {track!r} three times")
 
 
-def _wait_status(page, text: str, nothing_yet=None) -> None:
-    """Wait for the status to show `text` (a liveness bound, not a speed check: starting beside the bench took
-    > 60 s). `nothing_yet(page)`, when given, is called once after 60 s of waiting."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    script = "t => (document.querySelector('#status')?.innerText || '').includes(t)"
-    for wait_ms, retry in ((60_000, nothing_yet), (180_000, None)):
-        try:
-            page.wait_for_function(script, arg=text, timeout=wait_ms)
-            return
-        except PlaywrightTimeout:
-            if retry is not None:
-                retry(page)
-                continue
-    # Say what the page showed, error toasts included.
-    status = page.evaluate("() => document.querySelector('#status')?.innerText")
-    toasts = page.evaluate("() => [...document.querySelectorAll('.toast-body')].map(t => t.innerText)")
-    raise AssertionError(
-        f"status never showed {text!r}; it shows {status!r}; {_bots(page)} bot messages; toasts {toasts}"
-    )
-
-
-def _bots(page) -> int:
-    return page.locator("#chat .message.bot, #chat [data-testid='bot']").count()
-
-
 def _send(page, text: str) -> None:
     """Type `text`, check it stayed in the answer box, send it and wait for the reply.
 
     In CI the typed text was twice found gone from the box a moment later (never here, alone or beside the bench):
     an update still landing from the previous turn can reset the box. So the text is typed again until it has
     stayed for a second, for up to 30 s."""
-    before = _bots(page)
+    before = bot_messages(page)
     box = page.locator("#answer textarea").first
     for _attempt in range(30):
         fill(page, "answer", text)
@@ -178,7 +151,7 @@ def test_the_chat_offers_no_control_that_wipes_the_transcript(app):
         _start(page, "junior", 2)
         assert page.locator('#chat button[aria-label="Clear"]').count() == 1  # Gradio still renders it ...
         assert not page.locator('#chat button[aria-label="Clear"]').is_visible()  # ... and it is hidden
-        assert _bots(page) >= 1
+        assert bot_messages(page) >= 1
 
 
 def _feedback_texts(page) -> list[str]:
@@ -230,7 +203,7 @@ def test_scorecard_and_history_agree_and_speak_in_names(app):
         _start(page, "mid", 1, track="LLM engineer")
         _send(page, "I would start with a simple baseline, measure it on held-out data, and then iterate.")
         page.click("#end")  # the answer may have drawn a follow-up: end the interview here
-        _wait_status(page, "finished")
+        wait_status(page, "finished")
         card = open_scorecard(page)
         estimate = card.split("Level estimate:")[1].split()[0]
         assert "LLM engineer" in card
@@ -272,7 +245,7 @@ def test_a_reload_brings_the_candidate_back_where_they_were(app):
 
         page.reload()
         assert profile_key(page) == key
-        _wait_status(page, session["id"])
+        wait_status(page, session["id"])
         page.locator("#code .cm-content").wait_for()
         page.wait_for_function(
             "t => (document.querySelector('#code .cm-content')?.innerText || '').includes(t)",

@@ -14,7 +14,7 @@ from interviewer.voice.clips import make_clip
 from interviewer.voice.stt import AUDIO_SUFFIXES
 from interviewer.voice.tts import Speaker
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, profile_key
+from .browser import CHROMIUM, CHROMIUM_ARGS, profile_key, start_and_wait
 from .candidate_app import candidate_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers")]
@@ -47,10 +47,7 @@ def test_an_answer_recorded_through_the_microphone_is_transcribed_and_graded(tmp
             page.set_default_timeout(60_000)
             page.goto(url)
             profile_key(page)  # the page's load event has given it its key: start waits for nothing
-            page.click("#start")
-            page.wait_for_function(
-                "() => (document.querySelector('#status')?.innerText || '').includes('active')"
-            )
+            start_and_wait(page)
             assert "6-second cap" in page.locator("#voice-mic").inner_text()
             page.click("#voice-mic .record-button")
             # No Stop pressed: the page stops at the cap (the fake microphone loops the file, 1.5 passes by then)
