@@ -13,6 +13,7 @@ import pytest
 
 from interviewer.domain.target import Target
 from interviewer.domain.text import names_a_sibling, numbered_names, spans
+from interviewer.grading.merge import merge_turns
 
 from .injection_texts import load as load_injections
 
@@ -300,6 +301,31 @@ def test_answers_stating_a_misconception_are_flagged_far_more_often_than_correct
         gap.append(good.score - wrong.score)
     assert np.mean(hit) - np.mean(false) >= 0.2, (np.mean(hit), np.mean(false))
     assert np.mean(np.array(gap) > 0) >= 0.85
+
+
+def test_a_flagged_misconception_is_named_and_quoted_for_the_candidate_to_check(grader, corpus):
+    """The flag is a similarity reading: on real interview answers an independent reader found a third of the
+    flagged parts on train and a sixth on dev stating the misconception, the rest rejecting it or neither
+    (docs/grader.md). So the feedback names the misconception and quotes the part, and asserts no mistake."""
+    row = next(
+        r
+        for r in json.loads(MISCONCEPTION_ANSWERS.read_text(encoding="utf-8"))
+        if r["question_id"] == "eval-calibration"
+    )
+    target = Target.of(corpus.by_id["eval-calibration"])
+    g = grader.grade(target, row["wrong"])
+    assert "misconception" in g.flags and g.misconception is not None
+    assert g.misconception.text in target.misconceptions
+    assert g.misconception.evidence in row["wrong"]  # verbatim
+    assert g.misconception.text.rstrip(".") in g.feedback
+    assert g.misconception.evidence.split()[0] in g.feedback.split("):", 1)[1]
+    assert "states a common misconception" not in g.feedback
+
+    follow_up = grader.grade(target, row["wrong"] + " I would also plot a reliability diagram.")
+    merged = merge_turns(g, follow_up, target, None, row["wrong"])
+    assert merged.misconception == follow_up.misconception  # the latest reading's, like its flags
+    clean = grader.grade(target, row["good"])
+    assert clean.misconception is None and "misconception" not in clean.feedback
 
 
 def test_feedback_does_not_suggest_terms_the_answer_already_uses(grader, corpus):

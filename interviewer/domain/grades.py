@@ -58,6 +58,15 @@ class Criterion(BaseModel):
     evidence quotes what the answer said instead."""
 
 
+class StatedMisconception(BaseModel):
+    """A known misconception of the question that part of the answer reads close to (the `misconception` flag)."""
+
+    text: str
+    """The misconception, as the corpus words it."""
+    evidence: str
+    """The part of the answer that reads like it, verbatim."""
+
+
 class Star(BaseModel):
     """Which parts of a STAR story a behavioural answer tells."""
 
@@ -89,9 +98,13 @@ class Grade(BaseModel):
     missed: list[str] = Field(default_factory=list)
     """Ids of the key points the answer did not cover, most important first."""
     flags: list[str] = Field(default_factory=list)
-    """Guards that fired: empty, dont_know, too_short, gibberish, off_topic, keyword_list, injection,
+    """Guards that fired: empty, dont_know, too_short, gibberish, off_topic, keyword_list, injection, misconception,
     judge_disagrees, judge_failed; for code: no_code, load_error, tests_failed, timeout, resource_limit,
     sandbox_violation, not_run."""
+    misconception: StatedMisconception | None = None
+    """With the `misconception` flag: which misconception and the part of the answer that reads like it. The
+    similarity rule behind the flag is right about one time in three on real answers (docs/grader.md), so the
+    feedback shows both for the candidate to check rather than asserting the mistake."""
     confidence: float = Field(ge=0, le=1)
     """How sure the grader is: low near the level bars, on flags, or when the LLM judge disagrees."""
     reference_similarity: float = 0.0

@@ -95,6 +95,26 @@ def _corrections(grade: Grade, target: Target, most: int = 2) -> list[str]:
     return out
 
 
+QUOTE_CHARS = 240
+
+
+def _misconception_note(grade: Grade) -> str:
+    """Name the misconception and quote the part that reads like it, for the candidate to check: the flag is a
+    similarity reading, and on real answers most flagged parts reject the misconception rather than state it."""
+    stated = grade.misconception
+    if stated is None:
+        return (
+            "Part of the answer reads close to a common misconception; check it against how the method works."
+        )
+    quote = " ".join(stated.evidence.split())
+    if len(quote) > QUOTE_CHARS:
+        quote = quote[:QUOTE_CHARS].rsplit(" ", 1)[0] + " ..."
+    return (
+        f'This part reads close to a common misconception ("{stated.text.rstrip(".")}"): "{quote}". If you meant '
+        "the opposite, say so outright; if not, check it against how the method really works."
+    )
+
+
 def build_feedback(grade: Grade, target: Target, rubric: Rubric | None, answer: str) -> None:
     """Fill grade.strengths, grade.gaps and grade.feedback (`answer`: the text graded, to not suggest its terms)."""
     if {"empty", "dont_know"} & set(grade.flags):
@@ -114,9 +134,7 @@ def build_feedback(grade: Grade, target: Target, rubric: Rubric | None, answer: 
     if "injection" in grade.flags:
         notes.append("Text addressed to the grader was ignored; only the answer itself is graded.")
     if "misconception" in grade.flags:
-        notes.append(
-            "Part of the answer states a common misconception; check it against how the method really works."
-        )
+        notes.append(_misconception_note(grade))
     if "too_short" in grade.flags:
         notes.append("The answer is too short for what the question asks.")
 

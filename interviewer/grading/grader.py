@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from interviewer.domain.grades import Criterion, Grade, consistent_grade
+from interviewer.domain.grades import Criterion, Grade, StatedMisconception, consistent_grade
 from interviewer.domain.questions import LEVELS, LevelBars, Rubric, Verdict
 from interviewer.domain.target import Target
 from interviewer.domain.text import (
@@ -78,6 +78,20 @@ def stated_misconception(
     wrong = misconceptions.max(axis=0)
     right = points.max(axis=0) if points.size else np.zeros_like(wrong)
     return float(wrong[(wrong >= at) & (wrong > right + margin)].max(initial=0.0))
+
+
+def misconception_quote(
+    points: np.ndarray, misconceptions: np.ndarray, texts: Sequence[str], units: Sequence[str]
+) -> StatedMisconception | None:
+    """The misconception and the answer unit behind `stated_misconception`'s value (None when it is 0)."""
+    if not stated_misconception(points, misconceptions):
+        return None
+    wrong = misconceptions.max(axis=0)
+    right = points.max(axis=0) if points.size else np.zeros_like(wrong)
+    unit = int(
+        np.argmax(np.where((wrong >= MISCONCEPTION_AT) & (wrong > right + MISCONCEPTION_MARGIN), wrong, -1))
+    )
+    return StatedMisconception(text=texts[int(np.argmax(misconceptions[:, unit]))], evidence=units[unit])
 
 
 class RubricGrader:
@@ -300,7 +314,10 @@ class RubricGrader:
             # The flag keeps the similarity rule fitted for it (training/fit_misconceptions.py): read on real
             # answers, the verifier takes a misconception's on-topic neighbours for it far too often. Its own
             # reading stays a score feature, where the fitted weight says how far to trust it.
-            if stated_misconception(probs[:n_points], probs[n_points:]):
+            scored.stated = misconception_quote(
+                probs[:n_points], probs[n_points:], target.misconceptions, units[1].texts
+            )
+            if scored.stated is not None:
                 flags.append("misconception")
             return scored
         criteria = []
@@ -316,10 +333,13 @@ class RubricGrader:
         level = self._level(criteria)
         score = self._combine(target, criteria, p_ref)
         wrong = stated_misconception(probs[:n_points], probs[n_points:])
+        stated = misconception_quote(
+            probs[:n_points], probs[n_points:], target.misconceptions, units[1].texts
+        )
         if wrong:
             flags.append("misconception")
             score = max(0.0, score - MISCONCEPTION_PENALTY * wrong)
-        return Scored(score, p_ref, criteria, level, misconception=wrong)
+        return Scored(score, p_ref, criteria, level, misconception=wrong, stated=stated)
 
     def _match(
         self,
@@ -460,6 +480,7 @@ class RubricGrader:
             criteria=criteria,
             missed=[c.id for c in missed],
             flags=sorted(set(flags)),
+            misconception=scored.stated if "misconception" in flags else None,
             confidence=round(min(1.0, confidence), 3),
             reference_similarity=round(scored.reference_match, 3),
             star=star,

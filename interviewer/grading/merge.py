@@ -27,9 +27,16 @@ def merge_turns(previous: Grade, fresh: Grade, target: Target, rubric: Rubric | 
     criteria = [_better(c, earlier.get(c.id)) for c in fresh.criteria]
     still = set(previous.missed)
     missed = [pid for pid in fresh.missed if pid in still]
-    flags = fresh.flags
-    if criteria == base.criteria and missed == base.missed and flags == base.flags:
+    flags, stated = fresh.flags, fresh.misconception
+    if (
+        criteria == base.criteria
+        and missed == base.missed
+        and flags == base.flags
+        and stated == base.misconception
+    ):
         return base  # nothing to carry over: the grade as read (the engine tells a kept grade by identity)
-    grade = base.model_copy(update={"criteria": criteria, "missed": missed, "flags": flags})
+    grade = base.model_copy(
+        update={"criteria": criteria, "missed": missed, "flags": flags, "misconception": stated}
+    )
     build_feedback(grade, target, rubric, text)
     return grade

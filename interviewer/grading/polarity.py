@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from interviewer.domain.grades import Criterion
+from interviewer.domain.grades import Criterion, StatedMisconception
 from interviewer.domain.questions import KeyPoint, Verdict
 from interviewer.domain.target import Target
 from interviewer.grading.level_model import VERDICT_ORDER, LevelModel, level_features, score_features
@@ -31,6 +31,8 @@ class Scored:
     level_probs: np.ndarray | None = None
     misconception: float = 0.0
     readings: list[Reading] = field(default_factory=list)
+    stated: StatedMisconception | None = None
+    """The misconception the flag's similarity rule found and the unit that reads like it."""
 
 
 class PolarityScorer:
