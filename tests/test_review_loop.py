@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from interviewer.domain.grades import StatedMisconception
 from interviewer.domain.session import Setup
 from interviewer.sessions.identity import Caller
 from interviewer.ui import complaints
@@ -74,6 +75,23 @@ def test_a_complaint_is_queued_and_the_review_reaches_the_candidate(loop_service
         and examples[0].question_id == item.grade.question_id
     )
     assert "already reviewed" in complaints.complain(svc, carol, sess, item.id, "again")
+
+
+def test_the_review_shows_what_the_misconception_flag_read(loop_services):
+    """The flag is a similarity reading: the recruiter sees which misconception and which words it read."""
+    svc = loop_services
+    state, item = _answered(svc, "dana", PLAIN)
+    item.grade.flags = sorted({*item.grade.flags, "misconception"})
+    item.grade.misconception = StatedMisconception(
+        text="Trees need feature scaling.", evidence="splits the data in two"
+    )
+    svc.loop.queue.complain(state, item.id, "I never said that.")
+    row = next(r for r in svc.loop.queue.open_items() if r["item"] == item.id)
+    detail = review.show_item(svc, RECRUITER, row["id"])
+    assert (
+        '**Misconception flag:** reads close to _Trees need feature scaling._ in "splits the data in two"'
+        in detail
+    )
 
 
 def test_non_recruiters_are_refused_everywhere(loop_services):

@@ -83,6 +83,13 @@ def show_item(services: Any, auth: dict[str, Any], review_id: str) -> str:
     for c in grade["criteria"]:
         label = html.escape(points.get(c["id"], c["id"]))
         lines.append(f"| {label} | {c['level']} | {c['met']:.2f} | {html.escape(c['evidence'] or '-')} |")
+    stated = grade.get("misconception")
+    if stated:  # the flag is a similarity reading, right about one time in three: show what it read
+        lines += [
+            "",
+            f"**Misconception flag:** reads close to _{html.escape(stated['text'])}_ in "
+            f'"{html.escape(stated["evidence"])}"',
+        ]
     lines += ["", f"**Reference answer:** {html.escape(reference)}"]
     if row["status"] == "reviewed":
         lines += ["", f"Reviewed by {row['reviewer']}: {row['human_score']}/5, {row['human_level']}."]
