@@ -66,6 +66,13 @@ MISCONCEPTION_PENALTY = 1.5
 log = logging.getLogger(__name__)
 
 
+def _flagged(points: np.ndarray, misconceptions: np.ndarray, at: float, margin: float) -> np.ndarray:
+    """Per answer unit, how surely it states some misconception where that passes the rule, else 0."""
+    wrong = misconceptions.max(axis=0)
+    right = points.max(axis=0) if points.size else np.zeros_like(wrong)
+    return np.where((wrong >= at) & (wrong > right + margin), wrong, 0.0)
+
+
 def stated_misconception(
     points: np.ndarray,
     misconceptions: np.ndarray,
@@ -75,22 +82,19 @@ def stated_misconception(
     """How surely some answer unit states a misconception (0: none does), from per-unit match probabilities."""
     if not misconceptions.size:
         return 0.0
-    wrong = misconceptions.max(axis=0)
-    right = points.max(axis=0) if points.size else np.zeros_like(wrong)
-    return float(wrong[(wrong >= at) & (wrong > right + margin)].max(initial=0.0))
+    return float(_flagged(points, misconceptions, at, margin).max(initial=0.0))
 
 
 def misconception_quote(
     points: np.ndarray, misconceptions: np.ndarray, texts: Sequence[str], units: Sequence[str]
 ) -> StatedMisconception | None:
     """The misconception and the answer unit behind `stated_misconception`'s value (None when it is 0)."""
-    if not stated_misconception(points, misconceptions):
+    if not misconceptions.size:
         return None
-    wrong = misconceptions.max(axis=0)
-    right = points.max(axis=0) if points.size else np.zeros_like(wrong)
-    unit = int(
-        np.argmax(np.where((wrong >= MISCONCEPTION_AT) & (wrong > right + MISCONCEPTION_MARGIN), wrong, -1))
-    )
+    flagged = _flagged(points, misconceptions, MISCONCEPTION_AT, MISCONCEPTION_MARGIN)
+    if not flagged.any():
+        return None
+    unit = int(np.argmax(flagged))
     return StatedMisconception(text=texts[int(np.argmax(misconceptions[:, unit]))], evidence=units[unit])
 
 
@@ -333,12 +337,13 @@ class RubricGrader:
         level = self._level(criteria)
         score = self._combine(target, criteria, p_ref)
         wrong = stated_misconception(probs[:n_points], probs[n_points:])
-        stated = misconception_quote(
-            probs[:n_points], probs[n_points:], target.misconceptions, units[1].texts
-        )
+        stated = None
         if wrong:
             flags.append("misconception")
             score = max(0.0, score - MISCONCEPTION_PENALTY * wrong)
+            stated = misconception_quote(
+                probs[:n_points], probs[n_points:], target.misconceptions, units[1].texts
+            )
         return Scored(score, p_ref, criteria, level, misconception=wrong, stated=stated)
 
     def _match(
